@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Shared set-up for run.sh, test.sh and bench: installs what is missing and starts a project-local
+# PostgreSQL cluster and Azurite. Source it, then call: inlet_prepare <profile> (profile: dev | test).
+# Ports and folders come from INLET_* variables (see README); nothing here touches a system-wide service.
+
+INLET_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+INLET_TOOLS="$INLET_ROOT/eng/tools"
+AZURITE_ACCOUNT=devstoreaccount1
+# Azurite's published, well-known development key: not a secret.
+AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+INLET_PIDS=()
+
+log() { printf '[inlet] %s\n' "$*" >&2; }
+die() { printf '[inlet] ERROR: %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+require_free_port() { # port, what, variable
+  port_free "$1" || die "port $1 (for $2) is already in use on 127.0.0.1. Stop what uses it, or choose another port: $3=<port> $0"
+}
+
+wait_for_port() { # port, what, seconds
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "$2 did not start listening on port $1 within $3 s"
+}
+
+install_prerequisites() {
+  command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet not found on PATH)"
+  command -v npm >/dev/null || die "Node.js and npm are required (npm not found on PATH)"
+  local missing=()
+  ldconfig -p 2>/dev/null | grep -q 'libsecret-1\.so\.0' || missing+=(libsecret-1-0)
+  PG_BIN="${INLET_PG_BIN:-/usr/lib/postgresql/15/bin}"
+  [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null \
+      || die "could not install ${missing[*]} (run as root or with sudo)"
+    # A freshly installed postgresql-15 starts Debian's own cluster on 5432; Inlet runs its own.
+  fi
+  if [ ! -x "$INLET_TOOLS/node_modules/.bin/azurite-blob" ] || [ ! -f "$INLET_TOOLS/node_modules/@azure-tools/azcopy-linux/package.json" ] \
+     || [ "$INLET_TOOLS/package-lock.json" -nt "$INLET_TOOLS/node_modules/.package-lock.json" ]; then
+    log "installing Azurite and AzCopy (npm, into eng/tools/node_modules)"
+    (cd "$INLET_TOOLS" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null) || die "npm ci failed in eng/tools"
+  fi
+  AZCOPY="$INLET_TOOLS/node_modules/@azure-tools/azcopy-linux/dist/bin/azcopy_linux_amd64"
+  # The npm package ships the binary without its run bit.
+  [ -x "$AZCOPY" ] || chmod +x "$AZCOPY"
+  export INLET_AZCOPY="$AZCOPY"
+}
+
+# PostgreSQL refuses to run as root, so as root the cluster belongs to the 'postgres' user; its data
+# must be on a path that user can reach, else it goes to /var/lib/inlet/<hash of this checkout>.
+pg_data_dir() { # profile
+  local dir="$INLET_ROOT/.local/$1/pg"
+  if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$INLET_ROOT/.local/$1"
+    if ! runuser -u postgres -- test -x "$INLET_ROOT/.local/$1" 2>/dev/null; then
+      dir="/var/lib/inlet/$(printf '%s' "$INLET_ROOT" | md5sum | cut -c1-12)/$1/pg"
+    fi
+  fi
+  printf '%s' "$dir"
+}
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+start_postgres() { # profile port
+  local profile=$1 port=$2 data
+  data="$(pg_data_dir "$profile")"
+  require_free_port "$port" PostgreSQL INLET_PG_PORT
+  if [ ! -s "$data/PG_VERSION" ]; then
+    log "creating PostgreSQL cluster in $data"
+    mkdir -p "$data"
+    [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$(dirname "$data")"
+    local pw; pw="$(mktemp)"; printf 'inlet' >"$pw"; chmod 644 "$pw"
+    as_pg "$PG_BIN/initdb" -D "$data" -U inlet --pwfile="$pw" --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null \
+      || { rm -f "$pw"; die "initdb failed for $data"; }
+    rm -f "$pw"
+  fi
+  rm -f "$data/postmaster.pid.stale"
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$data/../postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c max_connections=300 -c fsync=${INLET_PG_FSYNC:-on}" start >/dev/null \
+    || die "PostgreSQL did not start; see $data/../postgres.log"
+  PG_DATA="$data"
+  PGPASSWORD=inlet "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U inlet -d postgres -tAc "select 1 from pg_database where datname='inlet'" | grep -q 1 \
+    || PGPASSWORD=inlet "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U inlet -d postgres -qc "create database inlet" >/dev/null
+  log "PostgreSQL on 127.0.0.1:$port (data: $data)"
+}
+
+stop_postgres() {
+  [ -n "${PG_DATA:-}" ] && as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1
+  PG_DATA=
+}
+
+start_azurite() { # profile port
+  local profile=$1 port=$2 dir="$INLET_ROOT/.local/$1/azurite"
+  require_free_port "$port" Azurite INLET_BLOB_PORT
+  mkdir -p "$dir"
+  "$INLET_TOOLS/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$port" --location "$dir" \
+    --skipApiVersionCheck --silent --disableTelemetry >"$dir/../azurite.log" 2>&1 &
+  AZURITE_PID=$!
+  INLET_PIDS+=("$AZURITE_PID")
+  wait_for_port "$port" Azurite 30
+  log "Azurite blob service on 127.0.0.1:$port (data: $dir)"
+}
+
+stop_azurite() { [ -n "${AZURITE_PID:-}" ] && kill "$AZURITE_PID" 2>/dev/null && wait "$AZURITE_PID" 2>/dev/null; AZURITE_PID=; }
+
+inlet_stop_all() {
+  local pid
+  for pid in "${INLET_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${INLET_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  INLET_PIDS=()
+  stop_postgres
+}
+
+inlet_prepare() { # profile pg_port blob_port
+  install_prerequisites
+  trap inlet_stop_all EXIT
+  trap 'exit 130' INT TERM
+  start_postgres "$1" "$2"
+  start_azurite "$1" "$3"
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$2;Database=inlet;Username=inlet;Password=inlet"
+  export ConnectionStrings__Storage="DefaultEndpointsProtocol=http;AccountName=$AZURITE_ACCOUNT;AccountKey=$AZURITE_KEY;BlobEndpoint=http://127.0.0.1:$3/$AZURITE_ACCOUNT;"
+  export INLET_PG_BIN="$PG_BIN"
+}

@@ -1,0 +1,1 @@
+// Intentionally empty: see docs/adr/0005-nuget-shims.md.

@@ -1,0 +1,37 @@
+namespace Inlet.Tokens.Contracts;
+
+/// <summary>Where the files an upload token delivers must end up.</summary>
+public enum DestinationKind
+{
+    Inbox,
+    Folder,
+    Database,
+}
+
+/// <param name="Folder">The workspace folder (relative path) when <see cref="Kind"/> is <see cref="DestinationKind.Folder"/>.</param>
+public sealed record UploadDestination(DestinationKind Kind, string? Folder)
+{
+    public static readonly UploadDestination Inbox = new(DestinationKind.Inbox, null);
+}
+
+/// <summary>Published when a token has been issued: uploads with it land in <paramref name="Container"/>.</summary>
+public sealed record UploadTokenActivated(
+    Guid Tid,
+    string Wsid,
+    string Container,
+    UploadDestination Destination,
+    DateTimeOffset ValidFrom,
+    DateTimeOffset ValidTo);
+
+public enum UploadTokenClosedReason
+{
+    Revoked,
+    Expired,
+}
+
+/// <summary>Published when a token stops accepting uploads; what arrived before is still to be ingested.</summary>
+public sealed record UploadTokenClosed(Guid Tid, string Wsid, string Container, UploadTokenClosedReason Reason, DateTimeOffset At);
+
+/// <summary>Sent to Tokens by whoever ingested a batch of files delivered with a token.</summary>
+/// <param name="BatchId">Identifies the batch so that a re-delivered message is counted once.</param>
+public sealed record RecordUploadTokenUsage(Guid Tid, string Wsid, Guid BatchId, int Files, long Bytes, DateTimeOffset At);

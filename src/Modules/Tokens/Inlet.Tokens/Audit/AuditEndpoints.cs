@@ -1,0 +1,69 @@
+using System.Text.Json.Serialization;
+using Inlet.BuildingBlocks.Http;
+using Inlet.Tokens.ExpireUploadToken;
+using Inlet.Tokens.IssueUploadToken;
+using Inlet.Tokens.ListUploadTokens;
+using Inlet.Tokens.RecordUsage;
+using Inlet.Tokens.RevokeUploadToken;
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Http;
+using Wolverine.Http;
+
+namespace Inlet.Tokens.Audit;
+
+public sealed record AuditEntry(
+    [property: JsonPropertyName("tid")] Guid Tid,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("at")] DateTimeOffset At,
+    [property: JsonPropertyName("by")] string? By,
+    [property: JsonPropertyName("details")] IReadOnlyDictionary<string, object?> Details);
+
+public static class AuditEndpoints
+{
+    [WolverineGet("/api/workspaces/{wsid}/upload-tokens/{tid}/events")]
+    public static async Task<IResult> TokenEvents(string wsid, string tid, IQuerySession session, CancellationToken ct)
+    {
+        var token = await TokenLookup.Find(session, wsid, tid, ct);
+        if (token is null)
+            return Results.Problem(Problems.NotFound("upload token"));
+        var events = await session.Events.FetchStreamAsync(token.Id, token: ct);
+        return Results.Json(events.Select(ToEntry).OfType<AuditEntry>().ToList());
+    }
+
+    [WolverineGet("/api/workspaces/{wsid}/audit")]
+    public static async Task<IReadOnlyList<AuditEntry>> Workspace(string wsid, IQuerySession session, CancellationToken ct)
+    {
+        var tids = await session.Query<UploadTokenSummary>().Where(t => t.Wsid == wsid).Select(t => t.Id).ToListAsync(ct);
+        if (tids.Count == 0)
+            return [];
+        var ids = tids.ToArray();
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.StreamId.IsOneOf(ids))
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(ct);
+        return events.Select(ToEntry).OfType<AuditEntry>().ToList();
+    }
+
+    /// <summary>Turns an event into its public audit shape; secrets are never in events to begin with.</summary>
+    public static AuditEntry? ToEntry(IEvent e) => e.Data switch
+    {
+        UploadTokenIssued i => new AuditEntry(i.Tid, "issued", i.IssuedAt, i.IssuedBy, new Dictionary<string, object?>
+        {
+            ["reason"] = i.Reason,
+            ["valid_from"] = i.ValidFrom,
+            ["valid_to"] = i.ValidTo,
+            ["destination"] = i.Destination,
+            ["inboxid"] = i.Container,
+        }),
+        UploadTokenUsed u => new AuditEntry(u.Tid, "used", u.At, null, new Dictionary<string, object?>
+        {
+            ["files"] = u.Files,
+            ["bytes"] = u.Bytes,
+            ["batch"] = u.BatchId,
+        }),
+        UploadTokenRevoked r => new AuditEntry(r.Tid, "revoked", r.At, r.RevokedBy, new Dictionary<string, object?>()),
+        UploadTokenExpired x => new AuditEntry(x.Tid, "expired", x.At, null, new Dictionary<string, object?> { ["valid_to"] = x.ValidTo }),
+        _ => null,
+    };
+}

@@ -1,0 +1,75 @@
+using Inlet.BuildingBlocks.Http;
+using Inlet.Tokens.Contracts;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Inlet.Tokens.IssueUploadToken;
+
+public sealed record IssueUploadTokenRequest(
+    string? Reason,
+    DateTimeOffset? ValidFrom = null,
+    int? ValidDays = null,
+    bool? UploadToDatabase = null,
+    string? Folder = null);
+
+/// <summary>The request, checked: what a token issued now would be.</summary>
+public sealed record ValidatedTokenRequest(string Reason, DateTimeOffset ValidFrom, DateTimeOffset ValidTo, UploadDestination Destination);
+
+public static class IssueUploadTokenRules
+{
+    public const int MaxValidDays = 30;
+    public const int MaxReasonLength = 500;
+    public const int MaxFolderLength = 255;
+
+    // A valid_from a little in the past is clock skew between client and server, not a request for the past.
+    private static readonly TimeSpan AllowedSkew = TimeSpan.FromMinutes(5);
+
+    public static (ValidatedTokenRequest? Request, ProblemDetails? Problem) Validate(IssueUploadTokenRequest? request, DateTimeOffset now)
+    {
+        if (request is null)
+            return Fail("body", "Send a JSON object such as {\"reason\": \"Nightly export from site A\"}.");
+
+        var reason = request.Reason?.Trim();
+        if (string.IsNullOrEmpty(reason))
+            return Fail("reason", "A reason is required: say who will upload what, e.g. \"Nightly export from site A\".");
+        if (reason.Length > MaxReasonLength)
+            return Fail("reason", $"The reason is {reason.Length} characters long; at most {MaxReasonLength} are allowed.");
+        if (reason.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
+            return Fail("reason", "The reason contains control characters; use plain text.");
+
+        var validDays = request.ValidDays ?? MaxValidDays;
+        if (validDays is < 1 or > MaxValidDays)
+            return Fail("valid_days", $"valid_days must be between 1 and {MaxValidDays} (got {validDays}).");
+
+        var validFrom = TruncateToSeconds(request.ValidFrom?.ToUniversalTime() ?? now);
+        if (validFrom < now - AllowedSkew)
+            return Fail("valid_from", "valid_from lies in the past; leave it out to start now, or give a time up to 30 days ahead.");
+        if (validFrom < now)
+            validFrom = TruncateToSeconds(now);
+        if (validFrom > now.AddDays(MaxValidDays))
+            return Fail("valid_from", $"valid_from may be at most {MaxValidDays} days ahead.");
+
+        var toDatabase = request.UploadToDatabase ?? false;
+        var folder = request.Folder;
+        if (toDatabase && folder is not null)
+            return Fail("folder", "upload_to_database and folder exclude each other: a token sends files either to the database or to a folder.");
+
+        UploadDestination destination;
+        if (folder is not null)
+        {
+            if (WorkspacePath.Problem(folder, MaxFolderLength) is { } why)
+                return Fail("folder", why);
+            destination = new UploadDestination(DestinationKind.Folder, WorkspacePath.Normalise(folder));
+        }
+        else
+        {
+            destination = toDatabase ? new UploadDestination(DestinationKind.Database, null) : UploadDestination.Inbox;
+        }
+
+        return (new ValidatedTokenRequest(reason, validFrom, validFrom.AddDays(validDays), destination), null);
+    }
+
+    private static DateTimeOffset TruncateToSeconds(DateTimeOffset t) =>
+        new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+
+    private static (ValidatedTokenRequest?, ProblemDetails?) Fail(string field, string detail) => (null, Problems.Validation(field, detail));
+}

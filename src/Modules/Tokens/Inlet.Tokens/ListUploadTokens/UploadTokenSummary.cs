@@ -1,0 +1,64 @@
+using Inlet.Tokens.Contracts;
+using Inlet.Tokens.ExpireUploadToken;
+using Inlet.Tokens.IssueUploadToken;
+using Inlet.Tokens.RecordUsage;
+using Inlet.Tokens.RevokeUploadToken;
+using Marten.Events.Aggregation;
+
+namespace Inlet.Tokens.ListUploadTokens;
+
+/// <summary>The read model behind the token listing, kept in step with each token's event stream.</summary>
+public sealed class UploadTokenSummary
+{
+    public Guid Id { get; set; }
+    public string Wsid { get; set; } = "";
+    public string Reason { get; set; } = "";
+    public string CreatedBy { get; set; } = "";
+    public DateTimeOffset Date { get; set; }
+    public DateTimeOffset ValidFrom { get; set; }
+    public DateTimeOffset ValidTo { get; set; }
+    public UploadDestination Destination { get; set; } = UploadDestination.Inbox;
+    public string Container { get; set; } = "";
+    public DateTimeOffset? RevokedAt { get; set; }
+    public DateTimeOffset? ExpiredAt { get; set; }
+    public long FilesReceived { get; set; }
+    public long BytesReceived { get; set; }
+    public DateTimeOffset? LastUsedAt { get; set; }
+    public List<Guid> CountedBatches { get; set; } = [];
+
+    public string StatusAt(DateTimeOffset now) =>
+        RevokedAt is not null ? "revoked"
+        : ExpiredAt is not null || now >= ValidTo ? "expired"
+        : "active";
+
+    public bool IsClosed => RevokedAt is not null || ExpiredAt is not null;
+}
+
+public sealed class UploadTokenSummaryProjection : SingleStreamProjection<UploadTokenSummary, Guid>
+{
+    public static UploadTokenSummary Create(UploadTokenIssued e) => new()
+    {
+        Id = e.Tid,
+        Wsid = e.Wsid,
+        Reason = e.Reason,
+        CreatedBy = e.IssuedBy,
+        Date = e.IssuedAt,
+        ValidFrom = e.ValidFrom,
+        ValidTo = e.ValidTo,
+        Destination = e.Destination,
+        Container = e.Container,
+    };
+
+    public static void Apply(UploadTokenUsed e, UploadTokenSummary s)
+    {
+        s.FilesReceived += e.Files;
+        s.BytesReceived += e.Bytes;
+        s.CountedBatches.Add(e.BatchId);
+        if (s.LastUsedAt is null || e.At > s.LastUsedAt)
+            s.LastUsedAt = e.At;
+    }
+
+    public static void Apply(UploadTokenRevoked e, UploadTokenSummary s) => s.RevokedAt ??= e.At;
+
+    public static void Apply(UploadTokenExpired e, UploadTokenSummary s) => s.ExpiredAt ??= e.At;
+}
