@@ -17,7 +17,7 @@ public sealed record DevSignInResponse([property: JsonPropertyName("access_token
 public static class DevSignIn
 {
     public static void MapDevSignIn(this IEndpointRouteBuilder app) =>
-        app.MapPost("/api/dev/sign-in", (DevSignInRequest? request, IConfiguration config, TimeProvider clock) =>
+        app.MapPost("/api/dev/sign-in", (DevSignInRequest? request, IConfiguration config) =>
         {
             var user = request?.User?.Trim();
             if (string.IsNullOrEmpty(user) || user.Length > 100 || user.Any(char.IsControl))
@@ -27,7 +27,8 @@ public static class DevSignIn
                 return Results.Problem(Problems.Validation("workspaces", "At most 100 workspaces."));
             if (workspaces.FirstOrDefault(ws => !WorkspaceId.IsValid(ws)) is { } bad)
                 return Results.Problem(Problems.Validation("workspaces", $"'{bad}' is not a workspace id: use 3–40 characters of a-z, 0-9 and '-'."));
-            var token = AuthSetup.MintDevToken(config, user, workspaces.Distinct(), clock.GetUtcNow(), TimeSpan.FromHours(12));
+            var token = AuthSetup.MintDevToken(config, user, workspaces.Distinct(), TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(12));
+            // The bearer handler validates lifetimes on the system clock, so tokens are minted on it too.
             return Results.Json(new DevSignInResponse(token));
         }).AllowAnonymous().WithTags("Development");
 }

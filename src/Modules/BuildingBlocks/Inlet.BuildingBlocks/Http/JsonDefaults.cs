@@ -26,14 +26,15 @@ public static class JsonDefaults
     }
 }
 
-/// <summary>Writes every instant in UTC ("2026-11-22T10:00:00Z"); reads any ISO 8601 offset.</summary>
+/// <summary>Writes every instant in UTC ("2026-11-22T10:00:00Z"); reads any ISO 8601 date and time.</summary>
 public sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
 {
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var text = reader.GetString();
         if (text is null || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
-            throw new JsonException($"'{text}' is not an ISO 8601 date and time such as 2026-11-22T10:00:00Z.");
+            throw new JsonException(); // without a message System.Text.Json names the field's path
+
         return value.ToUniversalTime();
     }
 

@@ -1,0 +1,54 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Alba;
+using Inlet.BuildingBlocks.Http;
+using JasperFx.CommandLine;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace Inlet.Tests.Infrastructure;
+
+/// <summary>
+/// One Inlet Host under Alba, against a fresh PostgreSQL database and the shared Azurite.
+/// Workspaces are named per fixture, so fixtures never see each other's tokens.
+/// </summary>
+public class InletApp : IAsyncLifetime
+{
+    public static readonly JsonSerializerOptions Json = JsonDefaults.Create();
+
+    public TestClock Clock { get; } = new();
+
+    public IAlbaHost Host { get; private set; } = null!;
+
+    public string Postgres { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Postgres = await TestServices.CreateDatabase("inlet_test");
+        JasperFxEnvironment.AutoStartHost = true;
+        Host = await AlbaHost.For<Program>(builder =>
+        {
+            builder.UseEnvironment("Development");
+            builder.UseSetting("ConnectionStrings:Postgres", Postgres);
+            builder.UseSetting("ConnectionStrings:Storage", TestServices.Storage);
+            builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        });
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+
+    public static string NewWorkspace(string prefix = "ws") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)];
+
+    /// <summary>An HTTP client signed in through the Development sign-in endpoint.</summary>
+    public async Task<HttpClient> SignedIn(string user, params string[] workspaces)
+    {
+        var client = Host.Server.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/dev/sign-in", new { user, workspaces });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.GetProperty("access_token").GetString());
+        return client;
+    }
+}
