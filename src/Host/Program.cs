@@ -4,9 +4,15 @@ using Inlet.BuildingBlocks.Http;
 using Inlet.BuildingBlocks.Storage;
 using Inlet.Host;
 using Inlet.Host.Health;
+using Inlet.Ingestion;
 using Inlet.Tokens;
+using Inlet.Tokens.Contracts;
 using JasperFx;
 using JasperFx.CodeGeneration;
+using JasperFx.Core;
+using JasperFx.Events;
+using Marten.Exceptions;
+using Wolverine.ErrorHandling;
 using Marten;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -47,14 +53,22 @@ builder.Services.AddMarten(opts =>
     .IntegrateWithWolverine();
 
 builder.Services.AddTokensModule();
+builder.Services.AddIngestionModule(config);
 
 builder.Host.UseWolverine(opts =>
 {
     opts.ServiceName = "inlet";
     opts.Discovery.IncludeAssembly(typeof(TokensModule).Assembly);
+    opts.Discovery.IncludeAssembly(typeof(IngestionModule).Assembly);
     opts.Policies.AutoApplyTransactions();
     opts.Policies.UseDurableLocalQueues();
     opts.Durability.Mode = DurabilityMode.Balanced;
+    // Several writers append to one token's stream (usage from many files at once, on several nodes):
+    // a lost optimistic-concurrency race is retried, never dropped.
+    opts.OnException<ConcurrencyException>().Or<Marten.Exceptions.ExistingStreamIdCollisionException>().Or<JasperFx.Events.ExistingStreamIdCollisionException>()
+        .RetryWithCooldown(50.Milliseconds(), 100.Milliseconds(), 250.Milliseconds(), 500.Milliseconds(), 1.Seconds())
+        .Then.RetryWithCooldown(2.Seconds(), 5.Seconds(), 10.Seconds());
+    opts.LocalQueueFor<RecordUploadTokenUsage>().Sequential();
     opts.UseRuntimeCompilation();
     opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Dynamic;
 });

@@ -18,6 +18,8 @@ public class InletApp : IAsyncLifetime
 {
     public static readonly JsonSerializerOptions Json = JsonDefaults.Create();
 
+    public const string EventGridKey = "test-event-grid-key";
+
     public TestClock Clock { get; } = new();
 
     public IAlbaHost Host { get; private set; } = null!;
@@ -27,12 +29,22 @@ public class InletApp : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Postgres = await TestServices.CreateDatabase("inlet_test");
+        Host = await StartHost();
+    }
+
+    /// <summary>Another Host on the same database and storage, as a second node would be.</summary>
+    public Task<IAlbaHost> StartHost()
+    {
         JasperFxEnvironment.AutoStartHost = true;
-        Host = await AlbaHost.For<Program>(builder =>
+        return AlbaHost.For<Program>(builder =>
         {
             builder.UseEnvironment("Development");
             builder.UseSetting("ConnectionStrings:Postgres", Postgres);
             builder.UseSetting("ConnectionStrings:Storage", TestServices.Storage);
+            builder.UseSetting("Ingestion:MinPollInterval", "00:00:00.5");
+            builder.UseSetting("Ingestion:MaxPollInterval", "00:00:05");
+            builder.UseSetting("Ingestion:FinalSweepGrace", "00:00:02");
+            builder.UseSetting("Ingestion:EventGridKey", EventGridKey);
             builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
         });
     }

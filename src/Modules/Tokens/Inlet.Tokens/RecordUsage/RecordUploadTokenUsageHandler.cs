@@ -11,9 +11,12 @@ public static class RecordUploadTokenUsageHandler
 {
     public static async Task Handle(RecordUploadTokenUsage message, IDocumentSession session, CancellationToken ct)
     {
-        var token = await session.LoadAsync<UploadTokenSummary>(message.Tid, ct);
+        // Many batches of one token arrive at once, on several nodes: take the stream's lock rather than
+        // race on its version, so each batch is checked against those already counted and added once.
+        var stream = await session.Events.FetchForExclusiveWriting<UploadTokenSummary>(message.Tid, ct);
+        var token = stream.Aggregate;
         if (token is null || token.Wsid != message.Wsid || token.CountedBatches.Contains(message.BatchId))
             return; // unknown token, or a re-delivered batch already counted
-        session.Events.Append(message.Tid, new UploadTokenUsed(message.Tid, message.BatchId, message.Files, message.Bytes, message.At));
+        stream.AppendOne(new UploadTokenUsed(message.Tid, message.BatchId, message.Files, message.Bytes, message.At));
     }
 }

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Inlet.BuildingBlocks.Storage;
+using Inlet.Ingestion.Routing;
+using Inlet.Ingestion.TokenContainers;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Wolverine;
+
+namespace Inlet.Ingestion.Detection;
+
+/// <summary>
+/// Lists token containers for committed blobs. Adaptive: a container is listed again after a tenth of the
+/// time since its last activity, between MinPollInterval and MaxPollInterval, so thousands of idle tokens
+/// cost little while an active upload is seen within about a second. Every node may poll every container:
+/// IngestBlob is exactly-once by construction.
+/// </summary>
+public sealed class ContainerPoller(
+    IServiceProvider services,
+    IDocumentStore store,
+    StorageAccount storage,
+    TimeProvider clock,
+    IOptions<IngestionOptions> options,
+    ILogger<ContainerPoller> logger) : BackgroundService
+{
+    private static readonly TimeSpan CatalogueRefresh = TimeSpan.FromSeconds(2);
+    private readonly ConcurrentDictionary<Guid, PollState> _state = new();
+    private readonly ConcurrentQueue<Guid> _nudged = new();
+
+    private sealed class PollState
+    {
+        public DateTimeOffset LastActivity;
+        public DateTimeOffset NextPoll;
+    }
+
+    /// <summary>Event Grid says something arrived: list that container now.</summary>
+    public void Nudge(Guid tid) => _nudged.Enqueue(tid);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var tokens = new List<TokenContainer>();
+        var refreshedAt = DateTimeOffset.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var now = clock.GetUtcNow();
+                if (now - refreshedAt >= CatalogueRefresh || !_nudged.IsEmpty)
+                {
+                    await using var query = store.QuerySession();
+                    tokens = (await query.Query<TokenContainer>().Where(t => t.DeletedAt == null).ToListAsync(stoppingToken)).ToList();
+                    refreshedAt = now;
+                }
+                while (_nudged.TryDequeue(out var tid))
+                    if (_state.TryGetValue(tid, out var nudged))
+                        nudged.NextPoll = DateTimeOffset.MinValue;
+
+                var due = tokens.Where(t => IsDue(t, now)).ToList();
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = stoppingToken },
+                    async (token, ct) => await Poll(token, ct));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Polling token containers failed; retrying");
+                await Delay(TimeSpan.FromSeconds(2), stoppingToken);
+            }
+            await Delay(TimeSpan.FromMilliseconds(200), stoppingToken);
+        }
+    }
+
+    private static async Task Delay(TimeSpan delay, CancellationToken ct)
+    {
+        try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
+    }
+
+    private bool IsDue(TokenContainer token, DateTimeOffset now)
+    {
+        var state = _state.GetOrAdd(token.Id, _ => new PollState { LastActivity = token.ActivatedAt, NextPoll = DateTimeOffset.MinValue });
+        return now >= state.NextPoll;
+    }
+
+    private async Task Poll(TokenContainer token, CancellationToken ct)
+    {
+        var state = _state[token.Id];
+        var container = storage.Container(token.Container);
+        var found = new List<IngestBlob>();
+        try
+        {
+            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.None, States = BlobStates.None }, ct))
+                found.Add(new IngestBlob(token.Id, token.Container, item.Name, item.Properties.ETag!.Value.ToString(),
+                    item.Properties.ContentLength ?? 0, item.Properties.ContentHash is { Length: > 0 } md5 ? Convert.ToBase64String(md5) : null));
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            await MarkDeleted(token, ct);
+            return;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One unreadable container must not hold up the others; it is tried again later.
+            logger.LogWarning(e, "Listing the container of token {Tid} failed", token.Id);
+            state.NextPoll = clock.GetUtcNow() + options.Value.MaxPollInterval;
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        if (found.Count > 0)
+        {
+            state.LastActivity = now;
+                        await Parallel.ForEachAsync(found, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Value.Parallelism), CancellationToken = ct }, async (blob, innerCt) =>
+            {
+                try
+                {
+                    await using var scope = services.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(blob, innerCt);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Left in place: the next listing finds it again and routing resumes where it stopped.
+                    logger.LogWarning(e, "Routing a blob of token {Tid} failed; it will be retried", token.Id);
+                }
+            });
+        }
+        else if (token.ClosedAt is { } closedAt && now - closedAt >= options.Value.FinalSweepGrace)
+        {
+            // Final sweep done: nothing is left and nothing more can arrive.
+            await container.DeleteIfExistsAsync(cancellationToken: ct);
+            await MarkDeleted(token, ct);
+            return;
+        }
+
+        var idle = token.ClosedAt is null ? now - state.LastActivity : TimeSpan.Zero;
+        var interval = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 10, options.Value.MinPollInterval.Ticks, options.Value.MaxPollInterval.Ticks));
+        state.NextPoll = now + interval;
+    }
+
+    private async Task MarkDeleted(TokenContainer token, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var current = await session.LoadAsync<TokenContainer>(token.Id, ct);
+        if (current is not null && current.DeletedAt is null)
+        {
+            current.DeletedAt = clock.GetUtcNow();
+            session.Store(current);
+            await session.SaveChangesAsync(ct);
+        }
+        _state.TryRemove(token.Id, out _);
+    }
+}

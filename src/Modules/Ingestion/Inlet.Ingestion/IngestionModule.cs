@@ -1,0 +1,35 @@
+using Inlet.Ingestion.Detection;
+using Inlet.Ingestion.Routing;
+using Inlet.Ingestion.TokenContainers;
+using Inlet.Ingestion.WorkspaceFiles;
+using JasperFx.Events.Projections;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Inlet.Ingestion;
+
+public static class IngestionModule
+{
+    public const string Schema = "ingestion";
+
+    public static IServiceCollection AddIngestionModule(this IServiceCollection services, IConfiguration config)
+    {
+        services.Configure<IngestionOptions>(config.GetSection("Ingestion"));
+        services.AddSingleton<WorkspaceStorage>();
+        services.AddSingleton<ContainerPoller>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
+        services.ConfigureMarten(opts =>
+        {
+            opts.Events.AddEventType<UploadReceived>();
+            opts.Events.AddEventType<UploadRouted>();
+            opts.Events.AddEventType<UploadRejected>();
+            opts.Projections.Add<UploadRecordProjection>(ProjectionLifecycle.Inline);
+            opts.Schema.For<UploadRecord>().DatabaseSchemaName(Schema).Index(x => x.Wsid);
+            opts.Schema.For<TokenContainer>().DatabaseSchemaName(Schema).Index(x => x.Container);
+            opts.Schema.For<PathClaim>().DatabaseSchemaName(Schema);
+        });
+        return services;
+    }
+}

@@ -1,0 +1,127 @@
+using Azure;
+using Inlet.Ingestion.TokenContainers;
+using Inlet.Ingestion.WorkspaceFiles;
+using Inlet.Tokens.Contracts;
+using Marten;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Wolverine.Marten;
+
+namespace Inlet.Ingestion.Routing;
+
+/// <summary>A committed blob version in a token's container, found by the poller or pushed by Event Grid.</summary>
+public sealed record IngestBlob(Guid Tid, string Container, string BlobName, string ETag, long Size, string? Md5);
+
+/// <summary>A workspace path, taken by one upload. Its unique id is what keeps two uploads from sharing a name.</summary>
+public sealed class PathClaim
+{
+    public string Id { get; set; } = "";
+    public Guid UploadId { get; set; }
+}
+
+/// <summary>
+/// Exactly once, whatever crashes or how many nodes see the same blob: (1) record the decision as the
+/// first event of a stream whose id derives from the blob version, (2) copy idempotently, (3) record the
+/// outcome with an expected stream version, (4) only then delete the source. A retry resumes at the step
+/// the record shows.
+/// </summary>
+public static class IngestBlobHandler
+{
+    private const int MaxNameAttempts = 1000;
+
+    public static async Task Handle(IngestBlob blob, IDocumentStore store, WorkspaceStorage storage, TimeProvider clock,
+        IMartenOutbox outbox, ILogger<IngestBlob> logger, CancellationToken ct)
+    {
+        var uploadId = RoutingRules.UploadIdFor(blob.Container, blob.BlobName, blob.ETag);
+        var record = await Load(store, uploadId, ct) ?? await Decide(blob, uploadId, store, clock, ct);
+        if (record is null)
+            return;
+
+        var etag = new ETag(blob.ETag);
+        if (record.Status == UploadStatus.Pending)
+        {
+            var (routed, reason) = await Move(record, etag, storage, ct);
+            await using var session = store.LightweightSession();
+            outbox.Enroll(session);
+            var now = clock.GetUtcNow();
+            object outcome = routed
+                ? new UploadRouted(uploadId, record.Tid, record.Location, record.Size, record.Md5, now)
+                : new UploadRejected(uploadId, record.Tid, reason!, RoutingRules.QuarantineLocation(uploadId), now);
+            session.Events.Append(uploadId, 2, outcome);
+            if (routed)
+                await outbox.PublishAsync(new RecordUploadTokenUsage(record.Tid, record.Wsid, uploadId, 1, record.Size, now));
+            try
+            {
+                await session.SaveChangesAsync(ct);
+            }
+            catch (Exception e) when (IsConflict(e))
+            {
+                logger.LogDebug("Upload {UploadId} was completed by another node", uploadId);
+            }
+        }
+        await storage.DeleteSource(blob.Container, blob.BlobName, etag, ct);
+    }
+
+    private static async Task<UploadRecord?> Load(IDocumentStore store, Guid uploadId, CancellationToken ct)
+    {
+        await using var query = store.QuerySession();
+        return await query.LoadAsync<UploadRecord>(uploadId, ct);
+    }
+
+    private static async Task<UploadRecord?> Decide(IngestBlob blob, Guid uploadId, IDocumentStore store, TimeProvider clock, CancellationToken ct)
+    {
+        TokenContainer? token;
+        await using (var query = store.QuerySession())
+            token = await query.LoadAsync<TokenContainer>(blob.Tid, ct);
+        if (token is null)
+            return null; // not a container Inlet knows; nothing to route it by
+
+        var decision = RoutingRules.Decide(token.Destination, blob.BlobName);
+        for (var attempt = 1; attempt <= MaxNameAttempts; attempt++)
+        {
+            var location = decision.Location is null ? RoutingRules.QuarantineLocation(uploadId) : RoutingRules.Candidate(decision.Location, attempt);
+            await using var session = store.LightweightSession();
+            session.Events.StartStream<UploadRecord>(uploadId, new UploadReceived(uploadId, token.Id, token.Wsid, blob.Container, blob.BlobName,
+                blob.ETag, blob.Size, blob.Md5, decision.RoutedTo, location, decision.Rejection ?? decision.Note, clock.GetUtcNow()));
+            session.Insert(new PathClaim { Id = $"{token.Wsid}/{location}", UploadId = uploadId });
+            try
+            {
+                await session.SaveChangesAsync(ct);
+                return await Load(store, uploadId, ct);
+            }
+            catch (Exception e) when (IsConflict(e))
+            {
+                // Either another node decided this upload first, or the name is taken: try the next name.
+                if (await Load(store, uploadId, ct) is { } decided)
+                    return decided;
+            }
+        }
+        throw new InvalidOperationException($"No free name for '{decision.Location}' after {MaxNameAttempts} attempts.");
+    }
+
+    private static async Task<(bool Routed, string? Reason)> Move(UploadRecord record, ETag etag, WorkspaceStorage storage, CancellationToken ct)
+    {
+        var rejection = record.Location.StartsWith(RoutingRules.QuarantineFolder + "/", StringComparison.Ordinal) ? record.Error : null;
+        if (rejection is null && record.Md5 is not null)
+        {
+            var actual = Convert.ToBase64String(await storage.ComputeMd5(record.Container, record.Name, etag, ct));
+            if (actual != record.Md5)
+                rejection = $"The file's content does not match the MD5 the uploader stored (expected {record.Md5}, got {actual}); it was probably damaged in transit. Upload it again.";
+        }
+        var location = rejection is null ? record.Location : RoutingRules.QuarantineLocation(record.Id);
+        if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, location, record.Id, ct))
+            throw new InvalidOperationException($"'{location}' in workspace {record.Wsid} holds a file Inlet did not put there; upload {record.Id} waits.");
+        return (rejection is null, rejection);
+    }
+
+    private static bool IsConflict(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
+                || inner.GetType().Name is "ExistingStreamIdCollisionException" or "EventStreamUnexpectedMaxEventIdException" or "ConcurrencyException" or "DocumentAlreadyExistsException")
+                return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using System.Text;
+using Inlet.BuildingBlocks.Http;
+using Inlet.Tokens.Contracts;
+
+namespace Inlet.Ingestion.Routing;
+
+/// <summary>Pure decisions: what an uploaded blob is called in the workspace, and whether it may go there.</summary>
+public static class RoutingRules
+{
+    public const string InboxFolder = "inbox";
+    public const string QuarantineFolder = ".quarantine";
+    public const int MaxPathLength = 1024;
+
+    /// <summary>The same blob version (container, name, ETag) always gets the same upload id, on every node.</summary>
+    public static Guid UploadIdFor(string container, string blobName, string etag)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{container}\n{blobName}\n{etag}"));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    public sealed record Decision(string RoutedTo, string? Location, string? Note, string? Rejection);
+
+    public static Decision Decide(UploadDestination destination, string blobName)
+    {
+        var problem = WorkspacePath.Problem(blobName, MaxPathLength);
+        var (routedTo, folder, note) = destination.Kind switch
+        {
+            DestinationKind.Folder => ("folder", destination.Folder!, (string?)null),
+            DestinationKind.Database => ("inbox", InboxFolder, "Database loading of uploads is not available yet; the file was kept in the Inbox."),
+            _ => ("inbox", InboxFolder, null),
+        };
+        if (problem is not null)
+            return new Decision(routedTo, null, null, $"Unsafe file name '{Printable(blobName)}': {problem}");
+        var location = $"{folder}/{blobName}";
+        if (location.Length > MaxPathLength)
+            return new Decision(routedTo, null, null, $"The file's path in the workspace would be {location.Length} characters; at most {MaxPathLength} are allowed.");
+        return new Decision(routedTo, location, note, null);
+    }
+
+    /// <summary>Names to try when <paramref name="location"/> is taken: "a.csv", "a (2).csv", "a (3).csv", …</summary>
+    public static string Candidate(string location, int attempt)
+    {
+        if (attempt <= 1)
+            return location;
+        var slash = location.LastIndexOf('/');
+        var name = location[(slash + 1)..];
+        var dot = name.LastIndexOf('.');
+        var (stem, ext) = dot > 0 ? (name[..dot], name[dot..]) : (name, "");
+        return $"{location[..(slash + 1)]}{stem} ({attempt}){ext}";
+    }
+
+    public static string QuarantineLocation(Guid uploadId) => $"{QuarantineFolder}/{uploadId:N}";
+
+    private static string Printable(string s)
+    {
+        var cleaned = new string(s.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return cleaned.Length > 200 ? cleaned[..200] + "…" : cleaned;
+    }
+}

@@ -1,0 +1,22 @@
+namespace Inlet.Ingestion.Routing;
+
+/// <summary>A committed blob was found in a token's container and its destination decided, before anything moved.</summary>
+public sealed record UploadReceived(
+    Guid UploadId,
+    Guid Tid,
+    string Wsid,
+    string Container,
+    string BlobName,
+    string ETag,
+    long Size,
+    string? Md5,
+    string RoutedTo,
+    string Location,
+    string? Note,
+    DateTimeOffset At);
+
+/// <summary>The file is in its place in the workspace; the copy in the token container may go.</summary>
+public sealed record UploadRouted(Guid UploadId, Guid Tid, string Location, long Size, string? Md5, DateTimeOffset At);
+
+/// <summary>The file was refused; its bytes are kept in the workspace's quarantine.</summary>
+public sealed record UploadRejected(Guid UploadId, Guid Tid, string Reason, string QuarantineLocation, DateTimeOffset At);

@@ -1,0 +1,64 @@
+using Marten.Events.Aggregation;
+
+namespace Inlet.Ingestion.Routing;
+
+/// <summary>One file a token delivered: the read model behind the uploads, inbox and files listings.</summary>
+public sealed class UploadRecord
+{
+    public Guid Id { get; set; }
+    public Guid Tid { get; set; }
+    public string Wsid { get; set; } = "";
+    public string Container { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string ETag { get; set; } = "";
+    public long Size { get; set; }
+    public string? Md5 { get; set; }
+    public string RoutedTo { get; set; } = "";
+    public string Location { get; set; } = "";
+    public string Status { get; set; } = UploadStatus.Pending;
+    public string? Error { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+public static class UploadStatus
+{
+    public const string Pending = "pending";
+    public const string Routed = "routed";
+    public const string Rejected = "rejected";
+}
+
+public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord, Guid>
+{
+    public static UploadRecord Create(UploadReceived e) => new()
+    {
+        Id = e.UploadId,
+        Tid = e.Tid,
+        Wsid = e.Wsid,
+        Container = e.Container,
+        Name = e.BlobName,
+        ETag = e.ETag,
+        Size = e.Size,
+        Md5 = e.Md5,
+        RoutedTo = e.RoutedTo,
+        Location = e.Location,
+        Error = e.Note,
+        ReceivedAt = e.At,
+        At = e.At,
+    };
+
+    public static void Apply(UploadRouted e, UploadRecord r)
+    {
+        r.Status = UploadStatus.Routed;
+        r.Location = e.Location;
+        r.At = e.At;
+    }
+
+    public static void Apply(UploadRejected e, UploadRecord r)
+    {
+        r.Status = UploadStatus.Rejected;
+        r.Error = e.Reason;
+        r.Location = e.QuarantineLocation;
+        r.At = e.At;
+    }
+}

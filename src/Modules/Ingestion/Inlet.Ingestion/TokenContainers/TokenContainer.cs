@@ -1,0 +1,45 @@
+using Inlet.Tokens.Contracts;
+using Marten;
+
+namespace Inlet.Ingestion.TokenContainers;
+
+/// <summary>Ingestion's own view of a token: which container to watch and where its files go.</summary>
+public sealed class TokenContainer
+{
+    public Guid Id { get; set; }
+    public string Wsid { get; set; } = "";
+    public string Container { get; set; } = "";
+    public UploadDestination Destination { get; set; } = UploadDestination.Inbox;
+    public DateTimeOffset ActivatedAt { get; set; }
+    public DateTimeOffset ValidTo { get; set; }
+    public DateTimeOffset? ClosedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+}
+
+public static class TrackTokenContainersHandler
+{
+    public static async Task Handle(UploadTokenActivated activated, IDocumentSession session, CancellationToken ct)
+    {
+        var existing = await session.LoadAsync<TokenContainer>(activated.Tid, ct);
+        session.Store(new TokenContainer
+        {
+            Id = activated.Tid,
+            Wsid = activated.Wsid,
+            Container = activated.Container,
+            Destination = activated.Destination,
+            ActivatedAt = activated.ValidFrom,
+            ValidTo = activated.ValidTo,
+            ClosedAt = existing?.ClosedAt,
+            DeletedAt = existing?.DeletedAt,
+        });
+    }
+
+    public static async Task Handle(UploadTokenClosed closed, IDocumentSession session, CancellationToken ct)
+    {
+        // Closing may arrive before activation was processed; the poller then sweeps from this record.
+        var container = await session.LoadAsync<TokenContainer>(closed.Tid, ct)
+            ?? new TokenContainer { Id = closed.Tid, Wsid = closed.Wsid, Container = closed.Container, ActivatedAt = closed.At, ValidTo = closed.At };
+        container.ClosedAt ??= closed.At;
+        session.Store(container);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json.Serialization;
+using Inlet.BuildingBlocks.Http;
+using Inlet.Ingestion.Routing;
+using Marten;
+using Microsoft.AspNetCore.Http;
+using Wolverine.Http;
+
+namespace Inlet.Ingestion.WorkspaceFiles;
+
+public sealed record WorkspaceFileResponse(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("md5")] string? Md5,
+    [property: JsonPropertyName("received_at")] DateTimeOffset ReceivedAt,
+    [property: JsonPropertyName("tid")] Guid Tid);
+
+public sealed record UploadResponse(
+    [property: JsonPropertyName("tid")] Guid Tid,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("routed_to")] string RoutedTo,
+    [property: JsonPropertyName("location")] string Location,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("at")] DateTimeOffset At);
+
+public static class FileEndpoints
+{
+    private const int MaxPathLength = RoutingRules.MaxPathLength + 300;
+
+    [WolverineGet("/api/workspaces/{wsid}/inbox")]
+    public static Task<IReadOnlyList<WorkspaceFileResponse>> Inbox(string wsid, IQuerySession session, CancellationToken ct) =>
+        Files(session, wsid, RoutingRules.InboxFolder + "/", ct);
+
+    [WolverineGet("/api/workspaces/{wsid}/files")]
+    public static async Task<IResult> Folder(string wsid, string? folder, IQuerySession session, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(folder))
+            return Results.Json(await Files(session, wsid, "", ct));
+        if (WorkspacePath.Problem(folder, MaxPathLength) is { } why)
+            return Results.Problem(Problems.Validation("folder", why));
+        return Results.Json(await Files(session, wsid, WorkspacePath.Normalise(folder) + "/", ct));
+    }
+
+    [WolverineGet("/api/workspaces/{wsid}/files/content")]
+    public static async Task<IResult> Content(string wsid, string? path, IQuerySession session, WorkspaceStorage storage, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(path))
+            return Results.Problem(Problems.Validation("path", "Give the file's path, e.g. ?path=inbox/site-a/data.csv."));
+        if (WorkspacePath.Problem(path, MaxPathLength) is { } why)
+            return Results.Problem(Problems.Validation("path", why));
+        var file = await session.Query<UploadRecord>()
+            .FirstOrDefaultAsync(r => r.Wsid == wsid && r.Location == path && r.Status == UploadStatus.Routed, ct);
+        var stream = file is null ? null : await storage.OpenRead(wsid, file.Location, ct);
+        if (stream is null)
+            return Results.Problem(Problems.NotFound("file at that path"));
+        return Results.Stream(stream, "application/octet-stream", System.IO.Path.GetFileName(file!.Location), enableRangeProcessing: true);
+    }
+
+    [WolverineGet("/api/workspaces/{wsid}/uploads")]
+    public static async Task<IReadOnlyList<UploadResponse>> Uploads(string wsid, IQuerySession session, CancellationToken ct)
+    {
+        var records = await session.Query<UploadRecord>().Where(r => r.Wsid == wsid).OrderBy(r => r.ReceivedAt).ToListAsync(ct);
+        return records.Select(r => new UploadResponse(r.Tid, r.Name, r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At)).ToList();
+    }
+
+    private static async Task<IReadOnlyList<WorkspaceFileResponse>> Files(IQuerySession session, string wsid, string prefix, CancellationToken ct)
+    {
+        var records = await session.Query<UploadRecord>()
+            .Where(r => r.Wsid == wsid && r.Status == UploadStatus.Routed && r.Location.StartsWith(prefix))
+            .OrderBy(r => r.Location)
+            .ToListAsync(ct);
+        return records.Select(r => new WorkspaceFileResponse(r.Location, r.Size, r.Md5, r.At, r.Tid)).ToList();
+    }
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Sas;
+using Inlet.BuildingBlocks.Storage;
+
+namespace Inlet.Ingestion.WorkspaceFiles;
+
+/// <summary>
+/// Each workspace's files live in one container of their own (docs/adr/0007), at the path the API shows.
+/// Copies from token containers are server-side; no file's bytes pass through the Host on the way.
+/// </summary>
+public sealed class WorkspaceStorage(StorageAccount account)
+{
+    public const string UploadIdKey = "inlet_upload";
+    private readonly ConcurrentDictionary<string, bool> _ensured = new();
+
+    public static string ContainerFor(string wsid) =>
+        "ws-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(wsid)).AsSpan(0, 16));
+
+    public BlobContainerClient Workspace(string wsid) => account.Container(ContainerFor(wsid));
+
+    private async Task<BlobContainerClient> EnsureWorkspace(string wsid, CancellationToken ct)
+    {
+        var container = Workspace(wsid);
+        if (_ensured.TryAdd(container.Name, true))
+            await container.CreateIfNotExistsAsync(metadata: new Dictionary<string, string> { ["wsid"] = wsid }, cancellationToken: ct);
+        return container;
+    }
+
+    /// <summary>
+    /// Copies the exact blob version <paramref name="etag"/> to <paramref name="location"/>, never over another file.
+    /// Returns true when the copy at <paramref name="location"/> is this upload's (also when an earlier attempt made it).
+    /// </summary>
+    public async Task<bool> CopyIn(string wsid, string sourceContainer, string blobName, ETag etag, string location, Guid uploadId, CancellationToken ct)
+    {
+        var workspace = await EnsureWorkspace(wsid, ct);
+        var target = workspace.GetBlobClient(location);
+        if (await IsOurs(target, uploadId, ct))
+            return true;
+
+        var source = account.Container(sourceContainer).GetBlobClient(blobName);
+        var sourceUri = source.GenerateSasUri(BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1));
+        try
+        {
+            var copy = await target.StartCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions
+            {
+                Metadata = new Dictionary<string, string> { [UploadIdKey] = uploadId.ToString("N") },
+                SourceConditions = new BlobRequestConditions { IfMatch = etag },
+                DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+            }, ct);
+            await copy.WaitForCompletionAsync(TimeSpan.FromMilliseconds(250), ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            // The target exists already: ours from an interrupted attempt, or somebody else's file.
+            return await IsOurs(target, uploadId, ct);
+        }
+    }
+
+    private static async Task<bool> IsOurs(BlobClient target, Guid uploadId, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                var properties = (await target.GetPropertiesAsync(cancellationToken: ct)).Value;
+                if (!properties.Metadata.TryGetValue(UploadIdKey, out var id) || id != uploadId.ToString("N"))
+                    return false;
+                if (properties.CopyStatus != CopyStatus.Pending || properties.CopyId is null)
+                    return properties.CopyStatus is not (CopyStatus.Failed or CopyStatus.Aborted);
+                // An earlier attempt's server-side copy is still running: the source must stay until it ends.
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The MD5 of the blob's bytes, read as a stream (memory stays flat whatever the size).</summary>
+    public async Task<byte[]> ComputeMd5(string container, string blobName, ETag etag, CancellationToken ct)
+    {
+        var blob = account.Container(container).GetBlobClient(blobName);
+        await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false)
+        {
+            Conditions = new BlobRequestConditions { IfMatch = etag },
+            BufferSize = 4 * 1024 * 1024,
+        }, ct);
+        return await MD5.HashDataAsync(stream, ct);
+    }
+
+    /// <summary>Deletes the upload's source blob, only in the version that was routed.</summary>
+    public async Task DeleteSource(string container, string blobName, ETag etag, CancellationToken ct)
+    {
+        try
+        {
+            await account.Container(container).GetBlobClient(blobName)
+                .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = etag }, ct);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone already, or replaced by a newer upload that will be routed on its own.
+        }
+    }
+
+    public async Task<Stream?> OpenRead(string wsid, string location, CancellationToken ct)
+    {
+        try
+        {
+            return await Workspace(wsid).GetBlobClient(location).OpenReadAsync(cancellationToken: ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+}

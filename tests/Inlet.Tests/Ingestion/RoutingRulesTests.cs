@@ -1,0 +1,45 @@
+using Inlet.Ingestion.Routing;
+using Inlet.Tokens.Contracts;
+
+namespace Inlet.Tests.Ingestion;
+
+public sealed class RoutingRulesTests
+{
+    [Theory]
+    [InlineData("../etc/passwd")]
+    [InlineData("a/../../b")]
+    [InlineData("/abs/path.txt")]
+    [InlineData("a\\b.txt")]
+    [InlineData("ctrl\u0001.txt")]
+    [InlineData("a//b.txt")]
+    [InlineData("./a.txt")]
+    public void Unsafe_blob_names_are_rejected_with_a_reason(string name)
+    {
+        var decision = RoutingRules.Decide(UploadDestination.Inbox, name);
+        Assert.Null(decision.Location);
+        Assert.StartsWith("Unsafe file name", decision.Rejection);
+    }
+
+    [Fact]
+    public void Safe_names_keep_their_relative_path_under_the_destination()
+    {
+        Assert.Equal("inbox/site-a/2026/x.csv", RoutingRules.Decide(UploadDestination.Inbox, "site-a/2026/x.csv").Location);
+        Assert.Equal("p/q/x.csv", RoutingRules.Decide(new UploadDestination(DestinationKind.Folder, "p/q"), "x.csv").Location);
+    }
+
+    [Fact]
+    public void Clashing_names_get_numbered_candidates_keeping_the_extension()
+    {
+        Assert.Equal("inbox/a.csv", RoutingRules.Candidate("inbox/a.csv", 1));
+        Assert.Equal("inbox/a (2).csv", RoutingRules.Candidate("inbox/a.csv", 2));
+        Assert.Equal("inbox/README (3)", RoutingRules.Candidate("inbox/README", 3));
+        Assert.Equal("inbox/d.x/.hidden (2)", RoutingRules.Candidate("inbox/d.x/.hidden", 2));
+    }
+
+    [Fact]
+    public void The_same_blob_version_always_gets_the_same_upload_id()
+    {
+        Assert.Equal(RoutingRules.UploadIdFor("c", "n", "e1"), RoutingRules.UploadIdFor("c", "n", "e1"));
+        Assert.NotEqual(RoutingRules.UploadIdFor("c", "n", "e1"), RoutingRules.UploadIdFor("c", "n", "e2"));
+    }
+}
