@@ -42,7 +42,7 @@ public sealed class ModuleBoundaryTests
         var assembly = Assembly.Load($"Inlet.{module}");
         var forbidden = Modules.Where(m => m != module).Select(m => $"Inlet.{m}").ToHashSet();
         var used = assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
-        Assert.Empty(used.Where(forbidden.Contains));
+        Assert.DoesNotContain(used, forbidden.Contains);
         var contracts = Assembly.Load($"Inlet.{module}.Contracts");
         Assert.All(contracts.GetReferencedAssemblies(), a => Assert.False(a.Name!.StartsWith("Inlet.", StringComparison.Ordinal), $"Inlet.{module}.Contracts must stand alone, but uses {a.Name}"));
     }

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Inlet.Tests.Infrastructure;
+
+/// <summary>The Host as a real operating-system process, for tests that kill it.</summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    private Process? _process;
+    private readonly string _postgres;
+
+    public HostProcess(string postgres)
+    {
+        _postgres = postgres;
+        Port = FreePort();
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}") };
+    }
+
+    public int Port { get; }
+
+    public HttpClient Client { get; }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string HostDirectory()
+    {
+        // The tests' own build configuration (bin/<Configuration>/net10.0) is the Host's too.
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        var configuration = testBin.Parent!.Name;
+        var dir = testBin;
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Monolith.sln")))
+            dir = dir.Parent;
+        return Path.Combine(dir!.FullName, "src", "Host", "bin", configuration, testBin.Name);
+    }
+
+    public async Task Start()
+    {
+        var directory = HostDirectory();
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(directory, "Inlet.Host.dll"), "--urls", $"http://127.0.0.1:{Port}" })
+            start.ArgumentList.Add(arg);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ConnectionStrings__Postgres"] = _postgres;
+        start.Environment["ConnectionStrings__Storage"] = TestServices.Storage;
+        start.Environment["Ingestion__MinPollInterval"] = "00:00:00.5";
+        start.Environment["Ingestion__MaxPollInterval"] = "00:00:05";
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await TokenApi.Eventually(async () =>
+        {
+            try { return (await Client.GetAsync("/health/ready")).IsSuccessStatusCode; }
+            catch (HttpRequestException) { return false; }
+        }, 90, "the Host process answers /health/ready");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing — as a crash would.</summary>
+    public async Task Kill()
+    {
+        _process!.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+            await Kill();
+        Client.Dispose();
+    }
+}
