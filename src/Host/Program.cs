@@ -63,6 +63,10 @@ builder.Host.UseWolverine(opts =>
     opts.Policies.AutoApplyTransactions();
     opts.Policies.UseDurableLocalQueues();
     opts.Durability.Mode = DurabilityMode.Balanced;
+    // A node that dies (crash, SIGKILL) leaves envelopes it owned; the survivors take them over soon.
+    opts.Durability.HealthCheckPollingTime = 5.Seconds();
+    opts.Durability.StaleNodeTimeout = 20.Seconds();
+    opts.Durability.NodeReassignmentPollingTime = 5.Seconds();
     // Several writers append to one token's stream (usage from many files at once, on several nodes):
     // a lost optimistic-concurrency race is retried, never dropped.
     opts.OnException<ConcurrencyException>().Or<Marten.Exceptions.ExistingStreamIdCollisionException>().Or<JasperFx.Events.ExistingStreamIdCollisionException>()

@@ -1,0 +1,4 @@
+namespace Inlet.Tests.Infrastructure;
+
+[CollectionDefinition(nameof(RunsAlone), DisableParallelization = true)]
+public sealed class RunsAlone;
