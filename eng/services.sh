@@ -34,7 +34,8 @@ install_prerequisites() {
   command -v dotnet >/dev/null || die "the .NET 10 SDK is required (dotnet not found on PATH)"
   command -v npm >/dev/null || die "Node.js and npm are required (npm not found on PATH)"
   local missing=()
-  ldconfig -p 2>/dev/null | grep -q 'libsecret-1\.so\.0' || missing+=(libsecret-1-0)
+  local libs; libs="$(ldconfig -p 2>/dev/null)"
+  [[ $libs == *libsecret-1.so.0* ]] || missing+=(libsecret-1-0)
   PG_BIN="${INLET_PG_BIN:-/usr/lib/postgresql/15/bin}"
   [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
   if [ ${#missing[@]} -gt 0 ]; then
@@ -112,6 +113,7 @@ start_azurite() { # profile port
 stop_azurite() { [ -n "${AZURITE_PID:-}" ] && kill "$AZURITE_PID" 2>/dev/null && wait "$AZURITE_PID" 2>/dev/null; AZURITE_PID=; }
 
 inlet_stop_all() {
+  set +e # a process that is already gone must not stop the clean-up half-way
   local pid
   for pid in "${INLET_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${INLET_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
