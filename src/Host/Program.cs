@@ -10,7 +10,6 @@ using Inlet.Tokens.Contracts;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Core;
-using JasperFx.Events;
 using Marten.Exceptions;
 using Wolverine.ErrorHandling;
 using Marten;
@@ -67,9 +66,9 @@ builder.Host.UseWolverine(opts =>
     opts.Durability.HealthCheckPollingTime = 5.Seconds();
     opts.Durability.StaleNodeTimeout = 20.Seconds();
     opts.Durability.NodeReassignmentPollingTime = 5.Seconds();
-    // Several writers append to one token's stream (usage from many files at once, on several nodes):
+    // Handlers on several nodes may append to the same stream (an expiry beside a usage batch):
     // a lost optimistic-concurrency race is retried, never dropped.
-    opts.OnException<ConcurrencyException>().Or<Marten.Exceptions.ExistingStreamIdCollisionException>().Or<JasperFx.Events.ExistingStreamIdCollisionException>()
+    opts.OnException<ConcurrencyException>().Or<ExistingStreamIdCollisionException>().Or<JasperFx.Events.ExistingStreamIdCollisionException>()
         .RetryWithCooldown(50.Milliseconds(), 100.Milliseconds(), 250.Milliseconds(), 500.Milliseconds(), 1.Seconds())
         .Then.RetryWithCooldown(2.Seconds(), 5.Seconds(), 10.Seconds());
     opts.LocalQueueFor<RecordUploadTokenUsage>().Sequential();

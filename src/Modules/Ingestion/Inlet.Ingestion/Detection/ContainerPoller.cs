@@ -29,7 +29,6 @@ public sealed class ContainerPoller(
 {
     private static readonly TimeSpan CatalogueRefresh = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<Guid, PollState> _state = new();
-    private readonly ConcurrentQueue<Guid> _nudged = new();
 
     private sealed class PollState
     {
@@ -37,27 +36,21 @@ public sealed class ContainerPoller(
         public DateTimeOffset NextPoll;
     }
 
-    /// <summary>Event Grid says something arrived: list that container now.</summary>
-    public void Nudge(Guid tid) => _nudged.Enqueue(tid);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var tokens = new List<TokenContainer>();
+        IReadOnlyList<TokenContainer> tokens = [];
         var refreshedAt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var now = clock.GetUtcNow();
-                if (now - refreshedAt >= CatalogueRefresh || !_nudged.IsEmpty)
+                if (now - refreshedAt >= CatalogueRefresh)
                 {
                     await using var query = store.QuerySession();
-                    tokens = (await query.Query<TokenContainer>().Where(t => t.DeletedAt == null).ToListAsync(stoppingToken)).ToList();
+                    tokens = await query.Query<TokenContainer>().Where(t => t.DeletedAt == null).ToListAsync(stoppingToken);
                     refreshedAt = now;
                 }
-                while (_nudged.TryDequeue(out var tid))
-                    if (_state.TryGetValue(tid, out var nudged))
-                        nudged.NextPoll = DateTimeOffset.MinValue;
 
                 var due = tokens.Where(t => IsDue(t, now)).ToList();
                 await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = stoppingToken },
@@ -96,7 +89,7 @@ public sealed class ContainerPoller(
         {
             await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.None, States = BlobStates.None }, ct))
                 found.Add(new IngestBlob(token.Id, token.Container, item.Name, item.Properties.ETag!.Value.ToString(),
-                    item.Properties.ContentLength ?? 0, item.Properties.ContentHash is { Length: > 0 } md5 ? Convert.ToBase64String(md5) : null));
+                    item.Properties.ContentLength ?? 0, IngestBlob.Md5Text(item.Properties.ContentHash)));
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -115,7 +108,7 @@ public sealed class ContainerPoller(
         if (found.Count > 0)
         {
             state.LastActivity = now;
-                        await Parallel.ForEachAsync(found, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Value.Parallelism), CancellationToken = ct }, async (blob, innerCt) =>
+            await Parallel.ForEachAsync(found, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Value.Parallelism), CancellationToken = ct }, async (blob, innerCt) =>
             {
                 try
                 {

@@ -70,7 +70,7 @@ public static class EventGridEndpoint
             {
                 var properties = (await storage.Container(containerName).GetBlobClient(blobName).GetPropertiesAsync(cancellationToken: ct)).Value;
                 await bus.PublishAsync(new IngestBlob(token.Id, containerName, blobName, properties.ETag.ToString(), properties.ContentLength,
-                    properties.ContentHash is { Length: > 0 } md5 ? Convert.ToBase64String(md5) : null));
+                    IngestBlob.Md5Text(properties.ContentHash)));
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {

@@ -10,7 +10,11 @@ using Wolverine.Marten;
 namespace Inlet.Ingestion.Routing;
 
 /// <summary>A committed blob version in a token's container, found by the poller or pushed by Event Grid.</summary>
-public sealed record IngestBlob(Guid Tid, string Container, string BlobName, string ETag, long Size, string? Md5);
+public sealed record IngestBlob(Guid Tid, string Container, string BlobName, string ETag, long Size, string? Md5)
+{
+    /// <summary>The Content-MD5 the uploader stored, as the API shows it (base64), or null where none was sent.</summary>
+    public static string? Md5Text(byte[]? contentHash) => contentHash is { Length: > 0 } ? Convert.ToBase64String(contentHash) : null;
+}
 
 /// <summary>A workspace path, taken by one upload. Its unique id is what keeps two uploads from sharing a name.</summary>
 public sealed class PathClaim
