@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+
+namespace Inlet.Tabular.Loading;
+
+/// <summary>
+/// Turns headers and file names into safe PostgreSQL identifiers: lower snake case of letters, digits and
+/// underscores, within PostgreSQL's 63-byte limit (longer names would be silently cut, and could clash).
+/// </summary>
+public static class SqlNames
+{
+    public const int MaxIdentifierBytes = 63;
+    private const string ColumnFallback = "column";
+    private const string TableFallback = "table";
+    private const string DigitPrefix = "c_";
+    private const string ReservedTablePrefix = "t_";
+    private static readonly string[] ReservedTableStarts = ["_inlet", "pg_"];
+
+    public static string Column(string header) => Normalize(header) ?? ColumnFallback;
+
+    /// <summary>Column names for a header row: unique, with "column_n" (1-based) for headers that yield no name.</summary>
+    public static IReadOnlyList<string> Columns(IReadOnlyList<string> headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        var names = headers.Select((header, i) => Normalize(header) ?? $"{ColumnFallback}_{i + 1}").ToArray();
+        // The first holder of each name keeps it, so generated names may not take a later header's own name.
+        var taken = new HashSet<string>(names, StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (!seen.Add(names[i]))
+                names[i] = Unused(names[i], taken);
+        }
+        return names;
+    }
+
+    public static string Table(string name)
+    {
+        var table = Normalize(name) ?? TableFallback;
+        // Those prefixes belong to Inlet's own tables and PostgreSQL's catalogs.
+        if (ReservedTableStarts.Any(start => table.StartsWith(start, StringComparison.Ordinal)))
+            table = TrimToLimit(ReservedTablePrefix + table);
+        return table;
+    }
+
+    /// <summary>The identifier as a quoted SQL identifier: the only way names enter SQL.</summary>
+    public static string Quote(string identifier)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(identifier);
+        if (identifier.Contains('\0'))
+            throw new ArgumentException("An identifier cannot contain NUL.", nameof(identifier));
+        return $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+    }
+
+    private static string Unused(string name, HashSet<string> taken)
+    {
+        for (var n = 2; ; n++)
+        {
+            var suffix = $"_{n}";
+            var candidate = TrimToLimit(name, MaxIdentifierBytes - suffix.Length) + suffix;
+            if (taken.Add(candidate))
+                return candidate;
+        }
+    }
+
+    /// <summary>The snake-case name, or null when the text has no letters or digits.</summary>
+    private static string? Normalize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var name = new StringBuilder(text.Length);
+        var pendingSeparator = false;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (!IsWordRune(rune))
+            {
+                pendingSeparator = name.Length > 0;
+                continue;
+            }
+            if (pendingSeparator)
+                name.Append('_');
+            pendingSeparator = false;
+            name.Append(Rune.ToLowerInvariant(rune).ToString());
+        }
+        if (name.Length == 0)
+            return null;
+        if (Rune.IsDigit(Rune.GetRuneAt(name.ToString(), 0)))
+            name.Insert(0, DigitPrefix);
+        return TrimToLimit(name.ToString());
+    }
+
+    // Combining marks stay, so that a decomposed é is not split into "e_".
+    private static bool IsWordRune(Rune rune) =>
+        Rune.IsLetterOrDigit(rune) || Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
+
+    private static string TrimToLimit(string name, int maxBytes = MaxIdentifierBytes)
+    {
+        if (Encoding.UTF8.GetByteCount(name) <= maxBytes)
+            return name;
+        var cut = new StringBuilder();
+        var bytes = 0;
+        foreach (var rune in name.EnumerateRunes())
+        {
+            bytes += rune.Utf8SequenceLength;
+            if (bytes > maxBytes)
+                break;
+            cut.Append(rune.ToString());
+        }
+        return cut.ToString().TrimEnd('_');
+    }
+}
