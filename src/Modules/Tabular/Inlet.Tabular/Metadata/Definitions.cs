@@ -1,0 +1,22 @@
+using Inlet.Tabular.Loading;
+
+namespace Inlet.Tabular.Metadata;
+
+/// <summary>Whether a load replaces the table's rows or adds to them.</summary>
+public enum LoadMode { Replace, Append }
+
+/// <summary>One column as a Frictionless Table Schema declares it.</summary>
+public sealed record FieldDefinition(string Name, ColumnType Type, string? Format, string? Title, string? Description,
+    bool Required, bool Unique, IReadOnlyList<string>? Enum, IReadOnlyList<string>? TrueValues, IReadOnlyList<string>? FalseValues,
+    decimal? Minimum, decimal? Maximum, int? MinLength, int? MaxLength, string? Pattern);
+
+/// <summary>A table as its metadata declares it; no fields means the columns are inferred from the file.</summary>
+public sealed record TableDefinition(string? Name, string? Title, string? Description, LoadMode Mode,
+    IReadOnlyList<FieldDefinition> Fields, IReadOnlyList<string> MissingValues, IReadOnlyList<string> PrimaryKey,
+    char? Delimiter, bool Header = true);
+
+/// <summary>A data file of a Data Package; Path is relative to the descriptor's folder and '/'-separated.</summary>
+public sealed record DataPackageResource(string Path, TableDefinition Table);
+
+/// <summary>Metadata that cannot be used; the message names the file, the JSON path and what was expected.</summary>
+public sealed class MetadataException(string message) : Exception(message);
