@@ -5,6 +5,7 @@ using Inlet.BuildingBlocks.Storage;
 using Inlet.Host;
 using Inlet.Host.Health;
 using Inlet.Ingestion;
+using Inlet.Tabular;
 using Inlet.Tokens;
 using Inlet.Tokens.Contracts;
 using JasperFx;
@@ -53,12 +54,14 @@ builder.Services.AddMarten(opts =>
 
 builder.Services.AddTokensModule();
 builder.Services.AddIngestionModule(config);
+builder.Services.AddTabularModule(config, postgres);
 
 builder.Host.UseWolverine(opts =>
 {
     opts.ServiceName = "inlet";
     opts.Discovery.IncludeAssembly(typeof(TokensModule).Assembly);
     opts.Discovery.IncludeAssembly(typeof(IngestionModule).Assembly);
+    opts.Discovery.IncludeAssembly(typeof(TabularModule).Assembly);
     opts.Policies.AutoApplyTransactions();
     opts.Policies.UseDurableLocalQueues();
     opts.Durability.Mode = DurabilityMode.Balanced;
@@ -71,6 +74,10 @@ builder.Host.UseWolverine(opts =>
     opts.OnException<ConcurrencyException>().Or<ExistingStreamIdCollisionException>().Or<JasperFx.Events.ExistingStreamIdCollisionException>()
         .RetryWithCooldown(50.Milliseconds(), 100.Milliseconds(), 250.Milliseconds(), 500.Milliseconds(), 1.Seconds())
         .Then.RetryWithCooldown(2.Seconds(), 5.Seconds(), 10.Seconds());
+    // Storage or the database briefly out of reach: try again, then again later, rather than give up on a file.
+    opts.OnException<Npgsql.NpgsqlException>().Or<Azure.RequestFailedException>().Or<IOException>().Or<TimeoutException>()
+        .RetryWithCooldown(1.Seconds(), 5.Seconds(), 15.Seconds())
+        .Then.ScheduleRetry(1.Minutes(), 5.Minutes(), 15.Minutes(), 1.Hours());
     opts.LocalQueueFor<RecordUploadTokenUsage>().Sequential();
     opts.UseRuntimeCompilation();
     opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Dynamic;

@@ -61,6 +61,15 @@ public sealed class HostProcess : IAsyncDisposable
         }, 90, "the Host process answers /health/ready");
     }
 
+    /// <summary>Signs this process's client in through the Development sign-in endpoint.</summary>
+    public async Task SignIn(string user, params string[] workspaces)
+    {
+        var response = await Client.PostAsJsonAsync("/api/dev/sign-in", new { user, workspaces });
+        response.EnsureSuccessStatusCode();
+        Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer", (await response.Content.ReadFromJsonAsync<JsonElement>()).Str("access_token"));
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no flushing — as a crash would.</summary>
     public async Task Kill()
     {

@@ -45,6 +45,7 @@ public class InletApp : IAsyncLifetime
             builder.UseSetting("Ingestion:MaxPollInterval", "00:00:05");
             builder.UseSetting("Ingestion:FinalSweepGrace", "00:00:02");
             builder.UseSetting("Ingestion:EventGridKey", EventGridKey);
+            builder.UseSetting("Tabular:MetadataGrace", "00:00:02");
             builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
         });
     }

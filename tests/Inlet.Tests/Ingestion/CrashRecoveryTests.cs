@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-
 namespace Inlet.Tests.Ingestion;
 
 public sealed class CrashRecoveryTests
@@ -11,8 +9,7 @@ public sealed class CrashRecoveryTests
         await using var host = new HostProcess(postgres);
         await host.Start();
         var ws = InletApp.NewWorkspace();
-        var signIn = await host.Client.PostAsJsonAsync("/api/dev/sign-in", new { user = "alice", workspaces = new[] { ws } });
-        host.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await signIn.Content.ReadFromJsonAsync<JsonElement>()).Str("access_token"));
+        await host.SignIn("alice", ws);
         var issued = await host.Client.Issue(ws);
 
         var root = Directory.CreateTempSubdirectory("crash-");

@@ -15,7 +15,7 @@ public sealed class RoutingRulesTests
     [InlineData("./a.txt")]
     public void Unsafe_blob_names_are_rejected_with_a_reason(string name)
     {
-        var decision = RoutingRules.Decide(UploadDestination.Inbox, name);
+        var decision = RoutingRules.Decide(UploadDestination.Inbox, name, Guid.NewGuid());
         Assert.Null(decision.Location);
         Assert.StartsWith("Unsafe file name", decision.Rejection);
     }
@@ -23,8 +23,32 @@ public sealed class RoutingRulesTests
     [Fact]
     public void Safe_names_keep_their_relative_path_under_the_destination()
     {
-        Assert.Equal("inbox/site-a/2026/x.csv", RoutingRules.Decide(UploadDestination.Inbox, "site-a/2026/x.csv").Location);
-        Assert.Equal("p/q/x.csv", RoutingRules.Decide(new UploadDestination(DestinationKind.Folder, "p/q"), "x.csv").Location);
+        Assert.Equal("inbox/site-a/2026/x.csv", RoutingRules.Decide(UploadDestination.Inbox, "site-a/2026/x.csv", Guid.NewGuid()).Location);
+        Assert.Equal("p/q/x.csv", RoutingRules.Decide(new UploadDestination(DestinationKind.Folder, "p/q"), "x.csv", Guid.NewGuid()).Location);
+    }
+
+    [Theory]
+    [InlineData("site-a/visits.csv", "database")]
+    [InlineData("visits.TSV", "database")]
+    [InlineData("meta/visits.schema.json", "database")]
+    [InlineData("datapackage.json", "database")]
+    [InlineData("readme.txt", "inbox")]
+    [InlineData("visits.csv.bak", "inbox")]
+    public void A_database_token_stages_CSV_files_and_their_metadata_and_sends_other_files_to_the_inbox(string name, string routedTo)
+    {
+        var uploadId = Guid.NewGuid();
+        var decision = RoutingRules.Decide(new UploadDestination(DestinationKind.Database, null), name, uploadId);
+        Assert.Equal(routedTo, decision.RoutedTo);
+        if (routedTo == "database")
+        {
+            Assert.Equal($".database/{uploadId:N}/{name.Split('/')[^1]}", decision.Location);
+            Assert.Null(decision.Note);
+        }
+        else
+        {
+            Assert.Equal($"inbox/{name}", decision.Location);
+            Assert.Contains("kept in the Inbox", decision.Note);
+        }
     }
 
     [Fact]

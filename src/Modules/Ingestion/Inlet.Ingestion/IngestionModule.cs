@@ -25,8 +25,10 @@ public static class IngestionModule
             opts.Events.AddEventType<UploadReceived>();
             opts.Events.AddEventType<UploadRouted>();
             opts.Events.AddEventType<UploadRejected>();
+            opts.Events.AddEventType<UploadStaged>();
+            opts.Events.AddEventType<DatabaseUploadRefused>();
             opts.Projections.Add<UploadRecordProjection>(ProjectionLifecycle.Inline);
-            opts.Schema.For<UploadRecord>().DatabaseSchemaName(Schema).Index(x => x.Wsid);
+            opts.Schema.For<UploadRecord>().DatabaseSchemaName(Schema).Index(x => x.Wsid).Index(x => x.FilePath);
             opts.Schema.For<TokenContainer>().DatabaseSchemaName(Schema).Index(x => x.Container);
             opts.Schema.For<PathClaim>().DatabaseSchemaName(Schema);
         });

@@ -1,4 +1,5 @@
 using Azure;
+using Inlet.Ingestion.Contracts;
 using Inlet.Ingestion.TokenContainers;
 using Inlet.Ingestion.WorkspaceFiles;
 using Inlet.Tokens.Contracts;
@@ -42,17 +43,24 @@ public static class IngestBlobHandler
             return;
 
         var etag = new ETag(blob.ETag);
-        if (record.Status == UploadStatus.Pending)
+        if (record is { Status: UploadStatus.Pending, StagedAt: null })
         {
-            var (routed, reason) = await Move(record, etag, storage, ct);
+            var (moved, reason) = await Move(record, etag, storage, ct);
             await using var session = store.LightweightSession();
             outbox.Enroll(session);
             var now = clock.GetUtcNow();
-            object outcome = routed
-                ? new UploadRouted(uploadId, record.Tid, record.Location, record.Size, record.Md5, now)
-                : new UploadRejected(uploadId, record.Tid, reason!, RoutingRules.QuarantineLocation(uploadId), now);
+            var staged = moved && RoutingRules.IsStaged(record.Location);
+            object outcome = (moved, staged) switch
+            {
+                (true, true) => new UploadStaged(uploadId, record.Tid, record.Location, now),
+                (true, false) => new UploadRouted(uploadId, record.Tid, record.Location, record.Size, record.Md5, now),
+                _ => new UploadRejected(uploadId, record.Tid, reason!, RoutingRules.QuarantineLocation(uploadId), now),
+            };
             session.Events.Append(uploadId, 2, outcome);
-            if (routed)
+            if (staged)
+                await outbox.PublishAsync(new DatabaseFileStaged(uploadId, record.Tid, record.Wsid, record.Name,
+                    WorkspaceStorage.ContainerFor(record.Wsid), record.Location, record.Size, now));
+            if (moved)
                 await outbox.PublishAsync(new RecordUploadTokenUsage(record.Tid, record.Wsid, uploadId, 1, record.Size, now));
             try
             {
@@ -80,7 +88,7 @@ public static class IngestBlobHandler
         if (token is null)
             return null; // not a container Inlet knows; nothing to route it by
 
-        var decision = RoutingRules.Decide(token.Destination, blob.BlobName);
+        var decision = RoutingRules.Decide(token.Destination, blob.BlobName, uploadId);
         for (var attempt = 1; attempt <= MaxNameAttempts; attempt++)
         {
             var location = decision.Location is null ? RoutingRules.QuarantineLocation(uploadId) : RoutingRules.Candidate(decision.Location, attempt);
@@ -118,7 +126,7 @@ public static class IngestBlobHandler
         return (rejection is null, rejection);
     }
 
-    private static bool IsConflict(Exception e)
+    public static bool IsConflict(Exception e)
     {
         for (var inner = e; inner is not null; inner = inner.InnerException)
         {

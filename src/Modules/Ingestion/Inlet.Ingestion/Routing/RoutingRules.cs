@@ -10,6 +10,7 @@ public static class RoutingRules
 {
     public const string InboxFolder = "inbox";
     public const string QuarantineFolder = ".quarantine";
+    public const string DatabaseStagingFolder = ".database";
     public const int MaxPathLength = 1024;
 
     /// <summary>The same blob version (container, name, ETag) always gets the same upload id, on every node.</summary>
@@ -21,18 +22,20 @@ public static class RoutingRules
 
     public sealed record Decision(string RoutedTo, string? Location, string? Note, string? Rejection);
 
-    public static Decision Decide(UploadDestination destination, string blobName)
+    public static Decision Decide(UploadDestination destination, string blobName, Guid uploadId)
     {
         var problem = WorkspacePath.Problem(blobName, MaxPathLength);
         var (routedTo, folder, note) = destination.Kind switch
         {
             DestinationKind.Folder => ("folder", destination.Folder!, (string?)null),
-            DestinationKind.Database => ("inbox", InboxFolder, "Database loading of uploads is not available yet; the file was kept in the Inbox."),
-            _ => ("inbox", InboxFolder, null),
+            DestinationKind.Database when IsForDatabase(blobName) => ("database", $"{DatabaseStagingFolder}/{uploadId:N}", null),
+            DestinationKind.Database => ("inbox", InboxFolder,
+                "Only CSV files (.csv, .tsv) and their metadata (.schema.json, datapackage.json) become database tables; this file was kept in the Inbox."),
+            _ => ("inbox", InboxFolder, (string?)null),
         };
         if (problem is not null)
             return new Decision(routedTo, null, null, $"Unsafe file name '{Printable(blobName)}': {problem}");
-        var location = $"{folder}/{blobName}";
+        var location = routedTo == "database" ? $"{folder}/{FileName(blobName)}" : $"{folder}/{blobName}";
         if (location.Length > MaxPathLength)
             return new Decision(routedTo, null, null, $"The file's path in the workspace would be {location.Length} characters; at most {MaxPathLength} are allowed.");
         return new Decision(routedTo, location, note, null);
@@ -49,6 +52,20 @@ public static class RoutingRules
         var (stem, ext) = dot > 0 ? (name[..dot], name[dot..]) : (name, "");
         return $"{location[..(slash + 1)]}{stem} ({attempt}){ext}";
     }
+
+    /// <summary>CSV files and the metadata files that describe them go to the database; anything else on a database token goes to the Inbox.</summary>
+    public static bool IsForDatabase(string blobName)
+    {
+        var name = FileName(blobName);
+        return name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith(".schema.json", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("datapackage.json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    public static bool IsStaged(string location) => location.StartsWith(DatabaseStagingFolder + "/", StringComparison.Ordinal);
+
+    private static string FileName(string blobName) => blobName[(blobName.LastIndexOf('/') + 1)..];
 
     public static string QuarantineLocation(Guid uploadId) => $"{QuarantineFolder}/{uploadId:N}";
 

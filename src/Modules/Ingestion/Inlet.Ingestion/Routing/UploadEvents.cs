@@ -20,3 +20,9 @@ public sealed record UploadRouted(Guid UploadId, Guid Tid, string Location, long
 
 /// <summary>The file was refused; its bytes are kept in the workspace's quarantine.</summary>
 public sealed record UploadRejected(Guid UploadId, Guid Tid, string Reason, string QuarantineLocation, DateTimeOffset At);
+
+/// <summary>A database-bound file is staged in the workspace for the Tabular module; the upload stays pending until it answers.</summary>
+public sealed record UploadStaged(Guid UploadId, Guid Tid, string StagedPath, DateTimeOffset At);
+
+/// <summary>The database refused the file; its bytes are kept in the Inbox at <paramref name="KeptAt"/>.</summary>
+public sealed record DatabaseUploadRefused(Guid UploadId, Guid Tid, string Reason, string KeptAt, DateTimeOffset At);

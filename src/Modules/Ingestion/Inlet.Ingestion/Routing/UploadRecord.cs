@@ -17,6 +17,11 @@ public sealed class UploadRecord
     public string Location { get; set; } = "";
     public string Status { get; set; } = UploadStatus.Pending;
     public string? Error { get; set; }
+
+    /// <summary>Where the file's bytes can be read in the workspace (listed and downloadable), or null.</summary>
+    public string? FilePath { get; set; }
+
+    public DateTimeOffset? StagedAt { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
     public DateTimeOffset At { get; set; }
 }
@@ -30,6 +35,9 @@ public static class UploadStatus
 
 public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord, Guid>
 {
+    /// <summary>A location such as <c>table:visits</c> names database tables, not a file.</summary>
+    public const string TableLocationPrefix = "table:";
+
     public static UploadRecord Create(UploadReceived e) => new()
     {
         Id = e.UploadId,
@@ -51,6 +59,18 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
     {
         r.Status = UploadStatus.Routed;
         r.Location = e.Location;
+        r.FilePath = e.Location.StartsWith(TableLocationPrefix, StringComparison.Ordinal) ? null : e.Location;
+        r.At = e.At;
+    }
+
+    public static void Apply(UploadStaged e, UploadRecord r) => r.StagedAt = e.At;
+
+    public static void Apply(DatabaseUploadRefused e, UploadRecord r)
+    {
+        r.Status = UploadStatus.Rejected;
+        r.Error = e.Reason;
+        r.Location = e.KeptAt;
+        r.FilePath = e.KeptAt;
         r.At = e.At;
     }
 

@@ -50,11 +50,11 @@ public static class FileEndpoints
         if (WorkspacePath.Problem(path, MaxPathLength) is { } why)
             return Results.Problem(Problems.Validation("path", why));
         var file = await session.Query<UploadRecord>()
-            .FirstOrDefaultAsync(r => r.Wsid == wsid && r.Location == path && r.Status == UploadStatus.Routed, ct);
-        var stream = file is null ? null : await storage.OpenRead(wsid, file.Location, ct);
+            .FirstOrDefaultAsync(r => r.Wsid == wsid && r.FilePath == path, ct);
+        var stream = file is null ? null : await storage.OpenRead(wsid, file.FilePath!, ct);
         if (stream is null)
             return Results.Problem(Problems.NotFound("file at that path"));
-        return Results.Stream(stream, "application/octet-stream", System.IO.Path.GetFileName(file!.Location), enableRangeProcessing: true);
+        return Results.Stream(stream, "application/octet-stream", System.IO.Path.GetFileName(file!.FilePath), enableRangeProcessing: true);
     }
 
     [WolverineGet("/api/workspaces/{wsid}/uploads")]
@@ -67,9 +67,9 @@ public static class FileEndpoints
     private static async Task<IReadOnlyList<WorkspaceFileResponse>> Files(IQuerySession session, string wsid, string prefix, CancellationToken ct)
     {
         var records = await session.Query<UploadRecord>()
-            .Where(r => r.Wsid == wsid && r.Status == UploadStatus.Routed && r.Location.StartsWith(prefix))
-            .OrderBy(r => r.Location)
+            .Where(r => r.Wsid == wsid && r.FilePath != null && r.FilePath.StartsWith(prefix))
+            .OrderBy(r => r.FilePath)
             .ToListAsync(ct);
-        return records.Select(r => new WorkspaceFileResponse(r.Location, r.Size, r.Md5, r.At, r.Tid)).ToList();
+        return records.Select(r => new WorkspaceFileResponse(r.FilePath!, r.Size, r.Md5, r.At, r.Tid)).ToList();
     }
 }

@@ -109,6 +109,10 @@ public sealed class WorkspaceStorage(StorageAccount account)
         }
     }
 
+    /// <summary>Removes a staged copy that has served its purpose.</summary>
+    public async Task Delete(string wsid, string location, CancellationToken ct) =>
+        await Workspace(wsid).GetBlobClient(location).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
+
     public async Task<Stream?> OpenRead(string wsid, string location, CancellationToken ct)
     {
         try

@@ -1,0 +1,19 @@
+namespace Inlet.Ingestion.Contracts;
+
+/// <summary>
+/// A file that a database token delivered (a CSV or its metadata) is staged, byte for byte, in the
+/// workspace's storage for the database to take. Ingestion waits for <c>DatabaseFileLoaded</c> or
+/// <c>DatabaseFileRefused</c> (Tabular's contracts) before the upload counts as routed.
+/// </summary>
+/// <param name="Name">The uploaded relative path, e.g. <c>site-a/visits.csv</c>.</param>
+/// <param name="StagedContainer">The blob container holding the staged copy.</param>
+/// <param name="StagedPath">The staged copy's blob name; it stays until Ingestion hears the outcome.</param>
+public sealed record DatabaseFileStaged(
+    Guid UploadId,
+    Guid Tid,
+    string Wsid,
+    string Name,
+    string StagedContainer,
+    string StagedPath,
+    long Size,
+    DateTimeOffset At);

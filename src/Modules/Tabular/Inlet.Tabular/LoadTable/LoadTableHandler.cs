@@ -1,0 +1,114 @@
+using Inlet.BuildingBlocks.Storage;
+using Inlet.Tabular.Catalogue;
+using Inlet.Tabular.Contracts;
+using Inlet.Tabular.Metadata;
+using Inlet.Tabular.ReceiveFile;
+using Marten;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Wolverine.Attributes;
+using Wolverine.Marten;
+
+namespace Inlet.Tabular.LoadTable;
+
+/// <summary>Load a staged CSV with the metadata known for it now (inferred types when there is none).</summary>
+public sealed record LoadTable(Guid CsvUploadId);
+
+/// <summary>Marks a load (CSV + metadata) as recorded in the event store; its id is the load key, so a load is recorded once.</summary>
+public sealed class RecordedTableLoad
+{
+    public string Id { get; set; } = "";
+}
+
+public static class LoadTableHandler
+{
+    /// <summary>Large files take minutes; the default one-minute limit would cut them off.</summary>
+    [MessageTimeout(4 * 3600)]
+    public static async Task Handle(LoadTable command, IDocumentStore store, IMartenOutbox outbox, TableLoader loader, StorageAccount storage,
+        IOptions<TabularOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        StagedTableFile? csv;
+        (StagedTableFile File, TableDefinition Definition)? metadata;
+        WorkspaceTable? current = null;
+        await using (var query = store.QuerySession())
+        {
+            csv = await query.LoadAsync<StagedTableFile>(command.CsvUploadId, ct);
+            if (csv is null || csv.Refused)
+                return;
+            metadata = await MetadataLookup.For(query, csv, ct);
+            if (csv.Table is not null)
+                current = await query.LoadAsync<WorkspaceTable>(WorkspaceTable.IdFor(csv.Wsid, csv.Table), ct);
+        }
+
+        var key = $"{csv.Id:N}/{metadata?.File.Id.ToString("N") ?? "inferred"}";
+        if (csv.LoadedKey == key)
+            return;
+        var definition = metadata?.Definition;
+        if (csv.LoadedKey is not null && !MayReload(csv, current, definition))
+            return;
+
+        var table = MetadataMatching.TableNameFor(csv.Name, definition);
+        var blob = storage.Container(csv.Container).GetBlobClient(csv.Path);
+        var request = new LoadRequest(csv.Wsid, table, key, csv.Name,
+            async innerCt => await blob.OpenReadAsync(new Azure.Storage.Blobs.Models.BlobOpenReadOptions(false) { BufferSize = 4 * 1024 * 1024 }, innerCt),
+            definition, options.Value.MissingValues);
+
+        LoadOutcome? outcome = null;
+        string? failure = null;
+        try
+        {
+            outcome = await loader.Load(request, ct);
+        }
+        catch (TableLoadException e)
+        {
+            failure = e.Message;
+        }
+
+        await using var session = store.LightweightSession();
+        outbox.Enroll(session);
+        var now = clock.GetUtcNow();
+        var tableId = WorkspaceTable.IdFor(csv.Wsid, table);
+        session.Insert(new RecordedTableLoad { Id = key });
+        if (outcome is not null)
+        {
+            csv.LoadedKey = key;
+            csv.Table = table;
+            csv.LoadedMode = outcome.Mode == "append" ? LoadMode.Append : LoadMode.Replace;
+            session.Events.Append(tableId, new TableLoaded(tableId, csv.Wsid, table, outcome.Title, outcome.Description, outcome.Columns,
+                outcome.Rows, outcome.RowsAdded, outcome.Mode, outcome.Sequence, csv.Name, csv.Tid, csv.Id, metadata?.File.Id, now));
+            await outbox.PublishAsync(new DatabaseFileLoaded(csv.Id, csv.Wsid, [table], now));
+        }
+        else
+        {
+            // A first load that fails refuses the file (it goes to the Inbox); a reload that fails leaves the loaded table as it was.
+            csv.Refused = csv.LoadedKey is null;
+            session.Events.Append(tableId, new TableLoadFailed(tableId, csv.Wsid, table, csv.Name, csv.Tid, csv.Id, metadata?.File.Id, failure!, now));
+            if (csv.Refused)
+                await outbox.PublishAsync(new DatabaseFileRefused(csv.Id, csv.Wsid, failure!, now));
+        }
+        session.Store(csv);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (IsAlreadyRecorded(e))
+        {
+            // Another node (or an earlier attempt) recorded this very load.
+        }
+    }
+
+    /// <summary>
+    /// Metadata that arrives after its CSV was loaded reloads it, as if both had come together — but only
+    /// while that CSV is still the table's content, and never by appending the same rows twice.
+    /// </summary>
+    private static bool MayReload(StagedTableFile csv, WorkspaceTable? current, TableDefinition? definition) =>
+        current is not null && current.UploadId == csv.Id && csv.LoadedMode != LoadMode.Append && definition?.Mode != LoadMode.Append;
+
+    private static bool IsAlreadyRecorded(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } || inner.GetType().Name == "DocumentAlreadyExistsException")
+                return true;
+        return false;
+    }
+}

@@ -1,0 +1,62 @@
+using Inlet.Tabular.Metadata;
+
+namespace Inlet.Tabular.ReceiveFile;
+
+public enum TableFileKind
+{
+    Csv,
+    TableSchema,
+    DataPackage,
+}
+
+/// <summary>A file a database token delivered, as the Tabular module keeps track of it.</summary>
+public sealed class StagedTableFile
+{
+    public Guid Id { get; set; }
+    public Guid Tid { get; set; }
+    public string Wsid { get; set; } = "";
+
+    /// <summary>The uploaded relative path, e.g. <c>site-a/visits.csv</c>.</summary>
+    public string Name { get; set; } = "";
+
+    public string Container { get; set; } = "";
+    public string Path { get; set; } = "";
+    public TableFileKind Kind { get; set; }
+    public DateTimeOffset ArrivedAt { get; set; }
+
+    /// <summary>The metadata file's JSON, kept so that a CSV arriving later can be matched without reading storage.</summary>
+    public string? Metadata { get; set; }
+
+    /// <summary>For a CSV: which load (CSV + metadata) made the table's current content, once loaded.</summary>
+    public string? LoadedKey { get; set; }
+
+    public string? Table { get; set; }
+    public LoadMode? LoadedMode { get; set; }
+    public bool Refused { get; set; }
+
+    public static TableFileKind? KindOf(string name)
+    {
+        var file = FileName(name);
+        if (file.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase))
+            return TableFileKind.Csv;
+        if (file.EndsWith(".schema.json", StringComparison.OrdinalIgnoreCase))
+            return TableFileKind.TableSchema;
+        if (file.Equals("datapackage.json", StringComparison.OrdinalIgnoreCase))
+            return TableFileKind.DataPackage;
+        return null;
+    }
+
+    public static string FileName(string name) => name[(name.LastIndexOf('/') + 1)..];
+
+    public static string Folder(string name) => name.LastIndexOf('/') is var slash and >= 0 ? name[..(slash + 1)] : "";
+
+    /// <summary>"visits" for "site-a/visits.csv".</summary>
+    public static string BaseName(string name)
+    {
+        var file = FileName(name);
+        foreach (var suffix in (string[])[".schema.json", ".csv", ".tsv"])
+            if (file.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+                return file[..^suffix.Length];
+        return file;
+    }
+}

@@ -1,0 +1,14 @@
+namespace Inlet.Tabular;
+
+/// <summary>Configuration section <c>Tabular</c>.</summary>
+public sealed class TabularOptions
+{
+    /// <summary>
+    /// How long a CSV without metadata waits for its metadata file before it is loaded with inferred
+    /// types. AzCopy sends files in any order; metadata arriving later still reloads the CSV.
+    /// </summary>
+    public TimeSpan MetadataGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Values that mean "no value" (NULL) in a CSV without metadata; a Table Schema's <c>missingValues</c> replaces them.</summary>
+    public List<string> MissingValues { get; set; } = [""];
+}

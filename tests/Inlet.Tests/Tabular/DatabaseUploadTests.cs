@@ -1,0 +1,232 @@
+using System.Text;
+using Npgsql;
+
+namespace Inlet.Tests.Tabular;
+
+/// <summary>Database tokens end to end: the real AzCopy, Azurite, the Host and the workspace database.</summary>
+public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
+{
+    private static DirectoryInfo Folder(params (string Path, string Content)[] files)
+    {
+        var root = Directory.CreateTempSubdirectory("db-upload-");
+        foreach (var (path, content) in files)
+        {
+            var full = Path.Combine(root.FullName, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, content, new UTF8Encoding(false));
+        }
+        return root;
+    }
+
+    private async Task<(HttpClient Client, string Ws, JsonElement Token)> DatabaseToken()
+    {
+        var ws = InletApp.NewWorkspace("db");
+        var alice = await app.SignedIn("alice", ws);
+        var token = await alice.Issue(ws, new { reason = "tables from site A", upload_to_database = true });
+        return (alice, ws, token);
+    }
+
+    private static async Task Upload(DirectoryInfo root, JsonElement token, string pattern = "/*")
+    {
+        var result = await AzCopy.Copy(root.FullName + pattern, token.Str("token"));
+        Assert.True(result.Succeeded, result.Output);
+    }
+
+    private static async Task<List<JsonElement>> Decided(HttpClient client, string ws, int count, int seconds = 60)
+    {
+        var uploads = new List<JsonElement>();
+        await TokenApi.Eventually(async () =>
+        {
+            uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+            return uploads.Count >= count && uploads.All(u => u.Str("status") != "pending");
+        }, seconds, $"{count} uploads routed or rejected (saw {string.Join(", ", uploads.Select(u => u.Str("name") + ":" + u.Str("status")))})");
+        return uploads;
+    }
+
+    private static async Task<Dictionary<string, JsonElement>> Tables(HttpClient client, string ws) =>
+        (await client.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToDictionary(t => t.Str("name"));
+
+    private static Dictionary<string, string> Types(JsonElement table) =>
+        table.GetProperty("columns").EnumerateArray().ToDictionary(c => c.Str("name"), c => c.Str("type"));
+
+    /// <summary>
+    /// The table's text export against the source file's, both normalised by PostgreSQL itself: the CSV is
+    /// read into an all-text table with PostgreSQL's own CSV parser and cast to the expected types.
+    /// </summary>
+    private async Task<(string Loaded, string Source)> Checksums(string ws, string table, string csv, char delimiter, string[] castColumns)
+    {
+        await using var connection = new NpgsqlConnection(app.Postgres);
+        await connection.OpenAsync();
+        var schema = "ws_" + ws.Replace('-', '_');
+        var columns = castColumns.Select(c => c.Split(' ')[0]).ToArray();
+        await using (var create = new NpgsqlCommand($"create temp table source_{table} ({string.Join(", ", columns.Select(c => $"\"{c}\" text"))})", connection))
+            await create.ExecuteNonQueryAsync();
+        await using (var writer = await connection.BeginTextImportAsync($"copy source_{table} from stdin (format csv, header true, delimiter '{delimiter}')"))
+            await writer.WriteAsync(csv);
+        async Task<string> Sum(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            return (string)(await command.ExecuteScalarAsync())!;
+        }
+        var loaded = await Sum($"select md5(string_agg(t::text, E'\\n' order by t::text)) from (select {string.Join(", ", columns.Select(c => $"\"{c}\""))} from \"{schema}\".\"{table}\") t");
+        var source = await Sum($"select md5(string_agg(t::text, E'\\n' order by t::text)) from (select {string.Join(", ", castColumns.Select(c => c.Contains(' ') ? c[(c.IndexOf(' ') + 1)..] : $"\"{c}\""))} from source_{table}) t");
+        return (loaded, source);
+    }
+
+    private const string PatientsCsv = "id,name,birth_date,weight,smoker\n1,Ada Lovelace,1815-12-10,55.5,false\n2,\"Turing, Alan\",1912-06-23,70.25,true\n3,\"Grace \"\"Amazing\"\" Hopper\",1906-12-09,,false\n";
+    private const string PatientsSchema = """
+        { "name": "patients", "title": "Patients", "description": "One row per patient.",
+          "fields": [
+            { "name": "id", "type": "integer", "constraints": { "required": true } },
+            { "name": "name", "type": "string", "title": "Full name", "description": "As written on the consent form" },
+            { "name": "birth_date", "type": "date" },
+            { "name": "weight", "type": "number", "description": "kg" },
+            { "name": "smoker", "type": "boolean" } ],
+          "primaryKey": "id" }
+        """;
+    private const string VisitsCsv = "visit_id,patient_id,visited_at,notes\r\n10,1,2026-01-02T09:30:00Z,\"first visit, all fine\"\r\n11,2,2026-01-03T10:00:00+02:00,\"said \"\"hello\"\"\r\nand left\"\r\n12,1,2026-02-01T08:15:30Z,\r\n";
+    private const string VisitsSchema = """
+        { "fields": [
+            { "name": "visit_id", "type": "integer" },
+            { "name": "patient_id", "type": "integer" },
+            { "name": "visited_at", "type": "datetime" },
+            { "name": "notes", "type": "string" } ],
+          "primaryKey": ["visit_id"] }
+        """;
+    private const string ResultsCsv = "sample;value;unit;measured\nS-1;4.5;mmol/L;02/01/2026\nS-2;120;mg/dL;15/01/2026\nS-3;0.75;mmol/L;31/12/2025\n";
+    private const string DataPackage = """
+        { "name": "labs", "resources": [ {
+            "path": "results.csv", "name": "lab_results", "title": "Lab results", "description": "Blood tests",
+            "dialect": { "delimiter": ";" },
+            "schema": { "fields": [
+              { "name": "sample", "type": "string" },
+              { "name": "value", "type": "number" },
+              { "name": "unit", "type": "string", "constraints": { "enum": ["mmol/L", "mg/dL"] } },
+              { "name": "measured", "type": "date", "format": "%d/%m/%Y" } ] } } ] }
+        """;
+    private const string SitesCsv = "Site Code,Established,Beds,Rating,Active,Opened At\n007,1999-04-01,120,4.5,true,2001-05-06 07:08:09\n012,2005-10-10,80,3,false,2006-01-01 00:00:00\n100,2010-01-31,3000000000,4.75,TRUE,2011-02-03 04:05:06.5\n";
+
+    [Fact]
+    public async Task Three_CSVs_with_metadata_and_one_without_become_four_tables_with_the_declared_or_inferred_types()
+    {
+        var (alice, ws, token) = await DatabaseToken();
+        var root = Folder(("patients.csv", PatientsCsv), ("patients.schema.json", PatientsSchema),
+            ("visits.csv", VisitsCsv), ("visits.schema.json", VisitsSchema),
+            ("labs/results.csv", ResultsCsv), ("labs/datapackage.json", DataPackage),
+            ("sites.csv", SitesCsv));
+        await Upload(root, token);
+
+        var uploads = await Decided(alice, ws, 7);
+        Assert.All(uploads, u => Assert.Equal("routed", u.Str("status")));
+        Assert.All(uploads, u => Assert.Equal("database", u.Str("routed_to")));
+        Assert.Equal("table:patients", uploads.Single(u => u.Str("name") == "patients.csv").Str("location"));
+        Assert.Equal("table:lab_results", uploads.Single(u => u.Str("name") == "labs/results.csv").Str("location"));
+
+        var tables = await Tables(alice, ws);
+        Assert.Equal(["lab_results", "patients", "sites", "visits"], tables.Keys.Order());
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["id"] = "bigint", ["name"] = "text", ["birth_date"] = "date", ["weight"] = "numeric", ["smoker"] = "boolean",
+        }, Types(tables["patients"]));
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["visit_id"] = "bigint", ["patient_id"] = "bigint", ["visited_at"] = "timestamp with time zone", ["notes"] = "text",
+        }, Types(tables["visits"]));
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["sample"] = "text", ["value"] = "numeric", ["unit"] = "text", ["measured"] = "date",
+        }, Types(tables["lab_results"]));
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["site_code"] = "text", ["established"] = "date", ["beds"] = "bigint", ["rating"] = "numeric", ["active"] = "boolean",
+            ["opened_at"] = "timestamp without time zone",
+        }, Types(tables["sites"]));
+        Assert.Equal(3, tables["patients"].GetProperty("rows").GetInt64());
+        Assert.Equal(3, tables["visits"].GetProperty("rows").GetInt64());
+        Assert.Equal(3, tables["lab_results"].GetProperty("rows").GetInt64());
+        Assert.Equal(3, tables["sites"].GetProperty("rows").GetInt64());
+        Assert.Equal("Patients", tables["patients"].Str("title"));
+        Assert.Equal("One row per patient.", tables["patients"].Str("description"));
+        Assert.Equal("Blood tests", tables["lab_results"].Str("description"));
+        var name = tables["patients"].GetProperty("columns").EnumerateArray().Single(c => c.Str("name") == "name");
+        Assert.Equal("As written on the consent form", name.Str("description"));
+        var siteCode = tables["sites"].GetProperty("columns").EnumerateArray().Single(c => c.Str("name") == "site_code");
+        Assert.Equal("Site Code", siteCode.Str("description"));
+        Assert.Equal(token.Str("tid"), tables["sites"].Str("tid"));
+        Assert.Equal("labs/results.csv", tables["lab_results"].Str("source"));
+
+        foreach (var (table, csv, delimiter, casts) in new (string, string, char, string[])[]
+        {
+            ("patients", PatientsCsv, ',', ["id id::bigint", "name", "birth_date birth_date::date", "weight nullif(weight, '')::numeric", "smoker smoker::boolean"]),
+            ("visits", VisitsCsv, ',', ["visit_id visit_id::bigint", "patient_id patient_id::bigint", "visited_at visited_at::timestamptz", "notes nullif(notes, '')"]),
+            ("lab_results", ResultsCsv, ';', ["sample", "value value::numeric", "unit", "measured to_date(measured, 'DD/MM/YYYY')"]),
+            ("sites", SitesCsv, ',', ["site_code", "established established::date", "beds beds::bigint", "rating rating::numeric", "active active::boolean", "opened_at opened_at::timestamp"]),
+        })
+        {
+            var (loaded, source) = await Checksums(ws, table, csv, delimiter, casts);
+            Assert.True(loaded == source, $"{table}: the loaded table's checksum {loaded} differs from the source's {source}");
+        }
+
+        var rows = await alice.GetJson($"/api/workspaces/{ws}/tables/patients/rows?limit=2");
+        Assert.Equal(["id", "name", "birth_date", "weight", "smoker"], rows.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(2, rows.GetProperty("rows").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync($"/api/workspaces/{ws}/tables/nothing/rows")).StatusCode);
+        Assert.Empty((await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_CSV_uploaded_before_its_schema_and_one_uploaded_after_it_both_end_with_the_declared_types()
+    {
+        var (alice, ws, token) = await DatabaseToken();
+        const string csv = "code,amount,day\n001,10,2026-03-01\n002,11,2026-03-02\n";
+        const string schema = """{ "fields": [ { "name": "code", "type": "integer" }, { "name": "amount", "type": "number" }, { "name": "day", "type": "string" } ] }""";
+
+        // CSV first: it is loaded with inferred types, then the schema arrives and reloads it.
+        await Upload(Folder(("early.csv", csv)), token);
+        await TokenApi.Eventually(async () => (await Tables(alice, ws)).ContainsKey("early"), 30, "the CSV loaded with inferred types");
+        Assert.Equal("text", Types((await Tables(alice, ws))["early"])["code"]);
+        await Upload(Folder(("early.schema.json", schema)), token);
+
+        // Schema first, CSV afterwards.
+        await Upload(Folder(("late.schema.json", schema)), token);
+        await Decided(alice, ws, 3);
+        await Upload(Folder(("late.csv", csv)), token);
+
+        var declared = new Dictionary<string, string> { ["code"] = "bigint", ["amount"] = "numeric", ["day"] = "text" };
+        await TokenApi.Eventually(async () =>
+        {
+            var tables = await Tables(alice, ws);
+            return tables.TryGetValue("early", out var early) && tables.TryGetValue("late", out var late)
+                && Types(early).SequenceEqual(declared) && Types(late).SequenceEqual(declared);
+        }, 30, "both tables carry the declared types");
+        var rows = await alice.GetJson($"/api/workspaces/{ws}/tables/early/rows");
+        Assert.Equal(1, rows.GetProperty("rows")[0][0].GetInt64());
+        Assert.All(await Decided(alice, ws, 4), u => Assert.Equal("routed", u.Str("status")));
+    }
+
+    [Fact]
+    public async Task A_CSV_that_breaks_its_schema_loads_nothing_and_is_kept_in_the_inbox_with_a_precise_reason()
+    {
+        var (alice, ws, token) = await DatabaseToken();
+        const string bad = "id,measured\n1,2026-01-01\n2,2026-13-45\n";
+        await Upload(Folder(("bad.csv", bad), ("bad.schema.json", """{ "fields": [ { "name": "id", "type": "integer" }, { "name": "measured", "type": "date" } ] }"""),
+            ("notes.txt", "not a table")), token);
+
+        var uploads = await Decided(alice, ws, 3);
+        var rejected = uploads.Single(u => u.Str("name") == "bad.csv");
+        Assert.Equal("rejected", rejected.Str("status"));
+        var error = rejected.Str("error");
+        Assert.Contains("bad.csv", error);
+        Assert.Contains("line 3", error);
+        Assert.Contains("measured", error);
+        Assert.Contains("2026-13-45", error);
+        Assert.Contains("date", error);
+        Assert.Equal("inbox/bad.csv", rejected.Str("location"));
+        var notes = uploads.Single(u => u.Str("name") == "notes.txt");
+        Assert.Equal(("routed", "inbox", "inbox/notes.txt"), (notes.Str("status"), notes.Str("routed_to"), notes.Str("location")));
+
+        Assert.Empty(await Tables(alice, ws));
+        Assert.Equal(bad, await alice.GetStringAsync($"/api/workspaces/{ws}/files/content?path=inbox/bad.csv"));
+        Assert.Equal(["inbox/bad.csv", "inbox/notes.txt"], (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().Select(f => f.Str("path")).Order());
+    }
+}

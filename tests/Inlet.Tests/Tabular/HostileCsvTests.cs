@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Inlet.Tests.Tabular;
+
+/// <summary>
+/// A corpus of malformed and hostile CSV files, uploaded with the real AzCopy through one database token:
+/// each ends as a table or as a precise rejection, never a crash, a partial table or a lost file.
+/// </summary>
+public sealed class HostileCsvTests(InletApp app) : IClassFixture<InletApp>
+{
+    /// <param name="Table">The table expected, or null when the file must be rejected.</param>
+    /// <param name="Expect">For a table: its row count; for a rejection: words the reason must contain.</param>
+    private sealed record Case(string File, byte[] Bytes, string? Table, long Rows = -1, string[]? Reason = null, string[]? Columns = null);
+
+    private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
+
+    private static Case Table(string file, string content, string table, long rows, params string[] columns) => new(file, Utf8(content), table, rows, Columns: columns);
+
+    private static Case Rejected(string file, byte[] bytes, params string[] reason) => new(file, bytes, null, Reason: reason);
+
+    private static IEnumerable<Case> Corpus()
+    {
+        yield return Rejected("ragged.csv", Utf8("a,b\n1,2\n3\n"), "ragged.csv", "line 3", "1 values", "2 columns");
+        yield return Rejected("unterminated_quote.csv", Utf8("a,b\n\"never closed,1\n2,3\n"), "unterminated_quote.csv", "line 2");
+        yield return Rejected("text_after_quote.csv", Utf8("a,b\n\"x\"y,1\n"), "text_after_quote.csv", "line 2");
+        yield return Rejected("invalid_utf8.csv", [.. Utf8("a,b\n1,"), 0xff, 0xfe, (byte)'\n'], "invalid_utf8.csv", "UTF-8");
+        yield return Table("injection_header.csv", "\"\"\"); DROP TABLE x; --\",b\n1,2\n", "injection_header", 1, "drop_table_x", "b");
+        yield return Rejected("wide_2000.csv", Utf8(string.Join(",", Enumerable.Range(1, 2000).Select(i => $"c{i}")) + "\n" + string.Join(",", Enumerable.Range(1, 2000)) + "\n"),
+            "wide_2000.csv", "1600");
+        yield return Table("huge_field.csv", "id,blob\n1,\"" + new string('x', 10 * 1024 * 1024) + "\"\n", "huge_field", 1, "id", "blob");
+        yield return Table("header_only.csv", "a,b,c\n", "header_only", 0, "a", "b", "c");
+        yield return Rejected("empty.csv", [], "empty.csv", "empty");
+        yield return Rejected("only_newlines.csv", Utf8("\n\n\r\n"), "only_newlines.csv", "empty");
+        yield return Table("duplicate_headers.csv", "id,id,Id\n1,2,3\n", "duplicate_headers", 1, "id", "id_2", "id_3");
+        yield return Table("late_outlier.csv", "n\n" + string.Concat(Enumerable.Range(1, 5000).Select(i => $"{i}\n")) + "n/a\n", "late_outlier", 5001, "n");
+        yield return Table("bom_crlf.csv", "\uFEFFa,b\r\n1,2\r\n", "bom_crlf", 1, "a", "b");
+        yield return Table("semicolons.csv", "a;b\n1;2\n3;4\n", "semicolons", 2, "a", "b");
+        yield return Table("tabs.tsv", "a\tb\n1\t2\n", "tabs", 1, "a", "b");
+        yield return Table("embedded_newlines.csv", "id,note\n1,\"line one\nline two\"\n2,\"a \"\"quoted\"\" word\"\n", "embedded_newlines", 2, "id", "note");
+        yield return Table("empty_lines.csv", "a,b\n\n1,2\n\n\n3,4\n", "empty_lines", 2, "a", "b");
+        yield return Table("keywords.csv", "select,from,where,order\n1,2,3,4\n", "keywords", 1, "select", "from", "where", "order");
+        yield return Rejected("nul_char.csv", Utf8("a\nx\0y\n"), "nul_char.csv", "line 2", "NUL");
+        yield return Table("unicode_headers.csv", "Données,日本 語\n1,2\n", "unicode_headers", 1, "données", "日本_語");
+        yield return Table("long_header.csv", new string('h', 300) + "\n1\n", "long_header", 1, new string('h', 63));
+        yield return Table("quoted_empty.csv", "a,b\n\"\",1\n", "quoted_empty", 1, "a", "b");
+        yield return Table("impossible_date.csv", "d\n2026-02-28\n2026-02-30\n", "impossible_date", 2, "d");
+        yield return Table("x\"; drop schema public; --.csv", "a\n1\n", "x_drop_schema_public", 1, "a");
+        yield return Table("all_missing.csv", "a,b\n,\n,\n", "all_missing", 2, "a", "b");
+        yield return Table("huge_number.csv", "n\n99999999999999999999999\n1\n", "huge_number", 2, "n");
+        yield return Table("trailing_delimiter.csv", "a,b,\n1,2,\n", "trailing_delimiter", 1, "a", "b", "column_3");
+        yield return Table("cr_only.csv", "a,b\r1,2\r3,4\r", "cr_only", 2, "a", "b");
+        yield return new Case("pk_duplicate.csv", Utf8("id,v\n1,a\n2,b\n1,c\n"), null, Reason: ["pk_duplicate.csv", "(id)=(1)"]);
+        yield return new Case("pk_duplicate.schema.json", Utf8("""{ "fields": [ { "name": "id", "type": "integer" }, { "name": "v" } ], "primaryKey": "id" }"""), "pk_duplicate", -2);
+        yield return new Case("required_missing.csv", Utf8("id,v\n1,a\n,b\n"), null, Reason: ["required_missing.csv", "line 3", "id", "required"]);
+        yield return new Case("required_missing.schema.json", Utf8("""{ "fields": [ { "name": "id", "type": "integer", "constraints": { "required": true } }, { "name": "v" } ] }"""), "required_missing", -2);
+        yield return Rejected("broken.schema.json", Utf8("{ \"fields\": [ { \"name\": \"a\", "), "broken.schema.json");
+        yield return Rejected("wrong_type.schema.json", Utf8("""{ "fields": [ { "name": "a", "type": "int" } ] }"""), "wrong_type.schema.json", "fields[0].type", "integer");
+    }
+
+    [Fact]
+    public async Task Every_hostile_file_ends_as_a_table_or_a_precise_rejection_and_no_file_is_lost()
+    {
+        var ws = InletApp.NewWorkspace("hostile");
+        var alice = await app.SignedIn("alice", ws);
+        var token = await alice.Issue(ws, new { reason = "hostile corpus", upload_to_database = true });
+        var cases = Corpus().ToList();
+        Assert.True(cases.Count(c => !c.File.EndsWith(".json")) >= 25);
+        var root = Directory.CreateTempSubdirectory("hostile-");
+        foreach (var c in cases)
+            await File.WriteAllBytesAsync(Path.Combine(root.FullName, c.File), c.Bytes);
+
+        var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
+        Assert.True(result.Succeeded, result.Output);
+
+        var uploads = new Dictionary<string, JsonElement>();
+        await TokenApi.Eventually(async () =>
+        {
+            uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
+            return uploads.Count == cases.Count && uploads.Values.All(u => u.Str("status") != "pending");
+        }, 90, $"all {cases.Count} files decided (pending: {string.Join(", ", uploads.Values.Where(u => u.Str("status") == "pending").Select(u => u.Str("name")))})");
+        var tables = (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToDictionary(t => t.Str("name"));
+
+        foreach (var c in cases)
+        {
+            var upload = uploads[c.File];
+            if (c.Table is null)
+            {
+                Assert.True(upload.Str("status") == "rejected", $"{c.File} should be rejected: {upload}");
+                var error = upload.Str("error");
+                foreach (var word in c.Reason!)
+                    Assert.True(error.Contains(word, StringComparison.OrdinalIgnoreCase), $"{c.File}: the reason '{error}' should mention '{word}'");
+                Assert.StartsWith("inbox/", upload.Str("location"));
+                await using var kept = await alice.GetStreamAsync($"/api/workspaces/{ws}/files/content?path={Uri.EscapeDataString(upload.Str("location"))}");
+                Assert.Equal(MD5.HashData(c.Bytes), await MD5.HashDataAsync(kept));
+                var stem = Path.GetFileNameWithoutExtension(c.File);
+                Assert.False(tables.ContainsKey(stem), $"{c.File} was rejected, yet table {stem} exists");
+            }
+            else if (c.Rows == -2)
+            {
+                Assert.True(upload.Str("status") == "routed", $"{c.File} (metadata) should be accepted: {upload}");
+            }
+            else
+            {
+                Assert.True(upload.Str("status") == "routed", $"{c.File} should become a table: {upload}");
+                Assert.Equal($"table:{c.Table}", upload.Str("location"));
+                var table = tables[c.Table];
+                Assert.Equal(c.Rows, table.GetProperty("rows").GetInt64());
+                Assert.Equal(c.Columns!, table.GetProperty("columns").EnumerateArray().Select(col => col.Str("name")));
+            }
+        }
+        Assert.Equal("text", tables["late_outlier"].GetProperty("columns")[0].Str("type"));
+        Assert.Equal("text", tables["impossible_date"].GetProperty("columns")[0].Str("type"));
+        Assert.Equal("numeric", tables["huge_number"].GetProperty("columns")[0].Str("type"));
+        var huge = await alice.GetJson($"/api/workspaces/{ws}/tables/huge_field/rows");
+        Assert.Equal(10 * 1024 * 1024, huge.GetProperty("rows")[0][1].GetString()!.Length);
+    }
+}
