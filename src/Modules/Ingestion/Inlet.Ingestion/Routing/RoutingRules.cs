@@ -30,7 +30,7 @@ public static class RoutingRules
             DestinationKind.Folder => ("folder", destination.Folder!, (string?)null),
             DestinationKind.Database when IsForDatabase(blobName) => ("database", $"{DatabaseStagingFolder}/{uploadId:N}", null),
             DestinationKind.Database => ("inbox", InboxFolder,
-                "Only CSV files (.csv, .tsv) and their metadata (.schema.json, datapackage.json) become database tables; this file was kept in the Inbox."),
+                "Only CSV files (.csv, .tsv) and their metadata (.schema.json, datapackage.json, .xml table definitions) become database tables; this file was kept in the Inbox."),
             _ => ("inbox", InboxFolder, (string?)null),
         };
         if (problem is not null)
@@ -60,7 +60,8 @@ public static class RoutingRules
         return name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
             || name.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
             || name.EndsWith(".schema.json", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("datapackage.json", StringComparison.OrdinalIgnoreCase);
+            || name.Equals("datapackage.json", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith(".xml", StringComparison.OrdinalIgnoreCase);
     }
 
     public static bool IsStaged(string location) => location.StartsWith(DatabaseStagingFolder + "/", StringComparison.Ordinal);

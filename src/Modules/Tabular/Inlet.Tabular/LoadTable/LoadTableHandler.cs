@@ -29,6 +29,7 @@ public static class LoadTableHandler
     {
         StagedTableFile? csv;
         (StagedTableFile File, TableDefinition Definition)? metadata;
+        StagedTableFile? refusedSidecar = null;
         WorkspaceTable? current = null;
         await using (var query = store.QuerySession())
         {
@@ -36,6 +37,8 @@ public static class LoadTableHandler
             if (csv is null || csv.Refused)
                 return;
             metadata = await MetadataLookup.For(query, csv, ct);
+            if (metadata is null && csv.LoadedKey is null)
+                refusedSidecar = await MetadataLookup.RefusedSidecar(query, csv, ct);
             if (csv.Table is not null)
                 current = await query.LoadAsync<WorkspaceTable>(WorkspaceTable.IdFor(csv.Wsid, csv.Table), ct);
         }
@@ -54,10 +57,13 @@ public static class LoadTableHandler
             definition, options.Value.MissingValues);
 
         LoadOutcome? outcome = null;
-        string? failure = null;
+        string? failure = refusedSidecar is null
+            ? null
+            : $"{csv.Name} was not loaded because its metadata file was refused — {refusedSidecar.RefusedReason} Upload a corrected {StagedTableFile.FileName(refusedSidecar.Name)} together with the CSV again.";
         try
         {
-            outcome = await loader.Load(request, ct);
+            if (failure is null)
+                outcome = await loader.Load(request, ct);
         }
         catch (TableLoadException e)
         {

@@ -45,7 +45,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
 
     public async Task<LoadOutcome> Load(LoadRequest request, CancellationToken ct)
     {
-        var columns = request.Definition is { } definition ? Declared(definition) : await Infer(request, ct);
+        var columns = request.Definition is { Fields.Count: > 0 } definition ? Declared(definition) : await Infer(request, ct);
         var schema = WorkspaceDatabase.SchemaFor(request.Wsid);
         var mode = request.Definition?.Mode ?? LoadMode.Replace;
 
@@ -112,20 +112,36 @@ public sealed class TableLoader(WorkspaceDatabase database)
     /// <summary>Reads the whole file once: every value counts, so a late outlier cannot break the load.</summary>
     private static async Task<List<PlannedColumn>> Infer(LoadRequest request, CancellationToken ct)
     {
-        await using var stream = await request.Open(ct);
-        await using var reader = new CsvRecordReader(stream);
-        var missing = request.MissingValues.ToHashSet(StringComparer.Ordinal);
-        var headers = await ReadHeader(reader, request.Source, ct);
+        await using var reader = await OpenCsv(request, ct);
+        var missing = (request.Definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
+        var first = await ReadHeader(reader, request.Source, ct);
+        var headerless = request.Definition?.Header == false;
+        var headers = headerless ? first.Select((_, i) => $"column_{i + 1}").ToList() : first;
         var inference = headers.Select(_ => new ColumnTypeInference()).ToArray();
-        await ForEachRecord(reader, request.Source, headers.Count, fields =>
+        void Observe(IReadOnlyList<string> fields)
         {
             for (var i = 0; i < fields.Count; i++)
                 if (!missing.Contains(fields[i]))
                     inference[i].Observe(fields[i]);
-        }, ct);
+        }
+        if (headerless)
+            Observe(first);
+        await ForEachRecord(reader, request.Source, headers.Count, Observe, ct);
         var names = SqlNames.Columns(headers);
         return headers.Select((h, i) => new PlannedColumn(names[i], h, inference[i].Result, null)).ToList();
     }
+
+    /// <summary>The CSV as the metadata describes it: its delimiter, quote and (converted to UTF-8) encoding.</summary>
+    private static async Task<CsvRecordReader> OpenCsv(LoadRequest request, CancellationToken ct)
+    {
+        var definition = request.Definition;
+        var stream = await request.Open(ct);
+        if (definition?.Encoding is { } name && !IsUtf8(name))
+            stream = System.Text.Encoding.CreateTranscodingStream(stream, System.Text.Encoding.GetEncoding(name), System.Text.Encoding.UTF8);
+        return new CsvRecordReader(stream, new CsvReaderOptions { Delimiter = definition?.Delimiter, Quote = definition?.Quote ?? '"' });
+    }
+
+    private static bool IsUtf8(string encoding) => encoding.Replace("-", "").Equals("utf8", StringComparison.OrdinalIgnoreCase);
 
     private static async Task<IReadOnlyList<string>> ReadHeader(CsvRecordReader reader, string source, CancellationToken ct)
     {
@@ -163,8 +179,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
     {
         var definition = request.Definition;
         var missing = (definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
-        await using var stream = await request.Open(ct);
-        await using var reader = new CsvRecordReader(stream, new CsvReaderOptions { Delimiter = definition?.Delimiter });
+        await using var reader = await OpenCsv(request, ct);
         if (definition?.Header != false)
             RequireDeclaredHeader(request.Source, await ReadHeader(reader, request.Source, ct), columns, definition);
 
@@ -197,8 +212,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
 
     private static void RequireDeclaredHeader(string source, IReadOnlyList<string> header, List<PlannedColumn> columns, TableDefinition? definition)
     {
-        if (definition is null)
-            return;
+        if (columns.All(c => c.Field is null))
+            return; // inferred from this very header
         if (header.Count != columns.Count)
             throw new TableLoadException(
                 $"{source}: the header has {header.Count} columns but the metadata declares {columns.Count} fields ({string.Join(", ", columns.Select(c => c.Header))}).");
@@ -221,7 +236,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
             return $"at most {maxLength} characters";
         if (column.Pattern is { } pattern && !pattern.IsMatch(text))
             return $"text matching the pattern {field.Pattern}";
-        var number = value switch { int i => i, long l => l, decimal d => (decimal?)d, _ => null };
+        var number = value switch { short s => s, int i => i, long l => l, decimal d => (decimal?)d, double f => (decimal)Math.Clamp(f, (double)decimal.MinValue, (double)decimal.MaxValue), _ => null };
         if (number is { } n && field.Minimum is { } min && n < min)
             return $"a number of at least {min}";
         if (number is { } m && field.Maximum is { } max && m > max)
@@ -283,6 +298,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
         ColumnType.Integer => NpgsqlDbType.Integer,
         ColumnType.BigInt => NpgsqlDbType.Bigint,
         ColumnType.Numeric => NpgsqlDbType.Numeric,
+        ColumnType.SmallInt => NpgsqlDbType.Smallint,
+        ColumnType.Double => NpgsqlDbType.Double,
         ColumnType.Date => NpgsqlDbType.Date,
         ColumnType.Timestamp => NpgsqlDbType.Timestamp,
         ColumnType.TimestampTz => NpgsqlDbType.TimestampTz,

@@ -1,7 +1,7 @@
 namespace Inlet.Tabular.Loading;
 
 /// <summary>The PostgreSQL column types a CSV column can be loaded as.</summary>
-public enum ColumnType { Boolean, Integer, BigInt, Numeric, Date, Timestamp, TimestampTz, Time, Text }
+public enum ColumnType { Boolean, Integer, BigInt, Numeric, Date, Timestamp, TimestampTz, Time, Text, SmallInt, Double }
 
 public static class ColumnTypes
 {
@@ -17,6 +17,33 @@ public static class ColumnTypes
         ColumnType.TimestampTz => "timestamp with time zone",
         ColumnType.Time => "time without time zone",
         ColumnType.Text => "text",
+        ColumnType.SmallInt => "smallint",
+        ColumnType.Double => "double precision",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
+
+    /// <summary>
+    /// The PostgreSQL type names (and their usual aliases) metadata may declare: a whitelist, so that a
+    /// declared type is looked up, never pasted into SQL.
+    /// </summary>
+    private static readonly Dictionary<string, ColumnType> Declarable = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["boolean"] = ColumnType.Boolean, ["bool"] = ColumnType.Boolean,
+        ["smallint"] = ColumnType.SmallInt, ["int2"] = ColumnType.SmallInt,
+        ["integer"] = ColumnType.Integer, ["int"] = ColumnType.Integer, ["int4"] = ColumnType.Integer,
+        ["bigint"] = ColumnType.BigInt, ["int8"] = ColumnType.BigInt,
+        ["numeric"] = ColumnType.Numeric, ["decimal"] = ColumnType.Numeric,
+        ["double precision"] = ColumnType.Double, ["float8"] = ColumnType.Double, ["float"] = ColumnType.Double,
+        ["text"] = ColumnType.Text,
+        ["date"] = ColumnType.Date,
+        ["timestamp"] = ColumnType.Timestamp, ["timestamp without time zone"] = ColumnType.Timestamp,
+        ["timestamptz"] = ColumnType.TimestampTz, ["timestamp with time zone"] = ColumnType.TimestampTz,
+        ["time"] = ColumnType.Time, ["time without time zone"] = ColumnType.Time,
+    };
+
+    public static string DeclarableNames => "boolean, smallint, integer, bigint, numeric, double precision, text, date, timestamp, timestamp with time zone, time";
+
+    /// <summary>The column type a declared PostgreSQL type name stands for (white space between words is folded).</summary>
+    public static bool TryDeclared(string name, out ColumnType type) =>
+        Declarable.TryGetValue(string.Join(' ', name.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)), out type);
 }

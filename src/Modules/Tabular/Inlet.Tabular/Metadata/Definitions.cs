@@ -11,9 +11,12 @@ public sealed record FieldDefinition(string Name, ColumnType Type, string? Forma
     decimal? Minimum, decimal? Maximum, int? MinLength, int? MaxLength, string? Pattern);
 
 /// <summary>A table as its metadata declares it; no fields means the columns are inferred from the file.</summary>
+/// <param name="Quote">The character that quotes values (default '"').</param>
+/// <param name="Encoding">The file's text encoding when it is not UTF-8 (a name .NET knows, e.g. "iso-8859-1").</param>
+/// <param name="Provenance">Where the data comes from, as the metadata says (an XML DatasetDefinition's Source).</param>
 public sealed record TableDefinition(string? Name, string? Title, string? Description, LoadMode Mode,
     IReadOnlyList<FieldDefinition> Fields, IReadOnlyList<string> MissingValues, IReadOnlyList<string> PrimaryKey,
-    char? Delimiter, bool Header = true);
+    char? Delimiter, bool Header = true, char? Quote = null, string? Encoding = null, string? Provenance = null);
 
 /// <summary>A data file of a Data Package; Path is relative to the descriptor's folder and '/'-separated.</summary>
 public sealed record DataPackageResource(string Path, TableDefinition Table);

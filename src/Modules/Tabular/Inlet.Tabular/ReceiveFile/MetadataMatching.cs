@@ -13,19 +13,22 @@ public static class MetadataMatching
     /// <summary>The tables a metadata file describes, keyed by the CSV names (uploaded relative paths) it applies to.</summary>
     public static IReadOnlyDictionary<string, TableDefinition> Describes(StagedTableFile metadata)
     {
-        var bytes = Encoding.UTF8.GetBytes(metadata.Metadata ?? "");
+        var text = metadata.Metadata ?? "";
+        var fileName = StagedTableFile.FileName(metadata.Name);
         var folder = StagedTableFile.Folder(metadata.Name);
         var described = new Dictionary<string, TableDefinition>(StringComparer.Ordinal);
-        if (metadata.Kind == TableFileKind.TableSchema)
+        if (metadata.Kind is TableFileKind.TableSchema or TableFileKind.XmlDefinition)
         {
-            var definition = TableSchemaParser.Parse(bytes, StagedTableFile.FileName(metadata.Name));
+            var definition = metadata.Kind == TableFileKind.TableSchema
+                ? TableSchemaParser.Parse(Encoding.UTF8.GetBytes(text), fileName)
+                : XmlTableDefinitionParser.Parse(text, fileName);
             var stem = folder + StagedTableFile.BaseName(metadata.Name);
             described[stem + ".csv"] = definition;
             described[stem + ".tsv"] = definition;
         }
         else if (metadata.Kind == TableFileKind.DataPackage)
         {
-            foreach (var resource in DataPackageParser.Parse(bytes, StagedTableFile.FileName(metadata.Name)))
+            foreach (var resource in DataPackageParser.Parse(Encoding.UTF8.GetBytes(text), fileName))
                 described[folder + resource.Path] = resource.Table;
         }
         return described;

@@ -61,8 +61,16 @@ public static class ReceiveDatabaseFileHandler
         catch (MetadataException e)
         {
             file.Refused = true;
+            file.RefusedReason = e.Message;
             file.Metadata = null;
             messages.Add(new DatabaseFileRefused(file.Id, file.Wsid, e.Message, now));
+            // A CSV already waiting for this file is refused with it rather than loaded with guessed types.
+            var stem = StagedTableFile.Folder(file.Name) + StagedTableFile.BaseName(file.Name);
+            if (kind != TableFileKind.DataPackage)
+                foreach (var waiting in await session.Query<StagedTableFile>()
+                    .Where(f => f.Tid == file.Tid && f.Kind == TableFileKind.Csv && !f.Refused && f.LoadedKey == null).ToListAsync(ct))
+                    if (StagedTableFile.Folder(waiting.Name) + StagedTableFile.BaseName(waiting.Name) == stem)
+                        messages.Add(new LoadTable.LoadTable(waiting.Id));
             return messages;
         }
 
@@ -81,14 +89,16 @@ public static class ReceiveDatabaseFileHandler
     {
         if (staged.Size > MaxMetadataBytes)
             throw new MetadataException($"{staged.Name} is {staged.Size:N0} bytes; metadata files may be at most {MaxMetadataBytes:N0} bytes.");
-        var content = await storage.Container(staged.StagedContainer).GetBlobClient(staged.StagedPath).DownloadContentAsync(ct);
+        var bytes = (await storage.Container(staged.StagedContainer).GetBlobClient(staged.StagedPath).DownloadContentAsync(ct)).Value.Content.ToArray();
+        if (bytes is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+            return new StreamReader(new MemoryStream(bytes), detectEncodingFromByteOrderMarks: true).ReadToEnd(); // UTF-16 with its byte order mark
         try
         {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(content.Value.Content.ToMemory().Span);
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.AsSpan(bytes is [0xEF, 0xBB, 0xBF, ..] ? 3 : 0));
         }
         catch (DecoderFallbackException)
         {
-            throw new MetadataException($"{staged.Name} is not valid UTF-8 text; save it as UTF-8 JSON.");
+            throw new MetadataException($"{staged.Name} is not valid UTF-8 text; save it as UTF-8.");
         }
     }
 }
@@ -96,6 +106,16 @@ public static class ReceiveDatabaseFileHandler
 /// <summary>Finds the newest metadata delivered with the same token that describes a CSV.</summary>
 public static class MetadataLookup
 {
+    /// <summary>A sidecar (schema or XML definition) of this CSV that was refused: the CSV must not load without it.</summary>
+    public static async Task<StagedTableFile?> RefusedSidecar(IQuerySession session, StagedTableFile csv, CancellationToken ct)
+    {
+        var stem = StagedTableFile.Folder(csv.Name) + StagedTableFile.BaseName(csv.Name);
+        var refused = await session.Query<StagedTableFile>()
+            .Where(f => f.Tid == csv.Tid && f.Refused && f.RefusedReason != null && f.Kind != TableFileKind.DataPackage)
+            .ToListAsync(ct);
+        return refused.FirstOrDefault(f => StagedTableFile.Folder(f.Name) + StagedTableFile.BaseName(f.Name) == stem);
+    }
+
     public static async Task<(StagedTableFile File, TableDefinition Definition)?> For(IQuerySession session, StagedTableFile csv, CancellationToken ct)
     {
         var candidates = await session.Query<StagedTableFile>()

@@ -7,6 +7,7 @@ public enum TableFileKind
     Csv,
     TableSchema,
     DataPackage,
+    XmlDefinition,
 }
 
 /// <summary>A file a database token delivered, as the Tabular module keeps track of it.</summary>
@@ -34,6 +35,9 @@ public sealed class StagedTableFile
     public LoadMode? LoadedMode { get; set; }
     public bool Refused { get; set; }
 
+    /// <summary>Why a metadata file was refused, so that the CSV it was meant for is refused with it.</summary>
+    public string? RefusedReason { get; set; }
+
     public static TableFileKind? KindOf(string name)
     {
         var file = FileName(name);
@@ -43,6 +47,8 @@ public sealed class StagedTableFile
             return TableFileKind.TableSchema;
         if (file.Equals("datapackage.json", StringComparison.OrdinalIgnoreCase))
             return TableFileKind.DataPackage;
+        if (file.EndsWith(".xml", StringComparison.OrdinalIgnoreCase))
+            return TableFileKind.XmlDefinition;
         return null;
     }
 
@@ -54,7 +60,7 @@ public sealed class StagedTableFile
     public static string BaseName(string name)
     {
         var file = FileName(name);
-        foreach (var suffix in (string[])[".schema.json", ".csv", ".tsv"])
+        foreach (var suffix in (string[])[".schema.json", ".csv", ".tsv", ".xml"])
             if (file.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
                 return file[..^suffix.Length];
         return file;
