@@ -122,8 +122,15 @@ public static class TableSchemaParser
             constraints.Pattern);
     }
 
+    /// <summary>Inlet's extension <c>postgresType</c> names the exact column type (as a table export writes it), so a round trip keeps it.</summary>
+    public const string PostgresTypeProperty = "postgresType";
+
     private static ColumnType ReadType(JsonElement field, string path, MetadataJson json)
     {
+        if (json.OptionalString(field, path, PostgresTypeProperty) is { } declared)
+            return ColumnTypes.TryDeclared(declared, out var exact)
+                ? exact
+                : throw json.Error(MetadataJson.Child(path, PostgresTypeProperty), field.GetProperty(PostgresTypeProperty), $"one of {ColumnTypes.DeclarableNames}");
         var name = json.OptionalString(field, path, "type") ?? "string";
         return Types.TryGetValue(name, out var type)
             ? type
