@@ -76,6 +76,8 @@ public sealed class ContainerPoller(
 
     private bool IsDue(TokenContainer token, DateTimeOffset now)
     {
+        if (now < token.ActivatedAt && token.ClosedAt is null)
+            return false; // a token that starts later cannot have delivered anything yet (storage refuses it)
         var state = _state.GetOrAdd(token.Id, _ => new PollState { LastActivity = token.ActivatedAt, NextPoll = DateTimeOffset.MinValue });
         return now >= state.NextPoll;
     }
