@@ -1,4 +1,5 @@
 using Inlet.Ingestion.Detection;
+using Inlet.Ingestion.ReviewInbox;
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.TokenContainers;
 using Inlet.Ingestion.WorkspaceFiles;
@@ -18,6 +19,7 @@ public static class IngestionModule
     {
         services.Configure<IngestionOptions>(config.GetSection("Ingestion"));
         services.AddSingleton<WorkspaceStorage>();
+        services.AddSingleton<Inlet.BuildingBlocks.Audit.IWorkspaceAuditSource, UploadAuditSource>();
         services.AddSingleton<ContainerPoller>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
         services.ConfigureMarten(opts =>
@@ -27,6 +29,9 @@ public static class IngestionModule
             opts.Events.AddEventType<UploadRejected>();
             opts.Events.AddEventType<UploadStaged>();
             opts.Events.AddEventType<DatabaseUploadRefused>();
+            opts.Events.AddEventType<UploadApproved>();
+            opts.Events.AddEventType<UploadRejectedByReviewer>();
+            opts.Schema.For<WorkspaceSettings>().DatabaseSchemaName(Schema);
             opts.Projections.Add<UploadRecordProjection>(ProjectionLifecycle.Inline);
             opts.Schema.For<UploadRecord>().DatabaseSchemaName(Schema).Index(x => x.Wsid).Index(x => x.FilePath);
             opts.Schema.For<TokenContainer>().DatabaseSchemaName(Schema).Index(x => x.Container);

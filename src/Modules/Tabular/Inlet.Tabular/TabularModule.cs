@@ -23,6 +23,7 @@ public static class TabularModule
         var connection = new NpgsqlConnectionStringBuilder(workspaceDatabase) { IncludeErrorDetail = true };
         services.AddSingleton(_ => new WorkspaceDatabase(NpgsqlDataSource.Create(connection)));
         services.AddSingleton<TableLoader>();
+        services.AddSingleton<Inlet.BuildingBlocks.Audit.IWorkspaceAuditSource, TableAuditSource>();
         services.ConfigureMarten(opts =>
         {
             opts.Events.AddEventType<TableLoaded>();

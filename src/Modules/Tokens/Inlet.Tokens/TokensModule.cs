@@ -1,3 +1,5 @@
+using Inlet.BuildingBlocks.Audit;
+using Inlet.Tokens.Audit;
 using Inlet.Tokens.ExpireUploadToken;
 using Inlet.Tokens.IssueUploadToken;
 using Inlet.Tokens.ListUploadTokens;
@@ -17,6 +19,7 @@ public static class TokensModule
     public static IServiceCollection AddTokensModule(this IServiceCollection services)
     {
         services.AddSingleton<UploadTokenStorage>();
+        services.AddSingleton<IWorkspaceAuditSource, TokenAuditSource>();
         services.ConfigureMarten(opts =>
         {
             opts.Events.AddEventType<UploadTokenIssued>();

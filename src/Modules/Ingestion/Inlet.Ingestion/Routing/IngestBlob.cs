@@ -1,5 +1,6 @@
 using Azure;
 using Inlet.Ingestion.Contracts;
+using Inlet.Ingestion.ReviewInbox;
 using Inlet.Ingestion.TokenContainers;
 using Inlet.Ingestion.WorkspaceFiles;
 using Inlet.Tokens.Contracts;
@@ -43,9 +44,11 @@ public static class IngestBlobHandler
             return;
 
         var etag = new ETag(blob.ETag);
-        if (record is { Status: UploadStatus.Pending, StagedAt: null })
+        if (record is { Status: UploadStatus.Pending, StagedAt: null, RoutedAt: null })
         {
             var (moved, reason) = await Move(record, etag, storage, ct);
+            var review = moved && record.Location.StartsWith(RoutingRules.InboxFolder + "/", StringComparison.Ordinal)
+                && await InboxReview.IsOn(store, record.Wsid, ct);
             await using var session = store.LightweightSession();
             outbox.Enroll(session);
             var now = clock.GetUtcNow();
@@ -53,7 +56,7 @@ public static class IngestBlobHandler
             object outcome = (moved, staged) switch
             {
                 (true, true) => new UploadStaged(uploadId, record.Tid, record.Location, now),
-                (true, false) => new UploadRouted(uploadId, record.Tid, record.Location, record.Size, record.Md5, now),
+                (true, false) => new UploadRouted(uploadId, record.Tid, record.Location, record.Size, record.Md5, now, review),
                 _ => new UploadRejected(uploadId, record.Tid, reason!, RoutingRules.QuarantineLocation(uploadId), now),
             };
             session.Events.Append(uploadId, 2, outcome);

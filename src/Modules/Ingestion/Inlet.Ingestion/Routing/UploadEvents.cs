@@ -16,7 +16,8 @@ public sealed record UploadReceived(
     DateTimeOffset At);
 
 /// <summary>The file is in its place in the workspace; the copy in the token container may go.</summary>
-public sealed record UploadRouted(Guid UploadId, Guid Tid, string Location, long Size, string? Md5, DateTimeOffset At);
+/// <param name="AwaitingApproval">The workspace reviews its Inbox: the file waits, unlisted for download, until a member approves it.</param>
+public sealed record UploadRouted(Guid UploadId, Guid Tid, string Location, long Size, string? Md5, DateTimeOffset At, bool AwaitingApproval = false);
 
 /// <summary>The file was refused; its bytes are kept in the workspace's quarantine.</summary>
 public sealed record UploadRejected(Guid UploadId, Guid Tid, string Reason, string QuarantineLocation, DateTimeOffset At);

@@ -1,3 +1,4 @@
+using Inlet.Ingestion.ReviewInbox;
 using Marten.Events.Aggregation;
 
 namespace Inlet.Ingestion.Routing;
@@ -22,6 +23,14 @@ public sealed class UploadRecord
     public string? FilePath { get; set; }
 
     public DateTimeOffset? StagedAt { get; set; }
+
+    /// <summary>When the file reached its place (table or file); null while it has not.</summary>
+    public DateTimeOffset? RoutedAt { get; set; }
+
+    /// <summary>Inbox review: null where none applies, else pending, approved or rejected.</summary>
+    public string? Review { get; set; }
+
+    public string? ReviewedBy { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
     public DateTimeOffset At { get; set; }
 }
@@ -30,6 +39,13 @@ public static class UploadStatus
 {
     public const string Pending = "pending";
     public const string Routed = "routed";
+    public const string Rejected = "rejected";
+}
+
+public static class ReviewState
+{
+    public const string Pending = "pending";
+    public const string Approved = "approved";
     public const string Rejected = "rejected";
 }
 
@@ -57,13 +73,33 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
 
     public static void Apply(UploadRouted e, UploadRecord r)
     {
-        r.Status = UploadStatus.Routed;
+        r.Status = e.AwaitingApproval ? UploadStatus.Pending : UploadStatus.Routed;
+        r.Review = e.AwaitingApproval ? ReviewState.Pending : r.Review;
+        r.RoutedAt ??= e.At;
         r.Location = e.Location;
         r.FilePath = e.Location.StartsWith(TableLocationPrefix, StringComparison.Ordinal) ? null : e.Location;
         r.At = e.At;
     }
 
     public static void Apply(UploadStaged e, UploadRecord r) => r.StagedAt = e.At;
+
+    public static void Apply(UploadApproved e, UploadRecord r)
+    {
+        r.Status = UploadStatus.Routed;
+        r.Review = ReviewState.Approved;
+        r.ReviewedBy = e.By;
+        r.At = e.At;
+    }
+
+    public static void Apply(UploadRejectedByReviewer e, UploadRecord r)
+    {
+        r.Status = UploadStatus.Rejected;
+        r.Review = ReviewState.Rejected;
+        r.ReviewedBy = e.By;
+        r.Error = $"Rejected by {e.By} on review: {e.Reason}";
+        r.FilePath = null;
+        r.At = e.At;
+    }
 
     public static void Apply(DatabaseUploadRefused e, UploadRecord r)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Inlet.BuildingBlocks.Http;
+using Inlet.Ingestion.ReviewInbox;
 using Inlet.Ingestion.Routing;
 using Marten;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +13,9 @@ public sealed record WorkspaceFileResponse(
     [property: JsonPropertyName("size")] long Size,
     [property: JsonPropertyName("md5")] string? Md5,
     [property: JsonPropertyName("received_at")] DateTimeOffset ReceivedAt,
-    [property: JsonPropertyName("tid")] Guid Tid);
+    [property: JsonPropertyName("tid")] Guid Tid,
+    [property: JsonPropertyName("id")] Guid Id,
+    [property: JsonPropertyName("state")] string State);
 
 public sealed record UploadResponse(
     [property: JsonPropertyName("tid")] Guid Tid,
@@ -51,6 +54,9 @@ public static class FileEndpoints
             return Results.Problem(Problems.Validation("path", why));
         var file = await session.Query<UploadRecord>()
             .FirstOrDefaultAsync(r => r.Wsid == wsid && r.FilePath == path, ct);
+        if (file is { Review: ReviewState.Pending })
+            return Results.Problem(Problems.Create(StatusCodes.Status409Conflict, "Awaiting approval",
+                "This file waits in the Inbox for a workspace member to approve it; it can be downloaded once approved."));
         var stream = file is null ? null : await storage.OpenRead(wsid, file.FilePath!, ct);
         if (stream is null)
             return Results.Problem(Problems.NotFound("file at that path"));
@@ -70,6 +76,7 @@ public static class FileEndpoints
             .Where(r => r.Wsid == wsid && r.FilePath != null && r.FilePath.StartsWith(prefix))
             .OrderBy(r => r.FilePath)
             .ToListAsync(ct);
-        return records.Select(r => new WorkspaceFileResponse(r.FilePath!, r.Size, r.Md5, r.At, r.Tid)).ToList();
+        return records.Select(r => new WorkspaceFileResponse(r.FilePath!, r.Size, r.Md5, r.ReceivedAt, r.Tid, r.Id,
+            r.Review == ReviewState.Pending ? "pending" : "available")).ToList();
     }
 }

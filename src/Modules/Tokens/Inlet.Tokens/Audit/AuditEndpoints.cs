@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using Inlet.BuildingBlocks.Audit;
 using Inlet.BuildingBlocks.Http;
 using Inlet.Tokens.ExpireUploadToken;
 using Inlet.Tokens.IssueUploadToken;
@@ -12,13 +12,6 @@ using Wolverine.Http;
 
 namespace Inlet.Tokens.Audit;
 
-public sealed record AuditEntry(
-    [property: JsonPropertyName("tid")] Guid Tid,
-    [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("at")] DateTimeOffset At,
-    [property: JsonPropertyName("by")] string? By,
-    [property: JsonPropertyName("details")] IReadOnlyDictionary<string, object?> Details);
-
 public static class AuditEndpoints
 {
     [WolverineGet("/api/workspaces/{wsid}/upload-tokens/{tid}/events")]
@@ -31,18 +24,14 @@ public static class AuditEndpoints
         return Results.Json(events.Select(ToEntry).OfType<AuditEntry>().ToList());
     }
 
+    /// <summary>Every module's events of the workspace (tokens, uploads, reviews), oldest first.</summary>
     [WolverineGet("/api/workspaces/{wsid}/audit")]
-    public static async Task<IReadOnlyList<AuditEntry>> Workspace(string wsid, IQuerySession session, CancellationToken ct)
+    public static async Task<IReadOnlyList<AuditEntry>> Workspace(string wsid, IEnumerable<IWorkspaceAuditSource> sources, CancellationToken ct)
     {
-        var tids = await session.Query<UploadTokenSummary>().Where(t => t.Wsid == wsid).Select(t => t.Id).ToListAsync(ct);
-        if (tids.Count == 0)
-            return [];
-        var ids = tids.ToArray();
-        var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.StreamId.IsOneOf(ids))
-            .OrderBy(e => e.Sequence)
-            .ToListAsync(ct);
-        return events.Select(ToEntry).OfType<AuditEntry>().ToList();
+        var entries = new List<SequencedAuditEntry>();
+        foreach (var source in sources)
+            entries.AddRange(await source.Read(wsid, ct));
+        return entries.OrderBy(e => e.Sequence).Select(e => e.Entry).ToList();
     }
 
     /// <summary>Turns an event into its public audit shape; secrets are never in events to begin with.</summary>
