@@ -78,7 +78,12 @@ builder.Host.UseWolverine(opts =>
     opts.OnException<Npgsql.NpgsqlException>().Or<Azure.RequestFailedException>().Or<IOException>().Or<TimeoutException>()
         .RetryWithCooldown(1.Seconds(), 5.Seconds(), 15.Seconds())
         .Then.ScheduleRetry(1.Minutes(), 5.Minutes(), 15.Minutes(), 1.Hours());
-    opts.LocalQueueFor<RecordUploadTokenUsage>().Sequential();
+    // Usage comes one message per file; counted in batches, a large upload is a few audit entries.
+    opts.BatchMessagesOf<RecordUploadTokenUsage>(batching =>
+    {
+        batching.BatchSize = 500;
+        batching.TriggerTime = 250.Milliseconds();
+    });
     opts.UseRuntimeCompilation();
     opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Dynamic;
 });

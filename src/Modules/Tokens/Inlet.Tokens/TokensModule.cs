@@ -28,6 +28,7 @@ public static class TokensModule
             opts.Events.AddEventType<UploadTokenExpired>();
             opts.Projections.Add<UploadTokenSummaryProjection>(ProjectionLifecycle.Inline);
             opts.Schema.For<UploadTokenSummary>().DatabaseSchemaName(Schema).Index(x => x.Wsid);
+            opts.Schema.For<CountedUsage>().DatabaseSchemaName(Schema);
         });
         return services;
     }

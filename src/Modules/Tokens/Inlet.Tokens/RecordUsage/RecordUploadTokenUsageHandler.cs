@@ -7,16 +7,38 @@ namespace Inlet.Tokens.RecordUsage;
 /// <summary>A batch of files delivered with the token has been ingested.</summary>
 public sealed record UploadTokenUsed(Guid Tid, Guid BatchId, int Files, long Bytes, DateTimeOffset At);
 
+/// <summary>Marks one delivered file (its batch id) as counted, so that a re-delivered message is counted once.</summary>
+public sealed class CountedUsage
+{
+    public Guid Id { get; set; }
+    public Guid Tid { get; set; }
+}
+
+/// <summary>
+/// Usage arrives as one message per routed file; Wolverine hands them over in batches (Program.cs), and
+/// each token gets one <see cref="UploadTokenUsed"/> per batch: an upload of 10,000 files is a few audit
+/// entries, not 10,000.
+/// </summary>
 public static class RecordUploadTokenUsageHandler
 {
-    public static async Task Handle(RecordUploadTokenUsage message, IDocumentSession session, CancellationToken ct)
+    public static async Task Handle(RecordUploadTokenUsage[] batch, IDocumentSession session, TimeProvider clock, CancellationToken ct)
     {
-        // Many batches of one token arrive at once, on several nodes: take the stream's lock rather than
-        // race on its version, so each batch is checked against those already counted and added once.
-        var stream = await session.Events.FetchForExclusiveWriting<UploadTokenSummary>(message.Tid, ct);
-        var token = stream.Aggregate;
-        if (token is null || token.Wsid != message.Wsid || token.CountedBatches.Contains(message.BatchId))
-            return; // unknown token, or a re-delivered batch already counted
-        stream.AppendOne(new UploadTokenUsed(message.Tid, message.BatchId, message.Files, message.Bytes, message.At));
+        // Sorted, so that two nodes locking several token streams always lock them in the same order.
+        foreach (var usage in batch.GroupBy(u => u.Tid).OrderBy(g => g.Key))
+        {
+            // Many batches of one token arrive at once, on several nodes: take the stream's lock rather than
+            // race on its version, so each file is checked against those already counted and added once.
+            var stream = await session.Events.FetchForExclusiveWriting<UploadTokenSummary>(usage.Key, ct);
+            if (stream.Aggregate is not { } token)
+                continue; // unknown token
+            var offered = usage.Where(u => u.Wsid == token.Wsid).DistinctBy(u => u.BatchId).ToList();
+            var counted = (await session.LoadManyAsync<CountedUsage>(ct, offered.Select(u => u.BatchId))).Select(c => c.Id).ToHashSet();
+            var fresh = offered.Where(u => !counted.Contains(u.BatchId)).ToList();
+            if (fresh.Count == 0)
+                continue; // re-delivered, already counted
+            foreach (var file in fresh)
+                session.Store(new CountedUsage { Id = file.BatchId, Tid = usage.Key });
+            stream.AppendOne(new UploadTokenUsed(usage.Key, Guid.NewGuid(), fresh.Sum(u => u.Files), fresh.Sum(u => u.Bytes), fresh.Max(u => u.At)));
+        }
     }
 }
