@@ -53,6 +53,7 @@ builder.Services.AddMarten(opts =>
     .IntegrateWithWolverine();
 
 builder.Services.AddTokensModule();
+builder.Services.AddRateLimiter(options => Inlet.Tokens.IssueUploadToken.IssueRateLimit.Configure(options, config));
 builder.Services.AddIngestionModule(config);
 builder.Services.AddTabularModule(config, postgres);
 
@@ -95,6 +96,7 @@ app.UseExceptionHandler(errors => errors.Run(ErrorResponses.Write));
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseMiddleware<WorkspaceAccessMiddleware>();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();

@@ -22,6 +22,9 @@ public class InletApp : IAsyncLifetime
 
     public TestClock Clock { get; } = new();
 
+    /// <summary>Tokens one user may issue per minute; high here, so that tests issuing many tokens are not throttled.</summary>
+    protected virtual int RateLimit => 100_000;
+
     public IAlbaHost Host { get; private set; } = null!;
 
     public string Postgres { get; private set; } = "";
@@ -46,6 +49,7 @@ public class InletApp : IAsyncLifetime
             builder.UseSetting("Ingestion:FinalSweepGrace", "00:00:02");
             builder.UseSetting("Ingestion:EventGridKey", EventGridKey);
             builder.UseSetting("Tabular:MetadataGrace", "00:00:02");
+            builder.UseSetting("RateLimits:TokenIssuesPerUser", RateLimit.ToString());
             builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
         });
     }
