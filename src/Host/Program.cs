@@ -29,7 +29,8 @@ var postgres = config.GetConnectionString("Postgres")
 var storageConnection = config.GetConnectionString("Storage")
     ?? throw new InvalidOperationException("ConnectionStrings:Storage is not configured (environment variable ConnectionStrings__Storage).");
 
-builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = config.GetValue<long?>("Http:MaxRequestBodyBytes") ?? 1024 * 1024);
+var maxRequestBody = config.GetValue<long?>("Http:MaxRequestBodyBytes") ?? 1024 * 1024;
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxRequestBody);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(new StorageAccount(storageConnection));
 builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Apply(o.SerializerOptions));
@@ -93,6 +94,17 @@ builder.Services.AddWolverineHttp();
 var app = builder.Build();
 
 app.UseExceptionHandler(errors => errors.Run(ErrorResponses.Write));
+// Refused before any endpoint reads it: a declared length over the limit never reaches a handler.
+app.Use(async (context, next) =>
+{
+    if (context.Request.ContentLength > maxRequestBody)
+    {
+        await Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
+            $"The request body is {context.Request.ContentLength:N0} bytes; at most {maxRequestBody:N0} are accepted.");
+        return;
+    }
+    await next(context);
+});
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseMiddleware<WorkspaceAccessMiddleware>();

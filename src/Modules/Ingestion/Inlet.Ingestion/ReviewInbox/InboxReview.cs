@@ -44,9 +44,9 @@ public static class InboxReview
         new((await session.LoadAsync<WorkspaceSettings>(wsid, ct))?.InboxApproval == true);
 
     [WolverinePut("/api/workspaces/{wsid}/settings")]
-    public static IResult PutSettings(string wsid, WorkspaceSettingsRequest request, IDocumentSession session)
+    public static IResult PutSettings(string wsid, WorkspaceSettingsRequest? request, IDocumentSession session)
     {
-        if (request.InboxApproval is not { } approval)
+        if (request?.InboxApproval is not { } approval)
             return Results.Problem(Problems.Validation("inbox_approval", "Give inbox_approval: true to hold Inbox files for review, false to make them available at once."));
         session.Store(new WorkspaceSettings { Id = wsid, InboxApproval = approval });
         return Results.Ok(new WorkspaceSettingsResponse(approval));
@@ -64,10 +64,10 @@ public static class InboxReview
     }
 
     [WolverinePost("/api/workspaces/{wsid}/inbox/{id}/reject")]
-    public static async Task<IResult> Reject(string wsid, string id, RejectInboxFileRequest request, ClaimsPrincipal user, IDocumentSession session,
+    public static async Task<IResult> Reject(string wsid, string id, RejectInboxFileRequest? request, ClaimsPrincipal user, IDocumentSession session,
         TimeProvider clock, CancellationToken ct)
     {
-        var reason = request.Reason?.Trim();
+        var reason = request?.Reason?.Trim();
         if (string.IsNullOrEmpty(reason) || reason.Length > MaxReasonLength || reason.Any(char.IsControl))
             return Results.Problem(Problems.Validation("reason", $"Say why the file is rejected: 1–{MaxReasonLength} characters, no control characters."));
         var (stream, problem) = await Waiting(session, wsid, id, ct);
@@ -80,7 +80,7 @@ public static class InboxReview
 
     private static async Task<(JasperFx.Events.IEventStream<UploadRecord>? Stream, IResult? Problem)> Waiting(IDocumentSession session, string wsid, string id, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var uploadId))
+        if (!Guid.TryParse(id, out var uploadId) || uploadId == Guid.Empty)
             return (null, Results.Problem(Problems.NotFound("Inbox file")));
         var stream = await session.Events.FetchForWriting<UploadRecord>(uploadId, ct);
         if (stream.Aggregate is not { } record || record.Wsid != wsid || record.FilePath is null && record.Review != ReviewState.Rejected)
