@@ -22,6 +22,11 @@ public class InletApp : IAsyncLifetime
 
     public TestClock Clock { get; } = new();
 
+    /// <summary>A fixture's own settings on top of the common ones.</summary>
+    protected virtual void Configure(IWebHostBuilder builder)
+    {
+    }
+
     /// <summary>Tokens one user may issue per minute; high here, so that tests issuing many tokens are not throttled.</summary>
     protected virtual int RateLimit => 100_000;
 
@@ -51,6 +56,7 @@ public class InletApp : IAsyncLifetime
             builder.UseSetting("Tabular:MetadataGrace", "00:00:02");
             builder.UseSetting("RateLimits:TokenIssuesPerUser", RateLimit.ToString());
             builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+            Configure(builder);
         });
     }
 
