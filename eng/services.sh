@@ -106,6 +106,7 @@ start_azurite() { # profile port
     --skipApiVersionCheck --silent --disableTelemetry >"$dir/../azurite.log" 2>&1 &
   AZURITE_PID=$!
   INLET_PIDS+=("$AZURITE_PID")
+  echo "$AZURITE_PID" >"$INLET_ROOT/.local/$profile/azurite.pid"
   wait_for_port "$port" Azurite 30
   log "Azurite blob service on 127.0.0.1:$port (data: $dir)"
 }
@@ -118,6 +119,8 @@ inlet_stop_all() {
   for pid in "${INLET_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${INLET_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
   INLET_PIDS=()
+  # Azurite restarted by eng/service-control.sh (fault tests) is not our child: its pid is in the file.
+  [ -n "${INLET_PROFILE:-}" ] && [ -f "$INLET_ROOT/.local/$INLET_PROFILE/azurite.pid" ] && kill "$(cat "$INLET_ROOT/.local/$INLET_PROFILE/azurite.pid")" 2>/dev/null
   stop_postgres
 }
 
@@ -130,4 +133,6 @@ inlet_prepare() { # profile pg_port blob_port
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$2;Database=inlet;Username=inlet;Password=inlet"
   export ConnectionStrings__Storage="DefaultEndpointsProtocol=http;AccountName=$AZURITE_ACCOUNT;AccountKey=$AZURITE_KEY;BlobEndpoint=http://127.0.0.1:$3/$AZURITE_ACCOUNT;"
   export INLET_PG_BIN="$PG_BIN"
+  # For eng/service-control.sh, which fault tests use to stop and start these very services.
+  export INLET_PROFILE="$1" INLET_PG_DATA="$PG_DATA" INLET_PG_PORT_USED="$2" INLET_BLOB_PORT_USED="$3"
 }

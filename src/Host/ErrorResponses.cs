@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Inlet.BuildingBlocks.Http;
+using Inlet.Host.Health;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Inlet.Host;
@@ -10,6 +11,13 @@ public static class ErrorResponses
     public static Task Write(HttpContext context)
     {
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (PostgresPools.IsOutage(error))
+        {
+            context.RequestServices.GetRequiredService<PostgresPools>().Clear(context.RequestServices);
+            context.Response.Headers.RetryAfter = "5";
+            return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Briefly unavailable",
+                "The database connection was lost (a restart or failover); nothing was changed. Try again in a few seconds.");
+        }
         var (status, title, detail) = Describe(error);
         if (status >= 500)
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Inlet.Errors").LogError(error, "Unhandled error for {Method} {Path}", context.Request.Method, context.Request.Path);

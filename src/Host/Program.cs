@@ -4,6 +4,7 @@ using Inlet.BuildingBlocks.Http;
 using Inlet.BuildingBlocks.Storage;
 using Inlet.Host;
 using Inlet.Host.Health;
+using Npgsql;
 using Inlet.Ingestion;
 using Inlet.Tabular;
 using Inlet.Tokens;
@@ -41,9 +42,13 @@ builder.Services.AddHealthChecks()
     .AddCheck<PostgresReadiness>("postgres", tags: ["ready"])
     .AddCheck<BlobStorageReadiness>("blob-storage", tags: ["ready"]);
 
+// Data sources the Host owns, so that their pools can be cleared of connections an outage broke.
+var eventStore = NpgsqlDataSource.Create(postgres);
+builder.Services.AddSingleton(_ => eventStore); // created by a factory, so the container disposes it with the Host
+builder.Services.AddSingleton<PostgresPools>();
 builder.Services.AddMarten(opts =>
     {
-        opts.Connection(postgres);
+        opts.Connection(eventStore);
         opts.DatabaseSchemaName = "inlet";
         opts.Events.DatabaseSchemaName = "events";
         opts.UseSystemTextJsonForSerialization();

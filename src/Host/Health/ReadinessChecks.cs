@@ -4,7 +4,30 @@ using Npgsql;
 
 namespace Inlet.Host.Health;
 
-public sealed class PostgresReadiness(IConfiguration config) : IHealthCheck
+/// <summary>
+/// The event store's and the workspace tables' connection pools. After PostgreSQL restarts, every idle
+/// pooled connection is dead and would fail the next request that borrows it; clearing the pools when an
+/// outage is seen (readiness, or a request failing on a lost connection) lets the Host recover by itself.
+/// </summary>
+public sealed class PostgresPools(NpgsqlDataSource eventStore)
+{
+    public void Clear(IServiceProvider services)
+    {
+        eventStore.Clear();
+        services.GetService<Inlet.Tabular.Database.WorkspaceDatabase>()?.DataSource.Clear();
+    }
+
+    /// <summary>A connection lost or refused (not a bad query): the request may simply be tried again.</summary>
+    public static bool IsOutage(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+            if (e is NpgsqlException { IsTransient: true } or PostgresException { SqlState: "57P01" or "57P02" or "57P03" })
+                return true;
+        return false;
+    }
+}
+
+public sealed class PostgresReadiness(IConfiguration config, PostgresPools pools, IServiceProvider services) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
@@ -19,6 +42,7 @@ public sealed class PostgresReadiness(IConfiguration config) : IHealthCheck
         }
         catch (Exception e)
         {
+            pools.Clear(services);
             return HealthCheckResult.Unhealthy("PostgreSQL is not reachable: " + e.GetType().Name);
         }
     }

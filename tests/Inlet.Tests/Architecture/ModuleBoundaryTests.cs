@@ -8,13 +8,7 @@ public sealed class ModuleBoundaryTests
 {
     private static readonly string[] Modules = ["Tokens", "Ingestion", "Tabular"];
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Monolith.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Monolith.sln not found above the test binaries");
-    }
+    private static string RepoRoot() => TestServices.RepoRoot();
 
     public static TheoryData<string> ModuleNames => new(Modules);
 

@@ -19,6 +19,30 @@ public static class TestServices
             ? value
             : throw new InvalidOperationException($"{variable} is not set: run the tests with ./test.sh, which starts PostgreSQL, Azurite and AzCopy for them.");
 
+    /// <summary>The checkout the tests were built from (the folder holding Monolith.sln).</summary>
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Monolith.sln")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Monolith.sln not found above the test binaries");
+    }
+
+    /// <summary>Stops or starts the very PostgreSQL or Azurite test.sh started (eng/service-control.sh), for fault tests.</summary>
+    public static async Task Control(string action)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(RepoRoot(), "eng", "service-control.sh"));
+        start.ArgumentList.Add(action);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"eng/service-control.sh {action} failed: {await output}{await error}");
+        NpgsqlConnection.ClearAllPools(); // this process's own pooled connections did not survive a restart either
+    }
+
     public static async Task<string> CreateDatabase(string prefix)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)];
