@@ -4,6 +4,7 @@ using Inlet.BuildingBlocks.Http;
 using Inlet.BuildingBlocks.Storage;
 using Inlet.Host;
 using Inlet.Host.Health;
+using Inlet.Host.WebPages;
 using Inlet.Ingestion;
 using Inlet.Tabular;
 using Inlet.Tokens;
@@ -88,6 +89,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler(errors => errors.Run(ErrorResponses.Write));
 app.UseStatusCodePages();
+app.UseWebPages();
 app.UseAuthentication();
 app.UseMiddleware<WorkspaceAccessMiddleware>();
 app.UseAuthorization();
