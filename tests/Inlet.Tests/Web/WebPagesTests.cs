@@ -52,7 +52,7 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         await page.ReloadUntil("tr[data-path='inbox/site-a-export.csv']", "Inbox", 60, "the uploaded file on the Inbox page");
         var row = page.Locator("tr[data-path='inbox/site-a-export.csv']");
         Assert.Contains("Nightly export from site A", await row.InnerTextAsync());
-        Assert.Contains("15 bytes", await row.InnerTextAsync());
+        Assert.Contains("14 bytes", await row.InnerTextAsync());
         await page.Screenshot("inbox");
 
         var download = await page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Button).ClickAsync());
@@ -71,7 +71,7 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         await page.Locator($"tr[data-tid='{tid}'] a.audit-link").ClickAsync();
         await page.ReloadUntil("tr[data-type='used']", "Audit trail", 60, "a 'used' entry in the token's audit trail");
         Assert.Equal(tid, await page.GetByLabel("Token").InputValueAsync());
-        Assert.Contains("1 file, 15 bytes", await page.Locator("tr[data-type='used']").InnerTextAsync());
+        Assert.Contains("1 file, 14 bytes", await page.Locator("tr[data-type='used']").InnerTextAsync());
         Assert.Equal(1, await page.Locator("tr[data-type='issued']").CountAsync());
         await page.Screenshot("audit");
 
@@ -109,7 +109,7 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         Assert.Equal("3", await table.Locator(".row-count").InnerTextAsync());
         var columns = table.Locator("table.columns tbody tr");
         Assert.Equal(["site", "visit_date", "patients"], await columns.Locator("td[data-label='Column']").AllInnerTextsAsync());
-        Assert.Equal(["date", "integer"], (await columns.Locator("td[data-label='Type']").AllInnerTextsAsync()).Skip(1));
+        Assert.Equal(["date", "bigint"], (await columns.Locator("td[data-label='Type']").AllInnerTextsAsync()).Skip(1));
         Assert.Contains("Day of the visit", await columns.Nth(1).InnerTextAsync());
         Assert.Contains("2026-11-02", await table.Locator("table.preview").InnerTextAsync());
         await page.Screenshot("database");
