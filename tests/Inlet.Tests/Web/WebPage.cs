@@ -64,6 +64,13 @@ public static class WebPage
     public static async Task Screenshot(this IPage page, string name) =>
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserHost.ScreenshotDirectory, name + ".png"), FullPage = true });
 
+    /// <summary>No value slipped through unformatted: a missing field shows as a dash, never as "null".</summary>
+    public static async Task AssertRenderedCleanly(this IPage page, string what)
+    {
+        var slip = System.Text.RegularExpressions.Regex.Match(await page.Locator("main").InnerTextAsync(), @"\b(null|undefined|NaN)\b|\[object ");
+        Assert.False(slip.Success, $"{what} shows '{slip.Value}'");
+    }
+
     /// <summary>The page is no wider than the window: nothing needs horizontal scrolling.</summary>
     public static async Task AssertFitsWidth(this IPage page, string what)
     {

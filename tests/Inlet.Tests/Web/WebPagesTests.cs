@@ -99,7 +99,8 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
                     { "name": "site", "type": "string", "description": "Site code" },
                     { "name": "visit_date", "type": "date", "description": "Day of the visit" },
                     { "name": "patients", "type": "integer", "description": "Patients seen that day" } ] }
-                """));
+                """),
+            ("broken.schema.json", "{ \"fields\": [ { \"name\": "));
         var upload = await AzCopy.Copy(Path.Combine(files.FullName, "*"), token);
         Assert.True(upload.Succeeded, upload.Output);
 
@@ -115,7 +116,11 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         await page.Screenshot("database");
 
         await page.Open(ws, "uploads", "Uploads");
+        await page.ReloadUntil("tr.rejected", "Uploads", 60, "the malformed schema listed as rejected");
         Assert.Equal(2, await page.Locator("tbody tr", new() { HasText = "routed" }).CountAsync());
+        var rejected = page.Locator("tr.rejected");
+        Assert.Contains("broken.schema.json", await rejected.Locator("td[data-label='Name']").InnerTextAsync());
+        Assert.Contains("broken.schema.json", await rejected.Locator("td[data-label='Why rejected']").InnerTextAsync());
         Assert.Contains("table:visits", await page.Locator("tbody tr", new() { HasText = "visits.csv" }).InnerTextAsync());
         await page.Screenshot("uploads");
 
@@ -129,6 +134,7 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
             {
                 await page.Open(ws, pages[i], headings[i]);
                 await page.AssertFitsWidth($"{headings[i]} at {width} px");
+                await page.AssertRenderedCleanly(headings[i]);
                 if (width == 390)
                     await page.Screenshot($"mobile-{(pages[i] == "" ? "workspace" : pages[i].Split('?')[0] + (pages[i].EndsWith('=') ? "-all" : ""))}");
             }

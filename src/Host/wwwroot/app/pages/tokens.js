@@ -96,12 +96,13 @@ async function refresh(wsid, api, list) {
     { label: 'Actions', cell: t => actions(wsid, api, list, t) },
   ];
   const rows = tokens.map(t => ({ data: t, attributes: { 'data-tid': t.tid, class: fresh?.tid === t.tid ? 'fresh' : null } }));
-  list.replaceChildren(
+  list.replaceChildren(...[
     h('h2', { id: 'tokens-heading' }, 'Upload tokens'),
     fresh ? notice('warning', h('strong', {}, 'Copy the new token now. '),
       'It can be copied only now, on this page: Inlet keeps no copy, and once you leave this page it is gone. ',
       'If it is lost, revoke it and create another.') : null,
-    tokens.length === 0 ? h('p', {}, 'No upload tokens yet.') : dataTable('Upload tokens of this workspace, newest first', columns, rows, { className: 'tokens' }));
+    tokens.length === 0 ? h('p', {}, 'No upload tokens yet.') : dataTable('Upload tokens of this workspace, newest first', columns, rows, { className: 'tokens' }),
+  ].filter(Boolean));
 }
 
 function actions(wsid, api, list, token) {

@@ -12,7 +12,7 @@ export async function render({ wsid, api }) {
     { label: 'Via token', cell: u => tokenLink(wsid, names, u.tid), className: 'wrap' },
     { label: 'Status', cell: u => h('span', { class: `status status-${u.status}` }, u.status) },
     { label: 'Went to', cell: u => u.location || u.routed_to, className: 'wrap' },
-    { label: 'Reason', cell: u => u.error ?? '', className: 'wrap' },
+    { label: 'Why rejected', cell: u => u.error ?? '', className: 'wrap' },
   ];
   const rejected = uploads.filter(u => u.status === 'rejected').length;
   show(h('h1', {}, 'Uploads'),
