@@ -20,7 +20,10 @@ public static class WebPagesSetup
     {
         var authority = config["Auth:Authority"];
         if (!string.IsNullOrWhiteSpace(authority))
-            return new WebSignInConfig("oidc", authority.TrimEnd('/'), config["Auth:ClientId"], config["Auth:Scope"] ?? "openid profile");
+        {
+            var scope = config["Auth:Scope"];
+            return new WebSignInConfig("oidc", authority.TrimEnd('/'), config["Auth:ClientId"], string.IsNullOrWhiteSpace(scope) ? "openid profile" : scope);
+        }
         // Without an authority only Development runs at all (AuthSetup refuses otherwise).
         return new WebSignInConfig(env.IsDevelopment() ? "development" : "none", null, null, null);
     }
@@ -49,7 +52,7 @@ public static class WebPagesSetup
         return app;
     }
 
-    private static string ContentSecurityPolicy(string? authority)
+    public static string ContentSecurityPolicy(string? authority)
     {
         // The pages call only this origin, and the identity provider's discovery and token endpoints.
         var connect = authority is null ? "'self'" : $"'self' {new Uri(authority).GetLeftPart(UriPartial.Authority)}";

@@ -187,6 +187,19 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         Assert.Contains("revoked", await page.Locator("table.tokens tbody tr").First.Locator("td[data-label='Status']").InnerTextAsync());
     }
 
+    [Fact]
+    public async Task The_pages_are_served_with_headers_that_keep_a_fresh_token_in_the_page()
+    {
+        var response = await web.Host.Client.GetAsync("/");
+        response.EnsureSuccessStatusCode();
+        Assert.Contains("/app/main.js", await response.Content.ReadAsStringAsync());
+        Assert.Contains("no-store", response.Headers.CacheControl!.ToString());
+        Assert.Contains("script-src 'self'", string.Join(";", response.Headers.GetValues("Content-Security-Policy")));
+        Assert.Equal("no-referrer", string.Join("", response.Headers.GetValues("Referrer-Policy")));
+        var config = await web.Host.Client.GetJson("/api/web/config");
+        Assert.Equal("development", config.Str("sign_in"));
+    }
+
     private static async Task ExpectFieldError(IPage page, string field, string expected)
     {
         var error = page.Locator($"#{field}-error");
