@@ -26,8 +26,13 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         await page.SignIn("alice", ws, screenshot: "sign-in");
         await page.Screenshot("workspace");
 
-        // The Upload menu, by keyboard alone.
-        await page.Locator("#upload-menu summary").FocusAsync();
+        // The Upload menu, by keyboard alone: Enter opens it, Escape closes it, Enter again and on.
+        var menu = page.Locator("#upload-menu summary");
+        await menu.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.Keyboard.PressAsync("Escape");
+        Assert.False(await page.Locator("#upload-menu").EvaluateAsync<bool>("menu => menu.open"));
+        Assert.True(await menu.EvaluateAsync<bool>("summary => summary === document.activeElement"));
         await page.Keyboard.PressAsync("Enter");
         await page.GetByRole(AriaRole.Link, new() { Name = "Manage upload tokens" }).PressAsync("Enter");
         await page.ExpectHeading("Manage upload tokens");
@@ -35,14 +40,13 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
 
         var tid = await page.CreateToken("Nightly export from site A");
         Assert.Contains("can be copied only now", await page.Locator(".notice-warning").InnerTextAsync());
+        // Checked without printing: a failing assertion must not put a secret in the test log.
         var token = await page.CopyWith("Copy token");
-        Assert.StartsWith("http", token);
-        Assert.Contains("sig=", token);
+        Assert.True(token.StartsWith("http", StringComparison.Ordinal) && token.Contains("sig=", StringComparison.Ordinal), "the copied token is a SAS URL");
         var command = await page.CopyWith("Copy AzCopy command");
-        Assert.StartsWith("azcopy copy ", command);
-        Assert.Contains(token, command);
+        Assert.True(command.StartsWith("azcopy copy ", StringComparison.Ordinal) && command.Contains(token, StringComparison.Ordinal), "the copied command is AzCopy with the token");
         // Even now the secret lives only in the page's memory, never in its HTML.
-        Assert.DoesNotContain("sig=", await page.ContentAsync());
+        Assert.False((await page.ContentAsync()).Contains("sig=", StringComparison.Ordinal), "no secret in the page's HTML");
         await page.Screenshot("tokens-new");
 
         var upload = await AzCopy.Copy(Path.Combine(LocalFiles(("site-a-export.csv", "id,value\n1,42\n")).FullName, "*"), token);
@@ -64,8 +68,8 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         await page.Locator($"tr[data-tid='{tid}']").WaitForAsync();
         Assert.Equal(0, await page.GetByRole(AriaRole.Button, new() { NameRegex = new("^Copy") }).CountAsync());
         var html = await page.ContentAsync();
-        Assert.DoesNotContain("sig=", html);
-        Assert.DoesNotContain(token.Split('?')[1], html);
+        Assert.False(html.Contains("sig=", StringComparison.Ordinal) || html.Contains(token.Split('?')[1], StringComparison.Ordinal),
+            "the page holds no secret once its creator has left it");
         Assert.Equal(0, await page.Locator(".notice-warning").CountAsync());
 
         await page.Locator($"tr[data-tid='{tid}'] a.audit-link").ClickAsync();

@@ -96,8 +96,19 @@ async function route() {
   }
 }
 
+function closeMenu({ returnFocus = false } = {}) {
+  const menu = document.getElementById('upload-menu');
+  if (!menu?.open) return;
+  menu.open = false;
+  if (returnFocus) menu.querySelector('summary').focus();
+}
+
+// The Upload menu closes as menus do: Escape (focus back on its button), a click elsewhere, a navigation.
+document.addEventListener('keydown', event => { if (event.key === 'Escape') closeMenu({ returnFocus: true }); });
+document.addEventListener('click', event => { if (!event.target.closest?.('#upload-menu')) closeMenu(); });
+
 window.addEventListener('hashchange', () => {
-  document.getElementById('upload-menu')?.removeAttribute('open');
+  closeMenu();
   route().then(() => document.getElementById('main').focus({ preventScroll: true }));
 });
 
