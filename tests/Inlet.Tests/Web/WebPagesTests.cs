@@ -178,6 +178,21 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         Assert.Contains("Folder lab/raw", await row.InnerTextAsync());
         Assert.Contains("active", await row.Locator("td[data-label='Status']").InnerTextAsync());
 
+        // Files sent with a folder token are found by browsing the workspace's folders.
+        var upload = await AzCopy.Copy(Path.Combine(LocalFiles(("reading.txt", "42\n")).FullName, "*"), await page.CopyWith("Copy token"));
+        Assert.True(upload.Succeeded, upload.Output);
+        await page.Open(ws, "files?folder=", "All files");
+        await page.ReloadUntil("a[href$='folder=lab']", "All files", 60, "the folder lab on the All files page");
+        await page.GetByRole(AriaRole.Link, new() { Name = "lab/" }).ClickAsync();
+        await page.ExpectHeading("Folder lab");
+        await page.GetByRole(AriaRole.Link, new() { Name = "raw/" }).ClickAsync();
+        await page.ExpectHeading("Folder lab/raw");
+        Assert.Contains("Lab instrument", await page.Locator("tr[data-path='lab/raw/reading.txt']").InnerTextAsync());
+        await page.Screenshot("folder");
+
+        await page.Open(ws, "tokens", "Manage upload tokens");
+        row = page.Locator("table.tokens tbody tr").First;
+
         string? asked = null;
         page.Dialog += async (_, dialog) => { asked = dialog.Message; await dialog.AcceptAsync(); };
         await row.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
@@ -189,6 +204,11 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         await page.ReloadAsync();
         await page.ExpectHeading("Manage upload tokens");
         Assert.Contains("revoked", await page.Locator("table.tokens tbody tr").First.Locator("td[data-label='Status']").InnerTextAsync());
+
+        // A workspace the user is not a member of: the API's refusal, and nothing about it.
+        await page.GotoAsync($"/#/ws/{InletApp.NewWorkspace("other")}/tokens");
+        await page.Locator(".notice-error", new() { HasText = "not list this workspace" }).WaitForAsync();
+        Assert.Equal(0, await page.Locator("table").CountAsync());
     }
 
     [Fact]
