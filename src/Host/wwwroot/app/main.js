@@ -115,7 +115,8 @@ window.addEventListener('hashchange', () => {
 async function start() {
   try {
     const next = await completeOidcSignIn();
-    if (next) location.hash = next;
+    // A changed hash renders through the hashchange listener; render here only when it stays the same.
+    if (next && next !== location.hash) { location.hash = next; return; }
   } catch (error) {
     renderIdentity();
     show(h('h1', {}, 'Sign in'), notice('error', error.message), h('p', {}, h('a', { href: '#/sign-in' }, 'Try again')));
