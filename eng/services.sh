@@ -38,6 +38,8 @@ install_prerequisites() {
   [[ $libs == *libsecret-1.so.0* ]] || missing+=(libsecret-1-0)
   PG_BIN="${INLET_PG_BIN:-/usr/lib/postgresql/15/bin}"
   [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
+  # The web pages' browser tests drive Debian's Chromium (Playwright never downloads a browser).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null \

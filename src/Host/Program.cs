@@ -5,6 +5,7 @@ using Inlet.BuildingBlocks.Storage;
 using Inlet.Host;
 using Inlet.Host.Health;
 using Npgsql;
+using Inlet.Host.WebPages;
 using Inlet.Ingestion;
 using Inlet.Tabular;
 using Inlet.Tokens;
@@ -111,6 +112,7 @@ app.Use(async (context, next) =>
     await next(context);
 });
 app.UseStatusCodePages();
+app.UseWebPages();
 app.UseAuthentication();
 app.UseMiddleware<WorkspaceAccessMiddleware>();
 app.UseRateLimiter();

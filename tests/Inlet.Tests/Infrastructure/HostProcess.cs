@@ -8,10 +8,13 @@ public sealed class HostProcess : IAsyncDisposable
 {
     private Process? _process;
     private readonly string _postgres;
+    private readonly IReadOnlyDictionary<string, string> _settings;
 
-    public HostProcess(string postgres)
+    /// <param name="settings">Extra configuration as environment variables, e.g. <c>Tabular__MetadataGrace</c>.</param>
+    public HostProcess(string postgres, IReadOnlyDictionary<string, string>? settings = null)
     {
         _postgres = postgres;
+        _settings = settings ?? new Dictionary<string, string>();
         Port = FreePort();
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}") };
     }
@@ -32,10 +35,7 @@ public sealed class HostProcess : IAsyncDisposable
         // The tests' own build configuration (bin/<Configuration>/net10.0) is the Host's too.
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
         var configuration = testBin.Parent!.Name;
-        var dir = testBin;
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Monolith.sln")))
-            dir = dir.Parent;
-        return Path.Combine(dir!.FullName, "src", "Host", "bin", configuration, testBin.Name);
+        return Path.Combine(TestServices.RepoRoot(), "src", "Host", "bin", configuration, testBin.Name);
     }
 
     public async Task Start()
@@ -49,6 +49,8 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__Storage"] = TestServices.Storage;
         start.Environment["Ingestion__MinPollInterval"] = "00:00:00.5";
         start.Environment["Ingestion__MaxPollInterval"] = "00:00:05";
+        foreach (var (name, value) in _settings)
+            start.Environment[name] = value;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };

@@ -16,7 +16,7 @@ namespace Inlet.Tests.Security;
 /// </summary>
 public sealed class AuthorisationMatrixTests(InletApp app) : IClassFixture<InletApp>
 {
-    private static readonly string[] Anonymous = ["/api/dev/sign-in", "/api/ingestion/eventgrid"];
+    private static readonly string[] Anonymous = ["/api/dev/sign-in", "/api/ingestion/eventgrid", "/api/web/config"];
 
     private IReadOnlyList<(string Method, string Pattern)> Routes() =>
         app.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()

@@ -1,0 +1,49 @@
+// The same JSON API and bearer authorisation as every other client (../shared/api.md).
+import { session, signOut } from './auth.js';
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail ?? problem?.title ?? `The server answered ${status}.`);
+    this.status = status;
+    this.problem = problem ?? {};
+  }
+
+  /** Field errors as { field: "message" }, from the problem details' `errors`. */
+  get fieldErrors() {
+    const errors = this.problem.errors ?? {};
+    return Object.fromEntries(Object.entries(errors).map(([field, messages]) => [field, [].concat(messages).join(' ')]));
+  }
+}
+
+export async function request(path, { method = 'GET', body } = {}) {
+  const s = session();
+  const headers = { accept: 'application/json' };
+  if (s) headers.authorization = `Bearer ${s.access_token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401) {
+    signOut();
+    location.hash = '#/sign-in?expired=1';
+  }
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  return response;
+}
+
+export async function getJson(path) { return (await request(path)).json(); }
+
+export function workspaceApi(wsid) {
+  const base = `/api/workspaces/${encodeURIComponent(wsid)}`;
+  return {
+    tokens: () => getJson(`${base}/upload-tokens`),
+    issueToken: body => request(`${base}/upload-tokens`, { method: 'POST', body }).then(r => r.json()),
+    revokeToken: tid => request(`${base}/upload-tokens/${encodeURIComponent(tid)}`, { method: 'DELETE' }),
+    tokenEvents: tid => getJson(`${base}/upload-tokens/${encodeURIComponent(tid)}/events`),
+    audit: () => getJson(`${base}/audit`),
+    inbox: () => getJson(`${base}/inbox`),
+    files: folder => getJson(`${base}/files${folder ? `?folder=${encodeURIComponent(folder)}` : ''}`),
+    fileContent: path => request(`${base}/files/content?path=${encodeURIComponent(path)}`),
+    uploads: () => getJson(`${base}/uploads`),
+    tables: () => getJson(`${base}/tables`),
+    rows: (name, limit) => getJson(`${base}/tables/${encodeURIComponent(name)}/rows?limit=${limit}`),
+  };
+}

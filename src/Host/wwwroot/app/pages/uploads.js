@@ -1,0 +1,22 @@
+import { h, show, dataTable } from '../dom.js';
+import { dateTime, bytes } from '../format.js';
+import { tokenNames, tokenLink } from './token-names.js';
+
+export async function render({ wsid, api }) {
+  const [uploads, names] = await Promise.all([api.uploads(), tokenNames(api)]);
+  const newestFirst = [...uploads].reverse();
+  const columns = [
+    { label: 'Received', cell: u => dateTime(u.at) },
+    { label: 'Name', cell: u => u.name, className: 'wrap' },
+    { label: 'Size', cell: u => bytes(u.size), className: 'number' },
+    { label: 'Via token', cell: u => tokenLink(wsid, names, u.tid), className: 'wrap' },
+    { label: 'Status', cell: u => h('span', { class: `status status-${u.status}` }, u.status) },
+    { label: 'Went to', cell: u => u.location || u.routed_to, className: 'wrap' },
+    { label: 'Why rejected', cell: u => u.error ?? '', className: 'wrap' },
+  ];
+  const rejected = uploads.filter(u => u.status === 'rejected').length;
+  show(h('h1', {}, 'Uploads'),
+    h('p', {}, `Every file any token delivered, newest first: ${uploads.length} in all, ${rejected} rejected.`),
+    uploads.length === 0 ? h('p', {}, 'Nothing uploaded yet.') :
+      dataTable('Uploads and where they went', columns, newestFirst.map(u => ({ data: u, attributes: { class: u.status === 'rejected' ? 'rejected' : null } }))));
+}
