@@ -232,4 +232,49 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         // The message is tied to its field for screen readers, too.
         Assert.Contains($"{field}-error", await page.Locator($"#{field}").GetAttributeAsync("aria-describedby"));
     }
+
+    [Fact]
+    public async Task With_Inbox_approval_on_a_member_approves_one_file_and_rejects_another_with_a_reason_on_the_Inbox_page()
+    {
+        var ws = InletApp.NewWorkspace("webreview");
+        var page = await web.NewPage();
+        await page.SignIn("alice", ws);
+        await page.Open(ws, "files?folder=inbox", "Inbox");
+        await page.RunAndWaitForResponseAsync(() => page.GetByLabel("Hold new Inbox files until a member approves them").CheckAsync(),
+            response => response.Url.EndsWith("/settings") && response.Request.Method == "PUT");
+        await page.ReloadAsync();
+        await page.ExpectHeading("Inbox");
+        Assert.True(await page.GetByLabel("Hold new Inbox files until a member approves them").IsCheckedAsync());
+
+        await page.Open(ws, "tokens", "Manage upload tokens");
+        await page.CreateToken("For review");
+        var token = await page.CopyWith("Copy token");
+        var upload = await AzCopy.Copy(Path.Combine(LocalFiles(("keep.csv", "a\n1\n"), ("drop.csv", "b\n2\n")).FullName, "*"), token);
+        Assert.True(upload.Succeeded, upload.Output);
+
+        await page.Open(ws, "files?folder=inbox", "Inbox");
+        await page.ReloadUntil("tr[data-path='inbox/drop.csv']", "Inbox", 60, "both files waiting on the Inbox page");
+        await page.ReloadUntil("tr[data-path='inbox/keep.csv']", "Inbox", 10, "both files waiting on the Inbox page");
+        Assert.Contains("Awaiting approval", await page.Locator("tr[data-path='inbox/keep.csv']").InnerTextAsync());
+        await page.Screenshot("inbox-review");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Approve inbox/keep.csv" }).ClickAsync();
+        await page.Locator("tr[data-path='inbox/keep.csv'] button.download").WaitForAsync();
+        var drop = page.Locator("tr[data-path='inbox/drop.csv']");
+        await drop.GetByRole(AriaRole.Button, new() { Name = "Reject inbox/drop.csv" }).ClickAsync();
+        await drop.Locator(".field-error").Filter(new() { HasText = "Say why" }).WaitForAsync(); // the API's reason, next to the field
+        await drop.GetByLabel("Reason").FillAsync("Wrong study");
+        await drop.GetByRole(AriaRole.Button, new() { Name = "Reject inbox/drop.csv" }).ClickAsync();
+        await drop.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        Assert.Contains("Available", await page.Locator("tr[data-path='inbox/keep.csv']").InnerTextAsync());
+
+        await page.Open(ws, "uploads", "Uploads");
+        Assert.Contains("Wrong study", await page.Locator("main").InnerTextAsync());
+        await page.Open(ws, "audit", "Audit trail");
+        Assert.Contains("alice", await page.Locator("tr[data-type='upload_approved']").InnerTextAsync());
+        var rejected = await page.Locator("tr[data-type='upload_rejected_by_reviewer']").InnerTextAsync();
+        Assert.Contains("alice", rejected);
+        Assert.Contains("Wrong study", rejected);
+        await page.Screenshot("audit-review");
+    }
 }

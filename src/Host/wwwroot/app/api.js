@@ -43,6 +43,10 @@ export function workspaceApi(wsid) {
     files: folder => getJson(`${base}/files${folder ? `?folder=${encodeURIComponent(folder)}` : ''}`),
     fileContent: path => request(`${base}/files/content?path=${encodeURIComponent(path)}`),
     uploads: () => getJson(`${base}/uploads`),
+    settings: () => getJson(`${base}/settings`),
+    saveSettings: body => request(`${base}/settings`, { method: 'PUT', body }).then(r => r.json()),
+    approve: id => request(`${base}/inbox/${encodeURIComponent(id)}/approve`, { method: 'POST' }),
+    reject: (id, reason) => request(`${base}/inbox/${encodeURIComponent(id)}/reject`, { method: 'POST', body: { reason } }),
     tables: () => getJson(`${base}/tables`),
     rows: (name, limit) => getJson(`${base}/tables/${encodeURIComponent(name)}/rows?limit=${limit}`),
   };

@@ -4,7 +4,8 @@ import { tokenNames, tokenLink } from './token-names.js';
 
 export async function render({ wsid, api, params }) {
   const folder = (params.get('folder') ?? 'inbox').replace(/^\/+|\/+$/g, '');
-  const [files, names] = await Promise.all([folder === 'inbox' ? api.inbox() : api.files(folder), tokenNames(api)]);
+  const [files, names, settings] = await Promise.all([folder === 'inbox' ? api.inbox() : api.files(folder), tokenNames(api),
+    folder === 'inbox' ? api.settings() : null]);
   const prefix = folder ? `${folder}/` : '';
   const base = `#/ws/${encodeURIComponent(wsid)}/files?folder=`;
 
@@ -39,13 +40,42 @@ export async function render({ wsid, api, params }) {
     { label: 'Size', cell: f => bytes(f.size), className: 'number' },
     { label: 'Received', cell: f => dateTime(f.received_at) },
     { label: 'Via token', cell: f => tokenLink(wsid, names, f.tid), className: 'wrap' },
-    { label: 'Download', cell: f => h('button', { type: 'button', class: 'download', onclick: () => download(api, f.path) },
-        'Download', h('span', { class: 'visually-hidden' }, ` ${f.path}`)) },
+    { label: 'State', cell: f => f.state === 'pending' ? 'Awaiting approval' : 'Available' },
+    { label: 'Action', cell: f => f.state === 'pending' ? review(api, f, () => render({ wsid, api, params }))
+        : h('button', { type: 'button', class: 'download', onclick: () => download(api, f.path) },
+          'Download', h('span', { class: 'visually-hidden' }, ` ${f.path}`)) },
   ];
   const title = folder === 'inbox' ? 'Inbox' : folder ? `Folder ${folder}` : 'All files';
-  show(h('h1', {}, title), crumbs, folderList,
+  const approval = settings === null ? null : h('p', { class: 'setting' }, h('label', {},
+    h('input', { type: 'checkbox', id: 'inbox-approval', checked: settings.inbox_approval ? '' : null, onchange: async event => {
+      await api.saveSettings({ inbox_approval: event.target.checked });
+      announce(event.target.checked ? 'New Inbox files now wait for approval.' : 'New Inbox files are available at once.');
+    } }), ' Hold new Inbox files until a member approves them'));
+  show(h('h1', {}, title), approval, crumbs, folderList,
     here.length === 0 && subfolders.size === 0 ? h('p', {}, 'No files here yet.') :
       here.length === 0 ? null : dataTable(`Files in ${folder || 'the workspace'}`, columns, here.map(f => ({ data: f, attributes: { 'data-path': f.path } }))));
+}
+
+// The workspace reviews its Inbox: a waiting file is approved, or rejected with a reason the audit trail keeps.
+function review(api, file, refresh) {
+  const reasonId = `reason-${file.id}`;
+  const error = h('p', { class: 'field-error', id: `${reasonId}-error`, role: 'alert' });
+  const reason = h('input', { id: reasonId, name: 'reason', maxlength: '500', 'aria-describedby': `${reasonId}-error` });
+  const act = async action => {
+    try {
+      await action();
+      announce(`Done: ${file.path}.`);
+      await refresh();
+    } catch (e) {
+      error.textContent = e.fieldErrors?.reason ?? e.message;
+    }
+  };
+  return h('div', { class: 'review' },
+    h('button', { type: 'button', class: 'approve', onclick: () => act(() => api.approve(file.id)) }, 'Approve',
+      h('span', { class: 'visually-hidden' }, ` ${file.path}`)),
+    h('form', { class: 'reject', onsubmit: event => { event.preventDefault(); act(() => api.reject(file.id, reason.value)); } },
+      h('label', { for: reasonId }, 'Reason'), reason,
+      h('button', { type: 'submit' }, 'Reject', h('span', { class: 'visually-hidden' }, ` ${file.path}`)), error));
 }
 
 // Downloads need the bearer token, so a plain link cannot do; the bytes come through fetch instead.
