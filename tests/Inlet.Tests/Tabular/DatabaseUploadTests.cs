@@ -6,18 +6,6 @@ namespace Inlet.Tests.Tabular;
 /// <summary>Database tokens end to end: the real AzCopy, Azurite, the Host and the workspace database.</summary>
 public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
 {
-    private static DirectoryInfo Folder(params (string Path, string Content)[] files)
-    {
-        var root = Directory.CreateTempSubdirectory("db-upload-");
-        foreach (var (path, content) in files)
-        {
-            var full = Path.Combine(root.FullName, path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllText(full, content, new UTF8Encoding(false));
-        }
-        return root;
-    }
-
     private async Task<(HttpClient Client, string Ws, JsonElement Token)> DatabaseToken()
     {
         var ws = InletApp.NewWorkspace("db");
@@ -110,7 +98,7 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
     public async Task Three_CSVs_with_metadata_and_one_without_become_four_tables_with_the_declared_or_inferred_types()
     {
         var (alice, ws, token) = await DatabaseToken();
-        var root = Folder(("patients.csv", PatientsCsv), ("patients.schema.json", PatientsSchema),
+        var root = LocalFiles.Folder(("patients.csv", PatientsCsv), ("patients.schema.json", PatientsSchema),
             ("visits.csv", VisitsCsv), ("visits.schema.json", VisitsSchema),
             ("labs/results.csv", ResultsCsv), ("labs/datapackage.json", DataPackage),
             ("sites.csv", SitesCsv));
@@ -182,15 +170,15 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
         const string schema = """{ "fields": [ { "name": "code", "type": "integer" }, { "name": "amount", "type": "number" }, { "name": "day", "type": "string" } ] }""";
 
         // CSV first: it is loaded with inferred types, then the schema arrives and reloads it.
-        await Upload(Folder(("early.csv", csv)), token);
+        await Upload(LocalFiles.Folder(("early.csv", csv)), token);
         await TokenApi.Eventually(async () => (await Tables(alice, ws)).ContainsKey("early"), 30, "the CSV loaded with inferred types");
         Assert.Equal("text", Types((await Tables(alice, ws))["early"])["code"]);
-        await Upload(Folder(("early.schema.json", schema)), token);
+        await Upload(LocalFiles.Folder(("early.schema.json", schema)), token);
 
         // Schema first, CSV afterwards.
-        await Upload(Folder(("late.schema.json", schema)), token);
+        await Upload(LocalFiles.Folder(("late.schema.json", schema)), token);
         await Decided(alice, ws, 3);
-        await Upload(Folder(("late.csv", csv)), token);
+        await Upload(LocalFiles.Folder(("late.csv", csv)), token);
 
         var declared = new Dictionary<string, string> { ["code"] = "bigint", ["amount"] = "numeric", ["day"] = "text" };
         await TokenApi.Eventually(async () =>
@@ -209,7 +197,7 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
     {
         var (alice, ws, token) = await DatabaseToken();
         const string bad = "id,measured\n1,2026-01-01\n2,2026-13-45\n";
-        await Upload(Folder(("bad.csv", bad), ("bad.schema.json", """{ "fields": [ { "name": "id", "type": "integer" }, { "name": "measured", "type": "date" } ] }"""),
+        await Upload(LocalFiles.Folder(("bad.csv", bad), ("bad.schema.json", """{ "fields": [ { "name": "id", "type": "integer" }, { "name": "measured", "type": "date" } ] }"""),
             ("notes.txt", "not a table")), token);
 
         var uploads = await Decided(alice, ws, 3);

@@ -114,14 +114,6 @@ public sealed class XmlSidecarUploadTests(InletApp app) : IClassFixture<InletApp
         </ds:DatasetDefinition>
         """;
 
-    private static DirectoryInfo Folder(params (string Path, string Content)[] files)
-    {
-        var root = Directory.CreateTempSubdirectory("xml-upload-");
-        foreach (var (path, content) in files)
-            File.WriteAllText(Path.Combine(root.FullName, path), content, new UTF8Encoding(false));
-        return root;
-    }
-
     private static async Task Upload(DirectoryInfo root, JsonElement token)
     {
         var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
@@ -146,10 +138,10 @@ public sealed class XmlSidecarUploadTests(InletApp app) : IClassFixture<InletApp
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "xml sidecars", upload_to_database = true });
 
-        await Upload(Folder(("visits.xml", VisitsXml)), token); // definition first
-        await Upload(Folder(("patients.csv", PatientsCsv)), token); // data first
+        await Upload(LocalFiles.Folder(("visits.xml", VisitsXml)), token); // definition first
+        await Upload(LocalFiles.Folder(("patients.csv", PatientsCsv)), token); // data first
         await Decided(alice, ws, 2);
-        await Upload(Folder(("visits.csv", VisitsCsv), ("patients.xml", PatientsXml)), token);
+        await Upload(LocalFiles.Folder(("visits.csv", VisitsCsv), ("patients.xml", PatientsXml)), token);
 
         Dictionary<string, JsonElement> tables = [];
         await TokenApi.Eventually(async () =>
@@ -175,7 +167,7 @@ public sealed class XmlSidecarUploadTests(InletApp app) : IClassFixture<InletApp
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "bad sidecars", upload_to_database = true });
         const string csv = "a,b\n1,2\n";
-        await Upload(Folder(
+        await Upload(LocalFiles.Folder(
             ("xxe.csv", csv), ("xxe.xml", """<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]><TableDefinition TableName="xxe"><Columns><Column Name="a" Type="text">&x;</Column><Column Name="b" Type="text"/></Columns></TableDefinition>"""),
             ("count.csv", csv), ("count.xml", """<TableDefinition><Columns><Column Name="a" Type="integer"/></Columns></TableDefinition>"""),
             ("unknown.csv", csv), ("unknown.xml", """<TableDefinition><Columns><Column Name="a" Type="integer"/><Column Name="b" Type="money"/></Columns></TableDefinition>"""),

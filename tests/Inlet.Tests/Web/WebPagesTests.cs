@@ -10,14 +10,6 @@ namespace Inlet.Tests.Web;
 [Collection(nameof(RunsAlone))]
 public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
 {
-    private static DirectoryInfo LocalFiles(params (string Name, string Content)[] files)
-    {
-        var root = Directory.CreateTempSubdirectory("web-upload-");
-        foreach (var (name, content) in files)
-            File.WriteAllText(Path.Combine(root.FullName, name), content, new UTF8Encoding(false));
-        return root;
-    }
-
     [Fact]
     public async Task A_token_issued_and_copied_in_the_browser_uploads_with_AzCopy_to_the_Inbox_and_the_audit_trail()
     {
@@ -49,7 +41,7 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         Assert.False((await page.ContentAsync()).Contains("sig=", StringComparison.Ordinal), "no secret in the page's HTML");
         await page.Screenshot("tokens-new");
 
-        var upload = await AzCopy.Copy(Path.Combine(LocalFiles(("site-a-export.csv", "id,value\n1,42\n")).FullName, "*"), token);
+        var upload = await AzCopy.Copy(Path.Combine(LocalFiles.Folder(("site-a-export.csv", "id,value\n1,42\n")).FullName, "*"), token);
         Assert.True(upload.Succeeded, upload.Output);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Inbox" }).ClickAsync();
@@ -96,7 +88,7 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         Assert.Contains("Database", await page.Locator("table.tokens tbody tr").First.Locator("td[data-label='Destination']").InnerTextAsync());
         var token = await page.CopyWith("Copy token");
 
-        var files = LocalFiles(
+        var files = LocalFiles.Folder(
             ("visits.csv", "site,visit_date,patients\nA,2026-11-01,12\nA,2026-11-02,9\nB,2026-11-02,31\n"),
             ("visits.schema.json", """
                 { "fields": [
@@ -179,7 +171,7 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         Assert.Contains("active", await row.Locator("td[data-label='Status']").InnerTextAsync());
 
         // Files sent with a folder token are found by browsing the workspace's folders.
-        var upload = await AzCopy.Copy(Path.Combine(LocalFiles(("reading.txt", "42\n")).FullName, "*"), await page.CopyWith("Copy token"));
+        var upload = await AzCopy.Copy(Path.Combine(LocalFiles.Folder(("reading.txt", "42\n")).FullName, "*"), await page.CopyWith("Copy token"));
         Assert.True(upload.Succeeded, upload.Output);
         await page.Open(ws, "files?folder=", "All files");
         await page.ReloadUntil("a[href$='folder=lab']", "All files", 60, "the folder lab on the All files page");
@@ -249,7 +241,7 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         await page.Open(ws, "tokens", "Manage upload tokens");
         await page.CreateToken("For review");
         var token = await page.CopyWith("Copy token");
-        var upload = await AzCopy.Copy(Path.Combine(LocalFiles(("keep.csv", "a\n1\n"), ("drop.csv", "b\n2\n")).FullName, "*"), token);
+        var upload = await AzCopy.Copy(Path.Combine(LocalFiles.Folder(("keep.csv", "a\n1\n"), ("drop.csv", "b\n2\n")).FullName, "*"), token);
         Assert.True(upload.Succeeded, upload.Output);
 
         await page.Open(ws, "files?folder=inbox", "Inbox");

@@ -1,7 +1,6 @@
 using Inlet.BuildingBlocks.Audit;
 using Inlet.Ingestion.ReviewInbox;
 using Inlet.Ingestion.Routing;
-using JasperFx.Core;
 using JasperFx.Events;
 using Marten;
 
@@ -14,11 +13,7 @@ public sealed class UploadAuditSource(IDocumentStore store) : IWorkspaceAuditSou
     {
         await using var session = store.QuerySession();
         var uploads = await session.Query<UploadRecord>().Where(r => r.Wsid == wsid).Select(r => r.Id).ToListAsync(ct);
-        if (uploads.Count == 0)
-            return [];
-        var ids = uploads.ToArray();
-        var events = await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids)).ToListAsync(ct);
-        return events.Select(e => ToEntry(e) is { } entry ? new SequencedAuditEntry(e.Sequence, entry) : null).OfType<SequencedAuditEntry>().ToList();
+        return await AuditEvents.FromStreams(session, uploads, ToEntry, ct);
     }
 
     private static AuditEntry? ToEntry(IEvent e) => e.Data switch

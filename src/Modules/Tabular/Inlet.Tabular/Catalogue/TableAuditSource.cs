@@ -1,6 +1,5 @@
 using Inlet.BuildingBlocks.Audit;
 using Inlet.Tabular.LoadTable;
-using JasperFx.Core;
 using Marten;
 
 namespace Inlet.Tabular.Catalogue;
@@ -12,21 +11,19 @@ public sealed class TableAuditSource(IDocumentStore store) : IWorkspaceAuditSour
     {
         await using var session = store.QuerySession();
         var tables = await session.Query<WorkspaceTable>().Where(t => t.Wsid == wsid).Select(t => t.Id).ToListAsync(ct);
-        if (tables.Count == 0)
-            return [];
-        var ids = tables.ToArray();
-        var events = await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids)).ToListAsync(ct);
-        return events.Select(e => e.Data switch
-        {
-            TableLoaded l => new SequencedAuditEntry(e.Sequence, new AuditEntry(l.Tid, "table_loaded", l.At, null, new Dictionary<string, object?>
-            {
-                ["upload"] = l.UploadId, ["table"] = l.Table, ["source"] = l.Source, ["rows"] = l.Rows, ["rows_added"] = l.RowsAdded, ["mode"] = l.Mode,
-            })),
-            TableLoadFailed f => new SequencedAuditEntry(e.Sequence, new AuditEntry(f.Tid, "table_load_failed", f.At, null, new Dictionary<string, object?>
-            {
-                ["upload"] = f.UploadId, ["table"] = f.Table, ["source"] = f.Source, ["reason"] = f.Reason,
-            })),
-            _ => null,
-        }).OfType<SequencedAuditEntry>().ToList();
+        return await AuditEvents.FromStreams(session, tables, ToEntry, ct);
     }
+
+    private static AuditEntry? ToEntry(JasperFx.Events.IEvent e) => e.Data switch
+    {
+        TableLoaded l => new AuditEntry(l.Tid, "table_loaded", l.At, null, new Dictionary<string, object?>
+        {
+            ["upload"] = l.UploadId, ["table"] = l.Table, ["source"] = l.Source, ["rows"] = l.Rows, ["rows_added"] = l.RowsAdded, ["mode"] = l.Mode,
+        }),
+        TableLoadFailed f => new AuditEntry(f.Tid, "table_load_failed", f.At, null, new Dictionary<string, object?>
+        {
+            ["upload"] = f.UploadId, ["table"] = f.Table, ["source"] = f.Source, ["reason"] = f.Reason,
+        }),
+        _ => null,
+    };
 }

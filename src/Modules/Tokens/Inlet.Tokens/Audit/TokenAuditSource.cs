@@ -1,6 +1,5 @@
 using Inlet.BuildingBlocks.Audit;
 using Inlet.Tokens.ListUploadTokens;
-using JasperFx.Core;
 using Marten;
 
 namespace Inlet.Tokens.Audit;
@@ -12,10 +11,6 @@ public sealed class TokenAuditSource(IDocumentStore store) : IWorkspaceAuditSour
     {
         await using var session = store.QuerySession();
         var tids = await session.Query<UploadTokenSummary>().Where(t => t.Wsid == wsid).Select(t => t.Id).ToListAsync(ct);
-        if (tids.Count == 0)
-            return [];
-        var ids = tids.ToArray();
-        var events = await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids)).ToListAsync(ct);
-        return events.Select(e => AuditEndpoints.ToEntry(e) is { } entry ? new SequencedAuditEntry(e.Sequence, entry) : null).OfType<SequencedAuditEntry>().ToList();
+        return await AuditEvents.FromStreams(session, tids, AuditEndpoints.ToEntry, ct);
     }
 }

@@ -1,0 +1,19 @@
+using JasperFx.Core;
+using JasperFx.Events;
+using Marten;
+
+namespace Inlet.BuildingBlocks.Audit;
+
+public static class AuditEvents
+{
+    /// <summary>A module's own streams read as audit entries, in the event store's global order.</summary>
+    public static async Task<IReadOnlyList<SequencedAuditEntry>> FromStreams(IQuerySession session, IReadOnlyList<Guid> streams,
+        Func<IEvent, AuditEntry?> toEntry, CancellationToken ct)
+    {
+        if (streams.Count == 0)
+            return [];
+        var ids = streams.ToArray();
+        var events = await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids)).ToListAsync(ct);
+        return events.Select(e => toEntry(e) is { } entry ? new SequencedAuditEntry(e.Sequence, entry) : null).OfType<SequencedAuditEntry>().ToList();
+    }
+}
