@@ -29,8 +29,9 @@ public sealed class PipelineSmokeTests(InletApp app) : IClassFixture<InletApp>
         var batch = Guid.NewGuid();
 
         var message = new RecordUploadTokenUsage(tid, ws, batch, 3, 300, DateTimeOffset.UtcNow);
-        await app.Host.InvokeMessageAndWaitAsync(message);
-        await app.Host.InvokeMessageAndWaitAsync(message); // re-delivered: counted once
+        // Usage is handled in batches (Program.cs): the same file twice in one batch, then again in another.
+        await app.Host.InvokeMessageAndWaitAsync(new[] { message, message });
+        await app.Host.InvokeMessageAndWaitAsync(new[] { message }); // re-delivered: counted once
 
         await using var session = app.Host.Services.GetRequiredService<IDocumentStore>().QuerySession();
         var events = await session.Events.FetchStreamAsync(tid);
