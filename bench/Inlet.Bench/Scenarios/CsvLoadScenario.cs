@@ -37,6 +37,7 @@ public sealed class CsvLoadScenario : IScenario
             ["upload_s"] = Stats.Round(r.Upload.TotalSeconds),
             ["rows_per_s"] = Math.Round(rows / r.Total.TotalSeconds),
             ["ratio_vs_psql"] = Stats.Round(r.Total / psql, 2),
+            ["rss_before_mb"] = Math.Round(r.RssBeforeMb),
             ["peak_rss_mb"] = Math.Round(r.PeakRssMb),
             ["column_types"] = new JsonArray(r.Types.Select(t => (JsonNode)t).ToArray()),
         };
@@ -86,13 +87,14 @@ public sealed class CsvLoadScenario : IScenario
         await command.ExecuteNonQueryAsync();
     }
 
-    private sealed record LoadResult(TimeSpan Total, TimeSpan Upload, double PeakRssMb, List<string> Types);
+    private sealed record LoadResult(TimeSpan Total, TimeSpan Upload, double RssBeforeMb, double PeakRssMb, List<string> Types);
 
     private static async Task<LoadResult> InletLoad(BenchContext context, string wsid, string csv, long rows, string? schema)
     {
         BenchContext.Log($"csv_load: Inlet, {(schema is null ? "inferred types" : "Table Schema")}");
         using var client = await context.SignIn(wsid);
         var token = await client.Issue(wsid, toDatabase: true);
+        var before = ProcStats.MemoryMb(context.Host.Pid);
         await using var rss = new RssSampler(context.Host.Pid);
         var clock = Stopwatch.StartNew();
         if (schema is not null)
@@ -116,6 +118,6 @@ public sealed class CsvLoadScenario : IScenario
             types = table.GetProperty("columns").EnumerateArray().Select(c => $"{c.GetProperty("name").GetString()} {c.GetProperty("type").GetString()}").ToList();
             return true;
         }, context.Size.LongWait, $"table trips of {wsid} holds {rows} rows", pollMs: 500);
-        return new LoadResult(clock.Elapsed, upload, rss.PeakMb, types!);
+        return new LoadResult(clock.Elapsed, upload, before, rss.PeakMb, types!);
     }
 }
