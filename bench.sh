@@ -15,4 +15,5 @@ log "building the Host and the bench (Release)"
 for project in src/Host/Inlet.Host.csproj bench/Inlet.Bench/Inlet.Bench.csproj; do
   dotnet build "$INLET_ROOT/$project" -c Release -nologo -v quiet >/dev/null || die "build failed: run 'dotnet build $project -c Release' to see why"
 done
+rm -f "$INLET_ROOT/bench/results.json" # a failed run must not leave an earlier run's figures looking current
 dotnet "$INLET_ROOT/bench/Inlet.Bench/bin/Release/net10.0/Inlet.Bench.dll" "$@"
