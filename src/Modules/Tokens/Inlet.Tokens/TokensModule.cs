@@ -25,6 +25,7 @@ public static class TokensModule
             opts.Events.AddEventType<UploadTokenExpired>();
             opts.Projections.Add<UploadTokenSummaryProjection>(ProjectionLifecycle.Inline);
             opts.Schema.For<UploadTokenSummary>().DatabaseSchemaName(Schema).Index(x => x.Wsid);
+            opts.Schema.For<CountedUsageBatch>().DatabaseSchemaName(Schema);
         });
         return services;
     }

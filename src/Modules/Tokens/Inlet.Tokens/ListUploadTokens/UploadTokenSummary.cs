@@ -24,7 +24,6 @@ public sealed class UploadTokenSummary
     public long FilesReceived { get; set; }
     public long BytesReceived { get; set; }
     public DateTimeOffset? LastUsedAt { get; set; }
-    public List<Guid> CountedBatches { get; set; } = [];
 
     public string StatusAt(DateTimeOffset now) =>
         RevokedAt is not null ? "revoked"
@@ -53,7 +52,6 @@ public sealed class UploadTokenSummaryProjection : SingleStreamProjection<Upload
     {
         s.FilesReceived += e.Files;
         s.BytesReceived += e.Bytes;
-        s.CountedBatches.Add(e.BatchId);
         if (s.LastUsedAt is null || e.At > s.LastUsedAt)
             s.LastUsedAt = e.At;
     }
