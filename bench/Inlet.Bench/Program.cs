@@ -17,8 +17,10 @@ var wall = Stopwatch.StartNew();
 BenchContext.Log($"starting the Host ({(quick ? "quick" : "full")} run: {string.Join(", ", selected.Select(s => s.Name))})");
 var results = new JsonArray();
 var failed = false;
+double startRssMb;
 await using (var host = await InletHost.Start(env))
 {
+    startRssMb = ProcStats.MemoryMb(host.Pid);
     var context = new BenchContext(env, size, host);
     foreach (var scenario in selected)
     {
@@ -47,6 +49,7 @@ var document = new JsonObject
     ["finished_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
     ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
     ["wall_s"] = Stats.Round(wall.Elapsed.TotalSeconds),
+    ["host_rss_at_start_mb"] = Math.Round(startRssMb),
     ["scenarios"] = results,
 };
 await File.WriteAllTextAsync(env.ResultsFile, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
