@@ -17,7 +17,7 @@ var wall = Stopwatch.StartNew();
 BenchContext.Log($"starting the Host ({(quick ? "quick" : "full")} run: {string.Join(", ", selected.Select(s => s.Name))})");
 var results = new JsonArray();
 var failed = false;
-double startRssMb;
+double startRssMb, endRssMb, peakRssMb;
 await using (var host = await InletHost.Start(env))
 {
     startRssMb = ProcStats.MemoryMb(host.Pid);
@@ -41,6 +41,8 @@ await using (var host = await InletHost.Start(env))
         results.Add(result);
         BenchContext.Log($"{scenario.Name}: {result.ToJsonString()}");
     }
+    endRssMb = ProcStats.MemoryMb(host.Pid);
+    peakRssMb = ProcStats.MemoryMb(host.Pid, "VmHWM");
 }
 
 var document = new JsonObject
@@ -49,7 +51,10 @@ var document = new JsonObject
     ["finished_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
     ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
     ["wall_s"] = Stats.Round(wall.Elapsed.TotalSeconds),
+    // The Host's memory when it first answers /health/ready, at the end, and its peak (VmHWM) over the run.
     ["host_rss_at_start_mb"] = Math.Round(startRssMb),
+    ["host_rss_at_end_mb"] = Math.Round(endRssMb),
+    ["host_vmhwm_mb"] = Math.Round(peakRssMb),
     ["scenarios"] = results,
 };
 await File.WriteAllTextAsync(env.ResultsFile, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
