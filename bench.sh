@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks Inlet against the baselines a user would otherwise use (psql \copy, plain AzCopy, the
 # Azure SDK), in the same run against the same real services (docs/adr/0010-benchmarks.md).
-#   ./bench.sh            every scenario at full size (about 20 minutes on 2 cores)
+#   ./bench.sh            every scenario at full size (10–15 minutes on 2 cores)
 #   ./bench.sh --quick    a small version of each (a few minutes): proves the bench works
 # Results: bench/results.json and a table on stdout. Generated inputs stay in .local/bench/data.
 set -euo pipefail
