@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Inlet.Bench;
 
@@ -12,6 +13,7 @@ public sealed class InletHost : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StreamWriter _log;
+    private PosixSignalRegistration[] _signals = [];
 
     private InletHost(Process process, StreamWriter log, Uri address)
     {
@@ -42,15 +44,39 @@ public sealed class InletHost : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var host = new InletHost(process, log, address);
-        using var probe = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
-        await Wait.Until(async () =>
+        // Ctrl-C or SIGTERM ends the bench without its finally blocks; the Host must not outlive it.
+        host._signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT }
+            .Select(signal => PosixSignalRegistration.Create(signal, _ => host.KillIfRunning()))];
+        try
         {
-            if (process.HasExited)
-                throw new InvalidOperationException($"the Host exited with {process.ExitCode}; see {env.RunDirectory}/host.log");
-            try { return (await probe.GetAsync("/health/ready")).IsSuccessStatusCode; }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
-        }, TimeSpan.FromSeconds(120), "the Host answers /health/ready");
-        return host;
+            using var probe = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
+            await Wait.Until(async () =>
+            {
+                if (process.HasExited)
+                    throw new InvalidOperationException($"the Host exited with {process.ExitCode}; see {env.RunDirectory}/host.log");
+                try { return (await probe.GetAsync("/health/ready")).IsSuccessStatusCode; }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+            }, TimeSpan.FromSeconds(120), "the Host answers /health/ready");
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    private void KillIfRunning()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already disposed: it was stopped in order.
+        }
     }
 
     private static void Write(StreamWriter log, string? line)
@@ -70,11 +96,10 @@ public sealed class InletHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        KillIfRunning();
+        await _process.WaitForExitAsync();
+        foreach (var signal in _signals)
+            signal.Dispose();
         lock (_log)
             _log.Dispose();
         _process.Dispose();
