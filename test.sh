@@ -16,7 +16,9 @@ if [ -f "$results/tests.trx" ]; then
   counters=$(grep -o '<Counters [^>]*>' "$results/tests.trx" | head -1)
   passed=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   total=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); executed=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  echo "${passed:-0} passed, ${failed:-0} failed, $(( ${total:-0} - ${executed:-0} )) skipped"
+  summary="${passed:-0} passed, ${failed:-0} failed, $(( ${total:-0} - ${executed:-0} )) skipped"
+  echo "$summary"
+  echo "$summary" >"$results/summary.txt" # .ci/run repeats it as its closing line
   [ "${executed:-0}" -gt 0 ] || { echo "no test was executed" >&2; status=1; }
 else
   echo "0 passed, 1 failed"; status=1

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Inlet.Bench;
+
+/// <summary>
+/// The Host as a real operating-system process (the Release build, Development environment for the
+/// sign-in endpoint), so that its memory and CPU can be read from /proc like any deployment's.
+/// </summary>
+public sealed class InletHost : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private PosixSignalRegistration[] _signals = [];
+
+    private InletHost(Process process, StreamWriter log, Uri address)
+    {
+        _process = process;
+        _log = log;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public int Pid => _process.Id;
+
+    public static async Task<InletHost> Start(BenchEnvironment env)
+    {
+        var directory = Path.Combine(env.Root, "src", "Host", "bin", "Release", "net10.0");
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(directory, "Inlet.Host.dll"), "--contentRoot", directory, "--urls", address.ToString().TrimEnd('/') })
+            start.ArgumentList.Add(arg);
+        // Connection strings come from bench.sh's environment, which the child inherits.
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // The tokens scenario issues 1,000 tokens as one user; the per-user limit guards people, not benchmarks.
+        start.Environment["RateLimits__TokenIssuesPerUser"] = "1000000";
+        Directory.CreateDirectory(env.RunDirectory);
+        var log = new StreamWriter(Path.Combine(env.RunDirectory, "host.log")) { AutoFlush = true };
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the Host");
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var host = new InletHost(process, log, address);
+        // Ctrl-C or SIGTERM ends the bench without its finally blocks; the Host must not outlive it.
+        host._signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT }
+            .Select(signal => PosixSignalRegistration.Create(signal, _ => host.KillIfRunning()))];
+        try
+        {
+            using var probe = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
+            await Wait.Until(async () =>
+            {
+                if (process.HasExited)
+                    throw new InvalidOperationException($"the Host exited with {process.ExitCode}; see {env.RunDirectory}/host.log");
+                try { return (await probe.GetAsync("/health/ready")).IsSuccessStatusCode; }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+            }, TimeSpan.FromSeconds(120), "the Host answers /health/ready");
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    private void KillIfRunning()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already disposed: it was stopped in order.
+        }
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+            return;
+        lock (log)
+            log.WriteLine(line);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        KillIfRunning();
+        await _process.WaitForExitAsync();
+        foreach (var signal in _signals)
+            signal.Dispose();
+        lock (_log)
+            _log.Dispose();
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace Inlet.Bench.Scenarios;
+
+/// <summary>
+/// A large CSV into the workspace database: Inlet (AzCopy through a database token, then detection,
+/// MD5 check, staging copy and the Tabular load; once with inferred types, once with a Table Schema)
+/// against psql's \copy of the same file into the same pre-created table.
+/// </summary>
+public sealed class CsvLoadScenario : IScenario
+{
+    /// <summary>The issue's limit for the Host's memory while loading 1 GB.</summary>
+    private const double RssLimitMb = 300;
+
+    public string Name => "csv_load";
+
+    public async Task<JsonObject> Run(BenchContext context)
+    {
+        var env = context.Env;
+        BenchContext.Log($"csv_load: generating a {context.Size.CsvBytes / 1e6:0} MB CSV (kept for later runs)");
+        var (csv, rows) = TestData.Csv(env, context.Size.CsvBytes);
+        var bytes = new FileInfo(csv).Length;
+
+        // The baseline runs before and after Inlet and their mean is used, so load from other processes
+        // that changes during the scenario weighs on both sides alike (docs/adr/0010).
+        BenchContext.Log("csv_load: psql \\copy (baseline, first run)");
+        var psqlBefore = await PsqlCopy(env, csv, rows);
+        var inferred = await InletLoad(context, "bench-csv-inferred", csv, rows, schema: null);
+        var declared = await InletLoad(context, "bench-csv-schema", csv, rows, schema: TestData.TableSchema(env));
+        BenchContext.Log("csv_load: psql \\copy (baseline, second run)");
+        var psqlAfter = await PsqlCopy(env, csv, rows);
+        var psql = (psqlBefore + psqlAfter) / 2;
+        var psqlRate = rows / psql.TotalSeconds;
+        var peak = Math.Max(inferred.PeakRssMb, declared.PeakRssMb);
+
+        JsonObject Variant(LoadResult r) => new()
+        {
+            ["seconds"] = Stats.Round(r.Total.TotalSeconds),
+            ["upload_s"] = Stats.Round(r.Upload.TotalSeconds),
+            ["rows_per_s"] = Math.Round(rows / r.Total.TotalSeconds),
+            ["ratio_vs_psql"] = Stats.Round(r.Total / psql, 2),
+            ["rss_before_mb"] = Math.Round(r.RssBeforeMb),
+            ["peak_rss_mb"] = Math.Round(r.PeakRssMb),
+            ["column_types"] = new JsonArray(r.Types.Select(t => (JsonNode)t).ToArray()),
+        };
+        return new JsonObject
+        {
+            ["scenario"] = Name,
+            ["rows"] = rows,
+            ["bytes"] = bytes,
+            ["psql_s"] = Stats.Round(psql.TotalSeconds),
+            ["psql_runs_s"] = new JsonArray(Stats.Round(psqlBefore.TotalSeconds), Stats.Round(psqlAfter.TotalSeconds)),
+            ["psql_rows_per_s"] = Math.Round(psqlRate),
+            ["inferred"] = Variant(inferred),
+            ["table_schema"] = Variant(declared),
+            ["peak_rss_mb"] = Math.Round(peak),
+            ["rss_limit_mb"] = RssLimitMb,
+            ["rss_over_limit"] = peak > RssLimitMb,
+            ["host_vmhwm_mb"] = Math.Round(ProcStats.MemoryMb(context.Host.Pid, "VmHWM")),
+        };
+    }
+
+    private static async Task<TimeSpan> PsqlCopy(BenchEnvironment env, string csv, long rows)
+    {
+        var columns = string.Join(", ", TestData.CsvColumns.Select(c => $"{c.Name} {c.Sql}"));
+        await Sql(env, $"drop schema if exists bench_psql cascade; create schema bench_psql; create table bench_psql.trips ({columns})");
+        var start = new ProcessStartInfo(env.Psql) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var pg = new NpgsqlConnectionStringBuilder(env.Postgres);
+        foreach (var arg in new[] { "-h", pg.Host!, "-p", pg.Port.ToString(), "-U", pg.Username!, "-d", pg.Database!, "-v", "ON_ERROR_STOP=1",
+                     "-c", $"\\copy bench_psql.trips from '{csv}' csv header" })
+            start.ArgumentList.Add(arg);
+        start.Environment["PGPASSWORD"] = pg.Password;
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var elapsed = clock.Elapsed;
+        if (process.ExitCode != 0 || !output.Contains($"COPY {rows}", StringComparison.Ordinal))
+            throw new InvalidOperationException($"psql \\copy failed ({process.ExitCode}): {output}");
+        // The baseline's table is not needed afterwards; dropping it keeps the database as small as Inlet's runs see it.
+        await Sql(env, "drop schema bench_psql cascade");
+        return elapsed;
+    }
+
+    private static async Task Sql(BenchEnvironment env, string sql)
+    {
+        await using var connection = new NpgsqlConnection(env.Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private sealed record LoadResult(TimeSpan Total, TimeSpan Upload, double RssBeforeMb, double PeakRssMb, List<string> Types);
+
+    private static async Task<LoadResult> InletLoad(BenchContext context, string wsid, string csv, long rows, string? schema)
+    {
+        BenchContext.Log($"csv_load: Inlet, {(schema is null ? "inferred types" : "Table Schema")}");
+        using var client = await context.SignIn(wsid);
+        var token = await client.Issue(wsid, toDatabase: true);
+        var before = ProcStats.MemoryMb(context.Host.Pid);
+        await using var rss = new RssSampler(context.Host.Pid);
+        var clock = Stopwatch.StartNew();
+        if (schema is not null)
+        {
+            // Metadata first, as a careful uploader sends it, so the CSV loads with it at once rather than
+            // after the grace period for late metadata (docs/adr/0008).
+            await AzCopy.Copy(context.Env, schema, token.Sas);
+            await Wait.Until(async () => (await client.Get($"/api/workspaces/{wsid}/uploads")).EnumerateArray().Any(u => u.GetProperty("status").GetString() == "routed"),
+                TimeSpan.FromMinutes(2), "the Table Schema file is accepted");
+        }
+        var upload = await AzCopy.Copy(context.Env, csv, token.Sas);
+        List<string>? types = null;
+        await Wait.Until(async () =>
+        {
+            var uploads = await client.Get($"/api/workspaces/{wsid}/uploads");
+            if (uploads.EnumerateArray().FirstOrDefault(u => u.GetProperty("status").GetString() == "rejected") is { ValueKind: System.Text.Json.JsonValueKind.Object } rejected)
+                throw new InvalidOperationException($"Inlet refused the CSV: {rejected.GetProperty("error")}");
+            var table = (await client.Get($"/api/workspaces/{wsid}/tables")).EnumerateArray().FirstOrDefault(t => t.GetProperty("name").GetString() == "trips");
+            if (table.ValueKind != System.Text.Json.JsonValueKind.Object || table.GetProperty("rows").GetInt64() != rows)
+                return false;
+            types = table.GetProperty("columns").EnumerateArray().Select(c => $"{c.GetProperty("name").GetString()} {c.GetProperty("type").GetString()}").ToList();
+            return true;
+        }, context.Size.LongWait, $"table trips of {wsid} holds {rows} rows", pollMs: 500);
+        return new LoadResult(clock.Elapsed, upload, before, rss.PeakMb, types!);
+    }
+}
