@@ -79,7 +79,7 @@ builder.Host.UseWolverine(opts =>
     opts.Durability.NodeReassignmentPollingTime = 5.Seconds();
     // Handlers on several nodes may append to the same stream (an expiry beside a usage batch):
     // a lost optimistic-concurrency race is retried, never dropped.
-    opts.OnException<ConcurrencyException>().Or<ExistingStreamIdCollisionException>().Or<JasperFx.Events.ExistingStreamIdCollisionException>()
+    opts.OnException<ConcurrencyException>().Or<JasperFx.Events.EventStreamUnexpectedMaxEventIdException>().Or<ExistingStreamIdCollisionException>().Or<JasperFx.Events.ExistingStreamIdCollisionException>()
         .RetryWithCooldown(50.Milliseconds(), 100.Milliseconds(), 250.Milliseconds(), 500.Milliseconds(), 1.Seconds())
         .Then.RetryWithCooldown(2.Seconds(), 5.Seconds(), 10.Seconds());
     // Storage or the database briefly out of reach: try again, then again later, rather than give up on a file.

@@ -21,7 +21,10 @@ public static class ExpireUploadTokenHandler
         IMessageBus bus,
         CancellationToken ct)
     {
-        var token = await session.LoadAsync<UploadTokenSummary>(command.Tid, ct);
+        // Optimistic concurrency on the token's stream: two nodes firing the same expiry (a takeover, a
+        // retry) cannot both append; the loser retries, finds the token closed and stops.
+        var stream = await session.Events.FetchForWriting<UploadTokenSummary>(command.Tid, ct);
+        var token = stream.Aggregate;
         if (token is null || token.IsClosed)
             return;
 
@@ -36,7 +39,7 @@ public static class ExpireUploadTokenHandler
         // The stored policy expires by itself at valid_to; withdrawing it too makes that certain
         // even where the storage service's clock runs behind.
         await storage.Withdraw(token.Container, ct);
-        session.Events.Append(token.Id, new UploadTokenExpired(token.Id, token.ValidTo, now));
+        stream.AppendOne(new UploadTokenExpired(token.Id, token.ValidTo, now));
         await bus.PublishAsync(new UploadTokenClosed(token.Id, token.Wsid, token.Container, UploadTokenClosedReason.Expired, now));
     }
 }

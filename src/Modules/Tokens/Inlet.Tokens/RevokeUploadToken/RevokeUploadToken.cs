@@ -33,11 +33,13 @@ public static class RevokeUploadTokenEndpoint
         // Withdraw even when already closed: a retry after a crash between storage and the event store
         // must still leave the SAS dead.
         await storage.Withdraw(token.Container, ct);
-        if (token.IsClosed)
+        // Optimistic concurrency: a revocation racing another (or the expiry) appends at most one close.
+        var stream = await session.Events.FetchForWriting<UploadTokenSummary>(token.Id, ct);
+        if (stream.Aggregate is null || stream.Aggregate.IsClosed)
             return Results.NoContent();
 
         var now = clock.GetUtcNow();
-        session.Events.Append(token.Id, new UploadTokenRevoked(token.Id, user.UserName(), now));
+        stream.AppendOne(new UploadTokenRevoked(token.Id, user.UserName(), now));
         await bus.PublishAsync(new UploadTokenClosed(token.Id, wsid, token.Container, UploadTokenClosedReason.Revoked, now));
         return Results.NoContent();
     }
