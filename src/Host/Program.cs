@@ -47,17 +47,20 @@ builder.Services.AddHealthChecks()
 var eventStore = NpgsqlDataSource.Create(postgres);
 builder.Services.AddSingleton(_ => eventStore); // created by a factory, so the container disposes it with the Host
 builder.Services.AddSingleton<PostgresPools>();
-builder.Services.AddMarten(opts =>
+// Production may apply schemas ahead of time (`Inlet.Host resources setup`) and run with creation off.
+var autoCreate = config.GetValue("Database:AutoCreate", AutoCreate.CreateOrUpdate);
+var marten = builder.Services.AddMarten(opts =>
     {
         opts.Connection(eventStore);
         opts.DatabaseSchemaName = "inlet";
         opts.Events.DatabaseSchemaName = "events";
         opts.UseSystemTextJsonForSerialization();
-        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        opts.AutoCreateSchemaObjects = autoCreate;
     })
-    .UseLightweightSessions()
-    .ApplyAllDatabaseChangesOnStartup()
-    .IntegrateWithWolverine();
+    .UseLightweightSessions();
+if (autoCreate != AutoCreate.None)
+    marten.ApplyAllDatabaseChangesOnStartup();
+marten.IntegrateWithWolverine();
 
 builder.Services.AddTokensModule();
 builder.Services.AddRateLimiter(options => Inlet.Tokens.IssueUploadToken.IssueRateLimit.Configure(options, config));
@@ -67,6 +70,7 @@ builder.Services.AddTabularModule(config, postgres);
 builder.Host.UseWolverine(opts =>
 {
     opts.ServiceName = "inlet";
+    opts.AutoBuildMessageStorageOnStartup = autoCreate;
     opts.Discovery.IncludeAssembly(typeof(TokensModule).Assembly);
     opts.Discovery.IncludeAssembly(typeof(IngestionModule).Assembly);
     opts.Discovery.IncludeAssembly(typeof(TabularModule).Assembly);

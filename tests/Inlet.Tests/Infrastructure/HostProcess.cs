@@ -38,6 +38,25 @@ public sealed class HostProcess : IAsyncDisposable
         return Path.Combine(TestServices.RepoRoot(), "src", "Host", "bin", configuration, testBin.Name);
     }
 
+    /// <summary>Runs the Host's command line (e.g. <c>resources setup</c>) against <paramref name="postgres"/> and answers its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> Command(string postgres, params string[] args)
+    {
+        var directory = HostDirectory();
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(directory, "Inlet.Host.dll"));
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ConnectionStrings__Postgres"] = postgres;
+        start.Environment["ConnectionStrings__Storage"] = TestServices.Storage;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
     public async Task Start()
     {
         var directory = HostDirectory();
