@@ -30,6 +30,11 @@ public sealed class ContainerPoller(
     private static readonly TimeSpan CatalogueRefresh = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<Guid, PollState> _state = new();
 
+    // Blob versions being routed right now, so that a listing neither waits for them nor starts them twice:
+    // a 200 MiB file still copying must not hold back the small files committed after it.
+    private readonly ConcurrentDictionary<string, Guid> _inFlight = new();
+    private readonly SemaphoreSlim _routing = new(Math.Max(1, options.Value.Parallelism));
+
     private sealed class PollState
     {
         public DateTimeOffset LastActivity;
@@ -110,21 +115,14 @@ public sealed class ContainerPoller(
         if (found.Count > 0)
         {
             state.LastActivity = now;
-            await Parallel.ForEachAsync(found, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Value.Parallelism), CancellationToken = ct }, async (blob, innerCt) =>
+            foreach (var blob in found)
             {
-                try
-                {
-                    await using var scope = services.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(blob, innerCt);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // Left in place: the next listing finds it again and routing resumes where it stopped.
-                    logger.LogWarning(e, "Routing a blob of token {Tid} failed; it will be retried", token.Id);
-                }
-            });
+                var key = $"{blob.Container}/{blob.BlobName}\n{blob.ETag}";
+                if (_inFlight.TryAdd(key, token.Id))
+                    _ = Route(blob, key, ct);
+            }
         }
-        else if (token.ClosedAt is { } closedAt && now - closedAt >= options.Value.FinalSweepGrace)
+        else if (token.ClosedAt is { } closedAt && now - closedAt >= options.Value.FinalSweepGrace && !_inFlight.Values.Contains(token.Id))
         {
             // Final sweep done: nothing is left and nothing more can arrive.
             await container.DeleteIfExistsAsync(cancellationToken: ct);
@@ -135,6 +133,37 @@ public sealed class ContainerPoller(
         var idle = token.ClosedAt is null ? now - state.LastActivity : TimeSpan.Zero;
         var interval = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 10, options.Value.MinPollInterval.Ticks, options.Value.MaxPollInterval.Ticks));
         state.NextPoll = now + interval;
+    }
+
+    /// <summary>Routes one blob version in the background, at most Ingestion:Parallelism at once on this node.</summary>
+    private async Task Route(IngestBlob blob, string key, CancellationToken ct)
+    {
+        try
+        {
+            await _routing.WaitAsync(ct);
+            try
+            {
+                await using var scope = services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(blob, ct);
+            }
+            finally
+            {
+                _routing.Release();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: the blob stays where it is and is routed after the restart.
+        }
+        catch (Exception e)
+        {
+            // Left in place: the next listing finds it again and routing resumes where it stopped.
+            logger.LogWarning(e, "Routing a blob of token {Tid} failed; it will be retried", blob.Tid);
+        }
+        finally
+        {
+            _inFlight.TryRemove(key, out _);
+        }
     }
 
     private async Task MarkDeleted(TokenContainer token, CancellationToken ct)
