@@ -87,8 +87,10 @@ builder.Host.UseWolverine(opts =>
         .RetryWithCooldown(50.Milliseconds(), 100.Milliseconds(), 250.Milliseconds(), 500.Milliseconds(), 1.Seconds())
         .Then.RetryWithCooldown(2.Seconds(), 5.Seconds(), 10.Seconds());
     // Storage or the database briefly out of reach: try again, then again later, rather than give up on a file.
-    opts.OnException<Npgsql.NpgsqlException>().Or<Azure.RequestFailedException>().Or<IOException>().Or<TimeoutException>()
-        .RetryWithCooldown(1.Seconds(), 5.Seconds(), 15.Seconds())
+    // Matched through inner exceptions too: Marten wraps a connection lost mid-transaction in
+    // SessionTransactionUnusableException, and without this a usage batch was dead-lettered by an outage.
+    opts.OnException(TransientFailure.Is, "storage or database briefly unreachable")
+        .RetryWithCooldown(1.Seconds(), 5.Seconds(), 15.Seconds(), 30.Seconds())
         .Then.ScheduleRetry(1.Minutes(), 5.Minutes(), 15.Minutes(), 1.Hours());
     // Usage comes one message per file; counted in batches, a large upload is a few audit entries.
     opts.BatchMessagesOf<RecordUploadTokenUsage>(batching =>
@@ -132,3 +134,15 @@ app.MapWolverineEndpoints();
 return await app.RunJasperFxCommands(args);
 
 public partial class Program;
+
+/// <summary>A failure that goes away by itself: storage or the database briefly out of reach.</summary>
+internal static class TransientFailure
+{
+    public static bool Is(Exception error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+            if (e is Npgsql.NpgsqlException or Azure.RequestFailedException or IOException or TimeoutException or Marten.Exceptions.SessionTransactionUnusableException)
+                return true;
+        return false;
+    }
+}
