@@ -181,7 +181,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         var missing = (definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
         await using var reader = await OpenCsv(request, ct);
         if (definition?.Header != false)
-            RequireDeclaredHeader(request.Source, await ReadHeader(reader, request.Source, ct), columns, definition);
+            RequireDeclaredHeader(request.Source, await ReadHeader(reader, request.Source, ct), columns);
 
         var types = columns.Select(c => DbType(c.Type)).ToArray();
         await using var importer = await connection.BeginBinaryImportAsync(
@@ -210,7 +210,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         return (long)await importer.CompleteAsync(ct);
     }
 
-    private static void RequireDeclaredHeader(string source, IReadOnlyList<string> header, List<PlannedColumn> columns, TableDefinition? definition)
+    private static void RequireDeclaredHeader(string source, IReadOnlyList<string> header, List<PlannedColumn> columns)
     {
         if (columns.All(c => c.Field is null))
             return; // inferred from this very header
