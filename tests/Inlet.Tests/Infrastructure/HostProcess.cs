@@ -39,7 +39,11 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the Host's command line (e.g. <c>resources setup</c>) against <paramref name="postgres"/> and answers its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> Command(string postgres, params string[] args)
+    public static Task<(int ExitCode, string Output)> Command(string postgres, params string[] args) =>
+        Command(postgres, new Dictionary<string, string>(), args);
+
+    /// <param name="settings">Extra configuration as environment variables.</param>
+    public static async Task<(int ExitCode, string Output)> Command(string postgres, IReadOnlyDictionary<string, string> settings, params string[] args)
     {
         var directory = HostDirectory();
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -49,6 +53,8 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ConnectionStrings__Postgres"] = postgres;
         start.Environment["ConnectionStrings__Storage"] = TestServices.Storage;
+        foreach (var (key, value) in settings)
+            start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
