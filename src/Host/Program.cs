@@ -28,13 +28,11 @@ var config = builder.Configuration;
 
 var postgres = config.GetConnectionString("Postgres")
     ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured (environment variable ConnectionStrings__Postgres).");
-var storageConnection = config.GetConnectionString("Storage")
-    ?? throw new InvalidOperationException("ConnectionStrings:Storage is not configured (environment variable ConnectionStrings__Storage).");
 
 var maxRequestBody = config.GetValue<long?>("Http:MaxRequestBodyBytes") ?? 1024 * 1024;
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxRequestBody);
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(new StorageAccount(storageConnection));
+builder.Services.AddSingleton(StorageAccount.FromConfiguration(config));
 builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Apply(o.SerializerOptions));
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
