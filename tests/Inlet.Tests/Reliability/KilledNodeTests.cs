@@ -122,7 +122,7 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
         // ExpireUploadToken are exactly what a day-old token has. It leaves before anything fires. A first
         // wave shares one valid_to, so that one node takes all of it at once and is killed with it in hand;
         // a second wave falls due after the kill.
-        const int firstWave = 80, secondWave = 10;
+        const int firstWave = 60, secondWave = 10;
         var issued = new List<(string Tid, string Sas, DateTimeOffset ValidTo)>();
         var issuerStarting = InletApp.OnDatabase(postgres);
         await Task.WhenAll(issuerStarting, second.Start());
@@ -132,7 +132,7 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
             var alice = await issuer.SignedIn("alice", ws);
             // A refused request first: it compiles the endpoint, which on a busy machine takes seconds.
             Assert.Equal(HttpStatusCode.BadRequest, (await alice.PostAsJsonAsync($"/api/workspaces/{ws}/upload-tokens", new { reason = "warm-up", valid_days = 0 })).StatusCode);
-            due = DateTimeOffset.UtcNow.AddSeconds(20);
+            due = DateTimeOffset.UtcNow.AddSeconds(25);
             for (var i = 0; i < firstWave + secondWave; i++)
             {
                 var validTo = i < firstWave ? due : due.AddSeconds(10);
