@@ -60,6 +60,14 @@ public class InletApp : IAsyncLifetime
         });
     }
 
+    /// <summary>A node of its own on an existing database (another test's Host processes share it); dispose it when done.</summary>
+    public static async Task<InletApp> OnDatabase(string postgres)
+    {
+        var app = new InletApp { Postgres = postgres };
+        app.Host = await app.StartHost();
+        return app;
+    }
+
     public async Task DisposeAsync() => await Host.DisposeAsync();
 
     public static string NewWorkspace(string prefix = "ws") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)];

@@ -22,14 +22,14 @@ public static class TokenApi
     public static string Str(this JsonElement e, string name) => e.GetProperty(name).GetString()!;
 
     /// <summary>Waits (without a fixed sleep) until <paramref name="condition"/> holds, or fails after <paramref name="seconds"/>.</summary>
-    public static async Task Eventually(Func<Task<bool>> condition, int seconds, string what)
+    public static async Task Eventually(Func<Task<bool>> condition, int seconds, string what, int pollMilliseconds = 250)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (DateTime.UtcNow < deadline)
         {
             if (await condition())
                 return;
-            await Task.Delay(250);
+            await Task.Delay(pollMilliseconds);
         }
         Assert.Fail($"within {seconds} s: {what}");
     }
