@@ -1,6 +1,7 @@
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.TokenContainers;
 using Inlet.Ingestion.WorkspaceFiles;
+using Inlet.Tokens.Contracts;
 using Marten;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -133,7 +134,10 @@ public sealed class RetentionSweep(
             token = await query.LoadAsync<TokenContainer>(tid, ct);
             if (token is not { DeletedAt: not null, StagedFilesRemovedAt: null })
                 return false;
-            staged = (await query.Query<UploadRecord>().Where(r => r.Tid == tid && r.RoutedTo == "database").ToListAsync(ct)).ToList();
+            // Only database tokens stage anything; the others are just marked done, without reading their uploads.
+            staged = token.Destination.Kind == DestinationKind.Database
+                ? (await query.Query<UploadRecord>().Where(r => r.Tid == tid && r.RoutedTo == "database").ToListAsync(ct)).ToList()
+                : [];
         }
         if (staged.Any(r => r.Status == UploadStatus.Pending))
             return false; // the database has not answered for all of them yet: a later pass comes back
