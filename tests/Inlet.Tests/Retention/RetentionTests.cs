@@ -178,6 +178,9 @@ public sealed class StagedFileRetentionTests(RetentionApp app) : RetentionTestBa
         await sweep.RunOnce(default);
         Assert.Equal(2, Staged().Length); // swept, but a reload queued by late metadata may still need them for a while
 
+        App.Clock.Advance(TimeSpan.FromHours(23));
+        await sweep.RunOnce(default);
+        Assert.Equal(2, Staged().Length);
         App.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
         await sweep.RunOnce(default);
         Assert.Empty(Staged());
@@ -215,7 +218,7 @@ public sealed class ExpiredContainerTests(RetentionApp app) : RetentionTestBase(
             Assert.NotNull((await query.LoadAsync<TokenContainer>(tid))!.DeletedAt);
 
         // An Inbox token staged nothing: the staged-file sweep marks it done and touches none of its files.
-        App.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+        App.Clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
         Assert.True(await App.Host.Services.GetRequiredService<RetentionSweep>().RemoveStagedFiles(tid, default));
         Assert.Equal("just in time", await alice.GetStringAsync($"/api/workspaces/{ws}/files/content?path=inbox/last.txt"));
     }

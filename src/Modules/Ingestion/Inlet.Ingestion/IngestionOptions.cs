@@ -33,9 +33,9 @@ public sealed class IngestionRetentionOptions
 
     /// <summary>
     /// How long a database token's staged files stay after its container was finally swept, so that a reload
-    /// queued by late metadata still finds its CSV. Zero keeps them forever.
+    /// started or queued by late metadata still reads its CSV: longer than a load may take (4 h). Zero keeps them forever.
     /// </summary>
-    public TimeSpan StagedFiles { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan StagedFiles { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>How often each node looks for what is due; the work is idempotent, so nodes may overlap.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
