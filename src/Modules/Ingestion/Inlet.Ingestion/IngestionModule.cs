@@ -1,4 +1,5 @@
 using Inlet.Ingestion.Detection;
+using Inlet.Ingestion.Retention;
 using Inlet.Ingestion.ReviewInbox;
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.TokenContainers;
@@ -22,6 +23,8 @@ public static class IngestionModule
         services.AddSingleton<Inlet.BuildingBlocks.Audit.IWorkspaceAuditSource, UploadAuditSource>();
         services.AddSingleton<ContainerPoller>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
+        services.AddSingleton<RetentionSweep>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<RetentionSweep>());
         services.ConfigureMarten(opts =>
         {
             opts.Events.AddEventType<UploadReceived>();
@@ -31,6 +34,7 @@ public static class IngestionModule
             opts.Events.AddEventType<DatabaseUploadRefused>();
             opts.Events.AddEventType<UploadApproved>();
             opts.Events.AddEventType<UploadRejectedByReviewer>();
+            opts.Events.AddEventType<RejectedUploadPurged>();
             opts.Schema.For<WorkspaceSettings>().DatabaseSchemaName(Schema);
             opts.Projections.Add<UploadRecordProjection>(ProjectionLifecycle.Inline);
             opts.Schema.For<UploadRecord>().DatabaseSchemaName(Schema).Index(x => x.Wsid).Index(x => x.FilePath);

@@ -17,4 +17,26 @@ public sealed class IngestionOptions
 
     /// <summary>Shared secret Event Grid must send as <c>?key=</c>; empty disables the endpoint outside Development.</summary>
     public string EventGridKey { get; set; } = "";
+
+    /// <summary>Section <c>Ingestion:Retention</c>: how long what no one needs any more is kept.</summary>
+    public IngestionRetentionOptions Retention { get; set; } = new();
+}
+
+/// <summary>Configuration section <c>Ingestion:Retention</c> (docs/adr/0014-retention.md).</summary>
+public sealed class IngestionRetentionOptions
+{
+    /// <summary>
+    /// How long the bytes of a rejected upload (quarantined, refused by the database, turned away on review)
+    /// are kept after the rejection; then they are deleted and the upload's record says so. Zero keeps them forever.
+    /// </summary>
+    public TimeSpan RejectedUploads { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How long a database token's staged files stay after its container was finally swept, so that a reload
+    /// started or queued by late metadata still reads its CSV: longer than a load may take (4 h). Zero keeps them forever.
+    /// </summary>
+    public TimeSpan StagedFiles { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How often each node looks for what is due; the work is idempotent, so nodes may overlap.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 }

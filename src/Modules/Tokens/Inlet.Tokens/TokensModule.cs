@@ -1,4 +1,5 @@
 using Inlet.BuildingBlocks.Audit;
+using Inlet.Tokens.ArchiveUploadToken;
 using Inlet.Tokens.Audit;
 using Inlet.Tokens.ExpireUploadToken;
 using Inlet.Tokens.IssueUploadToken;
@@ -9,6 +10,7 @@ using Inlet.Tokens.Storage;
 using JasperFx.Events.Projections;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Inlet.Tokens;
 
@@ -20,12 +22,16 @@ public static class TokensModule
     {
         services.AddSingleton<UploadTokenStorage>();
         services.AddSingleton<IWorkspaceAuditSource, TokenAuditSource>();
+        services.AddOptions<TokenRetentionOptions>().BindConfiguration("Tokens:Retention");
+        services.AddSingleton<TokenArchiving>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<TokenArchiving>());
         services.ConfigureMarten(opts =>
         {
             opts.Events.AddEventType<UploadTokenIssued>();
             opts.Events.AddEventType<UploadTokenUsed>();
             opts.Events.AddEventType<UploadTokenRevoked>();
             opts.Events.AddEventType<UploadTokenExpired>();
+            opts.Events.AddEventType<UploadTokenArchived>();
             opts.Projections.Add<UploadTokenSummaryProjection>(ProjectionLifecycle.Inline);
             opts.Schema.For<UploadTokenSummary>().DatabaseSchemaName(Schema).Index(x => x.Wsid);
             opts.Schema.For<CountedUsage>().DatabaseSchemaName(Schema);

@@ -1,6 +1,7 @@
 using JasperFx.Core;
 using JasperFx.Events;
 using Marten;
+using Marten.Events.Archiving;
 
 namespace Inlet.BuildingBlocks.Audit;
 
@@ -13,7 +14,8 @@ public static class AuditEvents
         if (streams.Count == 0)
             return [];
         var ids = streams.ToArray();
-        var events = await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids)).ToListAsync(ct);
+        // Archived streams (closed tokens past their retention, docs/adr/0014) still belong to the audit trail.
+        var events = await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids) && e.MaybeArchived()).ToListAsync(ct);
         return events.Select(e => toEntry(e) is { } entry ? new SequencedAuditEntry(e.Sequence, entry) : null).OfType<SequencedAuditEntry>().ToList();
     }
 }

@@ -31,6 +31,9 @@ public sealed class UploadRecord
     public string? Review { get; set; }
 
     public string? ReviewedBy { get; set; }
+
+    /// <summary>When a rejected upload's kept bytes were deleted at the end of their retention; null while kept.</summary>
+    public DateTimeOffset? PurgedAt { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
     public DateTimeOffset At { get; set; }
 }
@@ -107,6 +110,13 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
         r.Error = e.Reason;
         r.Location = e.KeptAt;
         r.FilePath = e.KeptAt;
+        r.At = e.At;
+    }
+
+    public static void Apply(Retention.RejectedUploadPurged e, UploadRecord r)
+    {
+        r.PurgedAt ??= e.At;
+        r.FilePath = null;
         r.At = e.At;
     }
 

@@ -14,6 +14,9 @@ public sealed class TokenContainer
     public DateTimeOffset ValidTo { get; set; }
     public DateTimeOffset? ClosedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
+
+    /// <summary>When the files this (database) token staged in the workspace were removed; see Retention.</summary>
+    public DateTimeOffset? StagedFilesRemovedAt { get; set; }
 }
 
 public static class TrackTokenContainersHandler
@@ -31,6 +34,7 @@ public static class TrackTokenContainersHandler
             ValidTo = activated.ValidTo,
             ClosedAt = existing?.ClosedAt,
             DeletedAt = existing?.DeletedAt,
+            StagedFilesRemovedAt = existing?.StagedFilesRemovedAt,
         });
     }
 

@@ -25,7 +25,8 @@ public sealed record UploadResponse(
     [property: JsonPropertyName("location")] string Location,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("error")] string? Error,
-    [property: JsonPropertyName("at")] DateTimeOffset At);
+    [property: JsonPropertyName("at")] DateTimeOffset At,
+    [property: JsonPropertyName("purged_at")] DateTimeOffset? PurgedAt = null);
 
 public static class FileEndpoints
 {
@@ -67,7 +68,7 @@ public static class FileEndpoints
     public static async Task<IReadOnlyList<UploadResponse>> Uploads(string wsid, IQuerySession session, CancellationToken ct)
     {
         var records = await session.Query<UploadRecord>().Where(r => r.Wsid == wsid).OrderBy(r => r.ReceivedAt).ToListAsync(ct);
-        return records.Select(r => new UploadResponse(r.Tid, r.Name, r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At)).ToList();
+        return records.Select(r => new UploadResponse(r.Tid, r.Name, r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At, r.PurgedAt)).ToList();
     }
 
     private static async Task<IReadOnlyList<WorkspaceFileResponse>> Files(IQuerySession session, string wsid, string prefix, CancellationToken ct)

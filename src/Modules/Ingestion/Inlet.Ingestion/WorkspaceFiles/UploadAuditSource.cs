@@ -39,6 +39,10 @@ public sealed class UploadAuditSource(IDocumentStore store) : IWorkspaceAuditSou
         {
             ["upload"] = r.UploadId, ["reason"] = r.Reason,
         }),
+        Retention.RejectedUploadPurged r => new AuditEntry(r.Tid, "upload_purged", r.At, null, new Dictionary<string, object?>
+        {
+            ["upload"] = r.UploadId, ["location"] = r.Location, ["size"] = r.Size, ["kept_days"] = Math.Round(r.KeptFor.TotalDays, 2),
+        }),
         _ => null,
     };
 }

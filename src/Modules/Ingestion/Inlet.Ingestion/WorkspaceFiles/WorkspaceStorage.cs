@@ -113,6 +113,44 @@ public sealed class WorkspaceStorage(StorageAccount account)
     public async Task Delete(string wsid, string location, CancellationToken ct) =>
         await Workspace(wsid).GetBlobClient(location).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
 
+    /// <summary>
+    /// Deletes the file at <paramref name="location"/> only if it is upload <paramref name="uploadId"/>'s copy
+    /// (and only that version of it), so retention can never remove a file another upload put there.
+    /// </summary>
+    public async Task DeleteIfOurs(string wsid, string location, Guid uploadId, CancellationToken ct)
+    {
+        var blob = Workspace(wsid).GetBlobClient(location);
+        try
+        {
+            var properties = (await blob.GetPropertiesAsync(cancellationToken: ct)).Value;
+            if (!properties.Metadata.TryGetValue(UploadIdKey, out var id) || id != uploadId.ToString("N"))
+                return;
+            await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = properties.ETag }, ct);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone already (an earlier attempt, another node), or replaced since: not ours to delete.
+        }
+    }
+
+    /// <summary>Deletes every blob under <paramref name="prefix"/> (a folder) of the workspace; returns how many went.</summary>
+    public async Task<int> DeleteFolder(string wsid, string prefix, CancellationToken ct)
+    {
+        var container = Workspace(wsid);
+        var deleted = 0;
+        try
+        {
+            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, ct))
+                if ((await container.GetBlobClient(item.Name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct)).Value)
+                    deleted++;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // No workspace container: nothing was ever staged there.
+        }
+        return deleted;
+    }
+
     public async Task<Stream?> OpenRead(string wsid, string location, CancellationToken ct)
     {
         try

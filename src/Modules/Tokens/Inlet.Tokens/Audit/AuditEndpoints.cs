@@ -20,8 +20,10 @@ public static class AuditEndpoints
         var token = await TokenLookup.Find(session, wsid, tid, ct);
         if (token is null)
             return Results.Problem(Problems.NotFound("upload token"));
-        var events = await session.Events.FetchStreamAsync(token.Id, token: ct);
-        return Results.Json(events.Select(ToEntry).OfType<AuditEntry>().ToList());
+        // Read like the workspace audit, archived events included: FetchStream leaves out the events of an
+        // archived stream, and a token archived after its retention (docs/adr/0014) keeps its audit trail.
+        var entries = await AuditEvents.FromStreams(session, [token.Id], ToEntry, ct);
+        return Results.Json(entries.OrderBy(e => e.Sequence).Select(e => e.Entry).ToList());
     }
 
     /// <summary>Every module's events of the workspace (tokens, uploads, reviews), oldest first.</summary>
@@ -53,6 +55,7 @@ public static class AuditEndpoints
         }),
         UploadTokenRevoked r => new AuditEntry(r.Tid, "revoked", r.At, r.RevokedBy, new Dictionary<string, object?>()),
         UploadTokenExpired x => new AuditEntry(x.Tid, "expired", x.At, null, new Dictionary<string, object?> { ["valid_to"] = x.ValidTo }),
+        ArchiveUploadToken.UploadTokenArchived a => new AuditEntry(a.Tid, "archived", a.At, null, new Dictionary<string, object?> { ["closed_at"] = a.ClosedAt }),
         _ => null,
     };
 }

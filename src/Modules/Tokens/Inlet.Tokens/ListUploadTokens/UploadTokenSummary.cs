@@ -25,12 +25,17 @@ public sealed class UploadTokenSummary
     public long BytesReceived { get; set; }
     public DateTimeOffset? LastUsedAt { get; set; }
 
+    /// <summary>When the token's event stream was archived (docs/adr/0014-retention.md); null while live.</summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
+
     public string StatusAt(DateTimeOffset now) =>
         RevokedAt is not null ? "revoked"
         : ExpiredAt is not null || now >= ValidTo ? "expired"
         : "active";
 
     public bool IsClosed => RevokedAt is not null || ExpiredAt is not null;
+
+    public DateTimeOffset? ClosedAt => RevokedAt ?? ExpiredAt;
 }
 
 public sealed class UploadTokenSummaryProjection : SingleStreamProjection<UploadTokenSummary, Guid>
@@ -59,4 +64,6 @@ public sealed class UploadTokenSummaryProjection : SingleStreamProjection<Upload
     public static void Apply(UploadTokenRevoked e, UploadTokenSummary s) => s.RevokedAt ??= e.At;
 
     public static void Apply(UploadTokenExpired e, UploadTokenSummary s) => s.ExpiredAt ??= e.At;
+
+    public static void Apply(ArchiveUploadToken.UploadTokenArchived e, UploadTokenSummary s) => s.ArchivedAt ??= e.At;
 }

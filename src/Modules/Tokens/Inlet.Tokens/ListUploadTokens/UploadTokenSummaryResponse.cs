@@ -16,9 +16,10 @@ public sealed record UploadTokenSummaryResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("files_received")] long FilesReceived,
     [property: JsonPropertyName("bytes_received")] long BytesReceived,
-    [property: JsonPropertyName("last_used_at")] DateTimeOffset? LastUsedAt)
+    [property: JsonPropertyName("last_used_at")] DateTimeOffset? LastUsedAt,
+    [property: JsonPropertyName("archived_at")] DateTimeOffset? ArchivedAt = null)
 {
     public static UploadTokenSummaryResponse From(UploadTokenSummary s, DateTimeOffset now) => new(
         s.Id, s.Wsid, s.Reason, s.CreatedBy, s.Date, s.ValidFrom, s.ValidTo, s.Destination,
-        s.StatusAt(now), s.FilesReceived, s.BytesReceived, s.LastUsedAt);
+        s.StatusAt(now), s.FilesReceived, s.BytesReceived, s.LastUsedAt, s.ArchivedAt);
 }

@@ -1,0 +1,111 @@
+using Inlet.Tokens.ListUploadTokens;
+using Marten;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Inlet.Tokens.ArchiveUploadToken;
+
+/// <summary>Configuration section <c>Tokens:Retention</c> (docs/adr/0014-retention.md).</summary>
+public sealed class TokenRetentionOptions
+{
+    /// <summary>How long after a token closed (expired or revoked) its event stream is archived. Zero never archives.</summary>
+    public TimeSpan ArchiveClosedAfter { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How often each node looks for tokens due; archiving is idempotent, so nodes may overlap.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>The token's events moved out of the live event store; the token stays listed and its audit trail readable.</summary>
+public sealed record UploadTokenArchived(Guid Tid, DateTimeOffset ClosedAt, DateTimeOffset At);
+
+/// <summary>
+/// Archives the event streams of tokens closed longer than Tokens:Retention:ArchiveClosedAfter, so the live
+/// event store holds only what is still in use. Every node runs it every SweepInterval from what the store
+/// says is due, so it survives restarts and a changed setting applies to tokens closed before; the archive
+/// event is appended at the stream's expected version, so two nodes record it once.
+/// </summary>
+public sealed class TokenArchiving(
+    IDocumentStore store,
+    TimeProvider clock,
+    IOptions<TokenRetentionOptions> options,
+    ILogger<TokenArchiving> logger) : BackgroundService
+{
+    public const int BatchSize = 500;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.SweepInterval, stoppingToken);
+                var archived = await RunOnce(stoppingToken);
+                if (archived > 0)
+                    logger.LogInformation("Archived the event streams of {Count} closed upload tokens", archived);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Archiving closed upload tokens failed; it runs again at the next interval");
+            }
+        }
+    }
+
+    /// <summary>One pass: archives up to <see cref="BatchSize"/> tokens that are due; returns how many this call archived.</summary>
+    public async Task<int> RunOnce(CancellationToken ct)
+    {
+        var age = options.Value.ArchiveClosedAfter;
+        if (age <= TimeSpan.Zero)
+            return 0;
+        var cutoff = clock.GetUtcNow() - age;
+        List<Guid> due;
+        await using (var query = store.QuerySession())
+            due = (await query.Query<UploadTokenSummary>()
+                .Where(t => t.ArchivedAt == null && ((t.RevokedAt != null && t.RevokedAt <= cutoff) || (t.ExpiredAt != null && t.ExpiredAt <= cutoff)))
+                .Select(t => t.Id).Take(BatchSize).ToListAsync(ct)).ToList();
+        var archived = 0;
+        foreach (var tid in due)
+            if (await Archive(tid, ct))
+                archived++;
+        return archived;
+    }
+
+    /// <summary>Archives one token's stream if it is due. Safe to repeat, and on several nodes at once: true only for the call that did it.</summary>
+    public async Task<bool> Archive(Guid tid, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var stream = await session.Events.FetchForWriting<UploadTokenSummary>(tid, ct);
+        if (stream.Aggregate is not { ArchivedAt: null, ClosedAt: { } closedAt } token)
+            return false;
+        var now = clock.GetUtcNow();
+        if (options.Value.ArchiveClosedAfter <= TimeSpan.Zero || now - closedAt < options.Value.ArchiveClosedAfter)
+            return false;
+        // Marten's Archived marker archives the stream in the same transaction as the append, through the
+        // inline projection (session.Events.ArchiveStream runs before the appends of its session, which then fail).
+        stream.AppendMany(new UploadTokenArchived(token.Id, closedAt, now), new JasperFx.Events.Archived("closed longer than Tokens:Retention:ArchiveClosedAfter"));
+        try
+        {
+            await session.SaveChangesAsync(ct);
+            return true;
+        }
+        catch (Exception e) when (IsConflict(e))
+        {
+            return false; // another node archived it first (a version conflict, or its append found the stream archived)
+        }
+    }
+
+    private static bool IsConflict(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
+                || inner is Marten.Exceptions.InvalidStreamOperationException
+                || inner.GetType().Name is "EventStreamUnexpectedMaxEventIdException" or "ConcurrencyException")
+                return true;
+        return false;
+    }
+}
