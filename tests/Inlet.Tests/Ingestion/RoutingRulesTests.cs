@@ -66,4 +66,15 @@ public sealed class RoutingRulesTests
         Assert.Equal(RoutingRules.UploadIdFor("c", "n", "e1"), RoutingRules.UploadIdFor("c", "n", "e1"));
         Assert.NotEqual(RoutingRules.UploadIdFor("c", "n", "e1"), RoutingRules.UploadIdFor("c", "n", "e2"));
     }
+
+    [Fact]
+    public void A_CSV_may_be_described_by_its_sidecars_and_by_a_data_package_in_its_folder_or_any_above()
+    {
+        Assert.Equal(["a/b/visits.schema.json", "a/b/visits.xml", "a/b/datapackage.json", "a/datapackage.json", "datapackage.json"],
+            RoutingRules.MetadataNamesFor("a/b/visits.csv"));
+        Assert.Equal(["Sites.schema.json", "Sites.xml", "datapackage.json"], RoutingRules.MetadataNamesFor("Sites.TSV"));
+        Assert.Empty(RoutingRules.MetadataNamesFor("a/visits.schema.json"));
+        Assert.Empty(RoutingRules.MetadataNamesFor("notes.txt"));
+        Assert.Empty(RoutingRules.MetadataNamesFor(".csv"));
+    }
 }

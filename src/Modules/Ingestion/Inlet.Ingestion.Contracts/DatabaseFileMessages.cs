@@ -8,6 +8,8 @@ namespace Inlet.Ingestion.Contracts;
 /// <param name="Name">The uploaded relative path, e.g. <c>site-a/visits.csv</c>.</param>
 /// <param name="StagedContainer">The blob container holding the staged copy.</param>
 /// <param name="StagedPath">The staged copy's blob name; it stays until Ingestion hears the outcome.</param>
+/// <param name="AwaitedMetadata">For a CSV: metadata files that could describe it and had been delivered, but not yet
+/// staged, when it was (uploaded names). The database waits for them before it infers types.</param>
 public sealed record DatabaseFileStaged(
     Guid UploadId,
     Guid Tid,
@@ -16,4 +18,5 @@ public sealed record DatabaseFileStaged(
     string StagedContainer,
     string StagedPath,
     long Size,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    IReadOnlyList<string>? AwaitedMetadata = null);

@@ -9,6 +9,12 @@ public sealed class TabularOptions
     /// </summary>
     public TimeSpan MetadataGrace { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a CSV waits at most for metadata files that were delivered with it but are not routed yet
+    /// (a large upload routes for a while); it is checked again every <see cref="MetadataGrace"/>.
+    /// </summary>
+    public TimeSpan MetadataWaitLimit { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Values that mean "no value" (NULL) in a CSV without metadata; a Table Schema's <c>missingValues</c> replaces them.</summary>
     public List<string> MissingValues { get; set; } = [""];
 }

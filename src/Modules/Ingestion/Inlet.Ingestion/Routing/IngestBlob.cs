@@ -61,8 +61,12 @@ public static class IngestBlobHandler
             };
             session.Events.Append(uploadId, 2, outcome);
             if (staged)
+            {
+                // Metadata still in the token's container is on its way: the database waits for it rather than guess types.
+                var awaited = await storage.Waiting(record.Container, RoutingRules.MetadataNamesFor(record.Name), ct);
                 await outbox.PublishAsync(new DatabaseFileStaged(uploadId, record.Tid, record.Wsid, record.Name,
-                    WorkspaceStorage.ContainerFor(record.Wsid), record.Location, record.Size, now));
+                    WorkspaceStorage.ContainerFor(record.Wsid), record.Location, record.Size, now, awaited));
+            }
             if (moved)
                 await outbox.PublishAsync(new RecordUploadTokenUsage(record.Tid, record.Wsid, uploadId, 1, record.Size, now));
             try

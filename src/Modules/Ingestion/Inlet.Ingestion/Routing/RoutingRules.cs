@@ -53,6 +53,28 @@ public static class RoutingRules
         return $"{location[..(slash + 1)]}{stem} ({attempt}){ext}";
     }
 
+    /// <summary>
+    /// The uploaded names of the metadata files that could describe a CSV: <c>visits.schema.json</c> and
+    /// <c>visits.xml</c> beside <c>visits.csv</c>, and a <c>datapackage.json</c> in its folder or any above.
+    /// Empty for anything but a CSV.
+    /// </summary>
+    public static IReadOnlyList<string> MetadataNamesFor(string blobName)
+    {
+        var name = FileName(blobName);
+        var dot = name.LastIndexOf('.');
+        if (dot <= 0 || !(name[dot..].Equals(".csv", StringComparison.OrdinalIgnoreCase) || name[dot..].Equals(".tsv", StringComparison.OrdinalIgnoreCase)))
+            return [];
+        var folder = blobName[..^name.Length];
+        List<string> names = [$"{folder}{name[..dot]}.schema.json", $"{folder}{name[..dot]}.xml"];
+        for (var above = folder; ; above = above[..(above.LastIndexOf('/', above.Length - 2) + 1)])
+        {
+            names.Add($"{above}datapackage.json");
+            if (above.Length == 0)
+                break;
+        }
+        return names;
+    }
+
     /// <summary>CSV files and the metadata files that describe them go to the database; anything else on a database token goes to the Inbox.</summary>
     public static bool IsForDatabase(string blobName)
     {

@@ -95,6 +95,14 @@ public sealed class WorkspaceStorage(StorageAccount account)
         return await MD5.HashDataAsync(stream, ct);
     }
 
+    /// <summary>Which of <paramref name="names"/> are blobs in <paramref name="container"/> (a token's container: delivered, not yet routed).</summary>
+    public async Task<List<string>> Waiting(string container, IReadOnlyList<string> names, CancellationToken ct)
+    {
+        var client = account.Container(container);
+        var found = await Task.WhenAll(names.Select(async name => (await client.GetBlobClient(name).ExistsAsync(ct)).Value ? name : null));
+        return [.. found.OfType<string>()];
+    }
+
     /// <summary>Deletes the upload's source blob, only in the version that was routed.</summary>
     public async Task DeleteSource(string container, string blobName, ETag etag, CancellationToken ct)
     {

@@ -6,6 +6,7 @@ using Inlet.Tabular.ReceiveFile;
 using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Wolverine;
 using Wolverine.Attributes;
 using Wolverine.Marten;
 
@@ -24,7 +25,7 @@ public static class LoadTableHandler
 {
     /// <summary>Large files take minutes; the default one-minute limit would cut them off.</summary>
     [MessageTimeout(4 * 3600)]
-    public static async Task Handle(LoadTable command, IDocumentStore store, IMartenOutbox outbox, TableLoader loader, StorageAccount storage,
+    public static async Task Handle(LoadTable command, IDocumentStore store, IMartenOutbox outbox, IMessageBus bus, TableLoader loader, StorageAccount storage,
         IOptions<TabularOptions> options, TimeProvider clock, CancellationToken ct)
     {
         StagedTableFile? csv;
@@ -41,6 +42,12 @@ public static class LoadTableHandler
                 refusedSidecar = await MetadataLookup.RefusedSidecar(query, csv, ct);
             if (csv.Table is not null)
                 current = await query.LoadAsync<WorkspaceTable>(WorkspaceTable.IdFor(csv.Wsid, csv.Table), ct);
+            if (metadata is null && refusedSidecar is null && csv.LoadedKey is null && await StillAwaitsMetadata(query, csv, options.Value, clock, ct))
+            {
+                // Its metadata was delivered but is still being routed: loading now would guess types that a moment later contradict it.
+                await bus.ScheduleAsync(command, options.Value.MetadataGrace);
+                return;
+            }
         }
 
         var key = $"{csv.Id:N}/{metadata?.File.Id.ToString("N") ?? "inferred"}";
@@ -109,6 +116,15 @@ public static class LoadTableHandler
     /// </summary>
     private static bool MayReload(StagedTableFile csv, WorkspaceTable? current, TableDefinition? definition) =>
         current is not null && current.UploadId == csv.Id && csv.LoadedMode != LoadMode.Append && definition?.Mode != LoadMode.Append;
+
+    private static async Task<bool> StillAwaitsMetadata(IQuerySession query, StagedTableFile csv, TabularOptions options, TimeProvider clock, CancellationToken ct)
+    {
+        if (csv.AwaitedMetadata.Count == 0 || clock.GetUtcNow() - csv.ArrivedAt >= options.MetadataWaitLimit)
+            return false;
+        var awaited = csv.AwaitedMetadata;
+        var arrived = await query.Query<StagedTableFile>().Where(f => f.Tid == csv.Tid && awaited.Contains(f.Name)).Select(f => f.Name).ToListAsync(ct);
+        return awaited.Except(arrived).Any();
+    }
 
     private static bool IsAlreadyRecorded(Exception e)
     {

@@ -34,6 +34,7 @@ public static class ReceiveDatabaseFileHandler
             Container = staged.StagedContainer,
             Path = staged.StagedPath,
             ArrivedAt = staged.At,
+            AwaitedMetadata = [.. staged.AwaitedMetadata ?? []],
         };
         session.Store(file);
         var now = clock.GetUtcNow();
