@@ -204,22 +204,31 @@ public sealed class UploadTraceTests(TracedInletApp app) : IClassFixture<TracedI
     }
 
     [Fact]
-    public async Task A_CSV_the_database_refuses_is_counted_as_rejected_and_its_load_span_says_refused()
+    public async Task Refused_files_are_counted_as_rejected_by_stage_and_their_spans_say_so()
     {
         app.ListenToMetrics();
-        var rejectedBefore = app.Sum("inlet.uploads.rejected|inlet.stage=database");
+        var databaseBefore = app.Sum("inlet.uploads.rejected|inlet.stage=database");
+        var routingBefore = app.Sum("inlet.uploads.rejected|inlet.stage=routing");
         var ws = InletApp.NewWorkspace("otel");
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "a broken file", upload_to_database = true });
+        var tid = token.Str("tid");
         var result = await AzCopy.Copy(LocalFiles.Folder(("broken.csv", "a,b\n1,2\n3\n")).FullName + "/*", token.Str("token"));
         Assert.True(result.Succeeded, result.Output);
+        // A name no workspace path may have is quarantined by routing (AzCopy would not send it; another client may).
+        await new BlobContainerClient(new Uri(token.Str("token"))).GetBlobClient("   /only-spaces.txt").UploadAsync(BinaryData.FromString("x"));
 
-        await TokenApi.Eventually(() => Task.FromResult(app.Sum("inlet.uploads.rejected|inlet.stage=database") >= rejectedBefore + 1), 60,
-            "inlet.uploads.rejected (stage=database) counted the refused CSV");
-        Assert.Equal(1, app.Sum("inlet.uploads.rejected|inlet.stage=database") - rejectedBefore);
-        var load = app.Spans.Snapshot().Single(s => s.DisplayName == "table.load" && Tag(s, InletTelemetry.TokenId)?.ToString() == token.Str("tid"));
+        await TokenApi.Eventually(() => Task.FromResult(
+            app.Sum("inlet.uploads.rejected|inlet.stage=database") >= databaseBefore + 1 && app.Sum("inlet.uploads.rejected|inlet.stage=routing") >= routingBefore + 1), 60,
+            "inlet.uploads.rejected counted the refused CSV (stage=database) and the quarantined name (stage=routing)");
+        Assert.Equal(1, app.Sum("inlet.uploads.rejected|inlet.stage=database") - databaseBefore);
+        Assert.Equal(1, app.Sum("inlet.uploads.rejected|inlet.stage=routing") - routingBefore);
+
+        var spans = app.Spans.Snapshot().Where(s => Tag(s, InletTelemetry.TokenId)?.ToString() == tid).ToList();
+        var load = spans.Single(s => s.DisplayName == "table.load");
         Assert.Equal("refused", Tag(load, InletTelemetry.Outcome));
-        Assert.DoesNotContain(load.TagObjects, t => t.Value is string s && s.Contains("line 3", StringComparison.Ordinal));
+        Assert.DoesNotContain(load.TagObjects, t => t.Value is string s && s.Contains("line 3", StringComparison.Ordinal)); // the reason quotes the file
+        Assert.Contains(spans, s => s.DisplayName == "ingest.route" && Tag(s, InletTelemetry.BlobName) is "   /only-spaces.txt" && Tag(s, InletTelemetry.Outcome) is "rejected");
     }
 
     [Fact]
