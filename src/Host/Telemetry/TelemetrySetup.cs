@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Inlet.BuildingBlocks.Telemetry;
 using Marten;
 using Npgsql;
+using Wolverine;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
@@ -28,7 +29,12 @@ public static partial class TelemetrySetup
             AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true); // Azure.Core's spans are still behind this switch
         services.ConfigureMarten(opts => opts.OpenTelemetry.TrackEventCounters());
 
+        // Wolverine traces every node-assignment health check (every 5 s); one an hour shows it is alive.
+        services.ConfigureWolverine(opts => opts.Durability.NodeAssignmentHealthCheckTraceSamplingPeriod = TimeSpan.FromHours(1));
+
         var endpoint = config[OtlpEndpointKey];
+        if (!string.IsNullOrWhiteSpace(endpoint) && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
+            throw new InvalidOperationException($"{OtlpEndpointKey} must be an absolute URL such as http://collector:4317, not '{endpoint}'.");
         var standardEndpoint = config["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var otlp = !string.IsNullOrWhiteSpace(endpoint) || !string.IsNullOrWhiteSpace(standardEndpoint);
         var protocol = string.Equals(config["Telemetry:Otlp:Protocol"], "http/protobuf", StringComparison.OrdinalIgnoreCase)
