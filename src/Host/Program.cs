@@ -4,6 +4,7 @@ using Inlet.BuildingBlocks.Http;
 using Inlet.BuildingBlocks.Storage;
 using Inlet.Host;
 using Inlet.Host.Health;
+using Inlet.Host.Telemetry;
 using Npgsql;
 using Inlet.Host.WebPages;
 using Inlet.Ingestion;
@@ -37,6 +38,7 @@ builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Apply(o.SerializerOp
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddInletAuthentication(config, builder.Environment);
+builder.Services.AddInletTelemetry(config);
 builder.Services.AddHealthChecks()
     .AddCheck<PostgresReadiness>("postgres", tags: ["ready"])
     .AddCheck<BlobStorageReadiness>("blob-storage", tags: ["ready"]);

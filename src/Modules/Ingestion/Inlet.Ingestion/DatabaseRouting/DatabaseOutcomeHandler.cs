@@ -1,4 +1,5 @@
 using Azure;
+using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.WorkspaceFiles;
 using Inlet.Tabular.Contracts;
@@ -25,7 +26,7 @@ public static class DatabaseOutcomeHandler
         stream.AppendOne(new UploadRouted(record.Id, record.Tid, location, record.Size, record.Md5, loaded.At));
     }
 
-    public static async Task Handle(DatabaseFileRefused refused, IDocumentStore store, WorkspaceStorage storage, CancellationToken ct)
+    public static async Task Handle(DatabaseFileRefused refused, IDocumentStore store, WorkspaceStorage storage, InletMetrics metrics, CancellationToken ct)
     {
         UploadRecord? record;
         await using (var query = store.QuerySession())
@@ -44,6 +45,7 @@ public static class DatabaseOutcomeHandler
             return;
         stream.AppendOne(new DatabaseUploadRefused(record.Id, record.Tid, refused.Reason, keptAt, refused.At));
         await session.SaveChangesAsync(ct);
+        metrics.UploadsRejected.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Stage, "database"));
         await storage.Delete(record.Wsid, record.Location, ct);
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Inlet.BuildingBlocks.Storage;
+using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.TokenContainers;
 using Marten;
@@ -25,6 +26,7 @@ public sealed class ContainerPoller(
     StorageAccount storage,
     TimeProvider clock,
     IOptions<IngestionOptions> options,
+    InletMetrics metrics,
     ILogger<ContainerPoller> logger) : BackgroundService
 {
     private static readonly TimeSpan CatalogueRefresh = TimeSpan.FromSeconds(2);
@@ -55,6 +57,7 @@ public sealed class ContainerPoller(
                     await using var query = store.QuerySession();
                     tokens = await query.Query<TokenContainer>().Where(t => t.DeletedAt == null).ToListAsync(stoppingToken);
                     refreshedAt = now;
+                    metrics.SetActiveTokens(tokens.Count(t => t.ClosedAt is null && t.ActivatedAt <= now && now < t.ValidTo));
                 }
 
                 var due = tokens.Where(t => IsDue(t, now)).ToList();
@@ -92,11 +95,12 @@ public sealed class ContainerPoller(
         var state = _state[token.Id];
         var container = storage.Container(token.Container);
         var found = new List<IngestBlob>();
+        var listedAt = DateTimeOffset.UtcNow; // a span's start: wall-clock time, not the (testable) TimeProvider
         try
         {
             await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.None, States = BlobStates.None }, ct))
                 found.Add(new IngestBlob(token.Id, token.Container, item.Name, item.Properties.ETag!.Value.ToString(),
-                    item.Properties.ContentLength ?? 0, IngestBlob.Md5Text(item.Properties.ContentHash)));
+                    item.Properties.ContentLength ?? 0, IngestBlob.Md5Text(item.Properties.ContentHash), item.Properties.LastModified));
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -119,7 +123,7 @@ public sealed class ContainerPoller(
             {
                 var key = $"{blob.Container}/{blob.BlobName}\n{blob.ETag}";
                 if (_inFlight.TryAdd(key, token.Id))
-                    _ = Route(blob, key, ct);
+                    _ = Route(blob, key, listedAt, ct);
             }
         }
         else if (token.ClosedAt is { } closedAt && now - closedAt >= options.Value.FinalSweepGrace && !_inFlight.Values.Contains(token.Id))
@@ -135,9 +139,18 @@ public sealed class ContainerPoller(
         state.NextPoll = now + interval;
     }
 
-    /// <summary>Routes one blob version in the background, at most Ingestion:Parallelism at once on this node.</summary>
-    private async Task Route(IngestBlob blob, string key, CancellationToken ct)
+    /// <summary>
+    /// Routes one blob version in the background, at most Ingestion:Parallelism at once on this node.
+    /// Its trace starts here: from the listing that found the blob to the end of its routing (docs/adr/0013).
+    /// </summary>
+    private async Task Route(IngestBlob blob, string key, DateTimeOffset listedAt, CancellationToken ct)
     {
+        using var detect = InletTelemetry.StartRoot("ingest.detect", listedAt);
+        detect?.SetTag(InletTelemetry.DetectedBy, "poll")
+            .SetTag(InletTelemetry.TokenId, blob.Tid)
+            .SetTag(InletTelemetry.Container, blob.Container)
+            .SetTag(InletTelemetry.BlobName, blob.BlobName)
+            .SetTag(InletTelemetry.BlobSize, blob.Size);
         try
         {
             await _routing.WaitAsync(ct);
@@ -158,6 +171,7 @@ public sealed class ContainerPoller(
         catch (Exception e)
         {
             // Left in place: the next listing finds it again and routing resumes where it stopped.
+            detect.Failed(e);
             logger.LogWarning(e, "Routing a blob of token {Tid} failed; it will be retried", blob.Tid);
         }
         finally

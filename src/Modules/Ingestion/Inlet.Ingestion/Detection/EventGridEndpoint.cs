@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Azure;
 using Inlet.BuildingBlocks.Http;
 using Inlet.BuildingBlocks.Storage;
+using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.TokenContainers;
 using Marten;
@@ -66,11 +67,18 @@ public static class EventGridEndpoint
             var token = await session.Query<TokenContainer>().FirstOrDefaultAsync(t => t.Container == containerName, ct);
             if (token is null)
                 continue;
+            // A child of the delivery's request span: one delivery may carry several blobs.
+            using var detect = InletTelemetry.Source.StartActivity("ingest.detect");
+            detect?.SetTag(InletTelemetry.DetectedBy, "eventgrid")
+                .SetTag(InletTelemetry.TokenId, token.Id)
+                .SetTag(InletTelemetry.Container, containerName)
+                .SetTag(InletTelemetry.BlobName, blobName);
             try
             {
                 var properties = (await storage.Container(containerName).GetBlobClient(blobName).GetPropertiesAsync(cancellationToken: ct)).Value;
+                detect?.SetTag(InletTelemetry.BlobSize, properties.ContentLength);
                 await bus.PublishAsync(new IngestBlob(token.Id, containerName, blobName, properties.ETag.ToString(), properties.ContentLength,
-                    IngestBlob.Md5Text(properties.ContentHash)));
+                    IngestBlob.Md5Text(properties.ContentHash), properties.LastModified));
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {

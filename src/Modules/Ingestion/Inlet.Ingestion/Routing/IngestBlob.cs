@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Azure;
+using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Contracts;
 using Inlet.Ingestion.ReviewInbox;
 using Inlet.Ingestion.TokenContainers;
@@ -12,7 +14,8 @@ using Wolverine.Marten;
 namespace Inlet.Ingestion.Routing;
 
 /// <summary>A committed blob version in a token's container, found by the poller or pushed by Event Grid.</summary>
-public sealed record IngestBlob(Guid Tid, string Container, string BlobName, string ETag, long Size, string? Md5)
+/// <param name="LastModified">When storage committed it, for the routing-lag metric; null in messages from before it was added.</param>
+public sealed record IngestBlob(Guid Tid, string Container, string BlobName, string ETag, long Size, string? Md5, DateTimeOffset? LastModified = null)
 {
     /// <summary>The Content-MD5 the uploader stored, as the API shows it (base64), or null where none was sent.</summary>
     public static string? Md5Text(byte[]? contentHash) => contentHash is { Length: > 0 } ? Convert.ToBase64String(contentHash) : null;
@@ -36,12 +39,35 @@ public static class IngestBlobHandler
     private const int MaxNameAttempts = 1000;
 
     public static async Task Handle(IngestBlob blob, IDocumentStore store, WorkspaceStorage storage, TimeProvider clock,
-        IMartenOutbox outbox, ILogger<IngestBlob> logger, CancellationToken ct)
+        IMartenOutbox outbox, InletMetrics metrics, ILogger<IngestBlob> logger, CancellationToken ct)
     {
         var uploadId = RoutingRules.UploadIdFor(blob.Container, blob.BlobName, blob.ETag);
+        using var route = InletTelemetry.Source.StartActivity("ingest.route");
+        route?.SetTag(InletTelemetry.UploadId, uploadId)
+            .SetTag(InletTelemetry.TokenId, blob.Tid)
+            .SetTag(InletTelemetry.BlobName, blob.BlobName)
+            .SetTag(InletTelemetry.BlobSize, blob.Size);
+        try
+        {
+            await Route(blob, uploadId, store, storage, clock, outbox, metrics, route, logger, ct);
+        }
+        catch (Exception e)
+        {
+            route.Failed(e);
+            throw;
+        }
+    }
+
+    private static async Task Route(IngestBlob blob, Guid uploadId, IDocumentStore store, WorkspaceStorage storage, TimeProvider clock,
+        IMartenOutbox outbox, InletMetrics metrics, Activity? route, ILogger<IngestBlob> logger, CancellationToken ct)
+    {
         var record = await Load(store, uploadId, ct) ?? await Decide(blob, uploadId, store, clock, ct);
         if (record is null)
+        {
+            route?.SetTag(InletTelemetry.Outcome, "unknown_container");
             return;
+        }
+        route?.SetTag(InletTelemetry.RoutedTo, record.RoutedTo);
 
         var etag = new ETag(blob.ETag);
         if (record is { Status: UploadStatus.Pending, StagedAt: null, RoutedAt: null })
@@ -72,13 +98,38 @@ public static class IngestBlobHandler
             try
             {
                 await session.SaveChangesAsync(ct);
+                Count(metrics, blob, record, moved, staged, now);
+                route?.SetTag(InletTelemetry.Outcome, moved ? (staged ? "staged" : "routed") : "rejected");
             }
             catch (Exception e) when (IsConflict(e))
             {
+                route?.SetTag(InletTelemetry.Outcome, "done_elsewhere");
                 logger.LogDebug("Upload {UploadId} was completed by another node", uploadId);
             }
         }
+        else
+        {
+            route?.SetTag(InletTelemetry.Outcome, "done_before");
+        }
         await storage.DeleteSource(blob.Container, blob.BlobName, etag, ct);
+    }
+
+    /// <summary>Counted once, by the attempt whose outcome was recorded (never by one that lost the race).</summary>
+    private static void Count(InletMetrics metrics, IngestBlob blob, UploadRecord record, bool moved, bool staged, DateTimeOffset now)
+    {
+        var routedTo = new KeyValuePair<string, object?>(InletTelemetry.RoutedTo, record.RoutedTo);
+        if (moved)
+        {
+            metrics.FilesIngested.Add(1, routedTo);
+            metrics.BytesIngested.Add(record.Size, routedTo);
+        }
+        else
+        {
+            metrics.UploadsRejected.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Stage, "routing"));
+        }
+        if (blob.LastModified is { } committed)
+            metrics.RoutingLag.Record(Math.Max(0, (now - committed).TotalSeconds),
+                routedTo, new KeyValuePair<string, object?>(InletTelemetry.Outcome, moved ? (staged ? "staged" : "routed") : "rejected"));
     }
 
     private static async Task<UploadRecord?> Load(IDocumentStore store, Guid uploadId, CancellationToken ct)

@@ -1,4 +1,5 @@
 using Inlet.BuildingBlocks.Storage;
+using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Tabular.Catalogue;
 using Inlet.Tabular.Contracts;
 using Inlet.Tabular.Metadata;
@@ -26,7 +27,7 @@ public static class LoadTableHandler
     /// <summary>Large files take minutes; the default one-minute limit would cut them off.</summary>
     [MessageTimeout(4 * 3600)]
     public static async Task Handle(LoadTable command, IDocumentStore store, IMartenOutbox outbox, IMessageBus bus, TableLoader loader, StorageAccount storage,
-        IOptions<TabularOptions> options, TimeProvider clock, CancellationToken ct)
+        IOptions<TabularOptions> options, TimeProvider clock, InletMetrics metrics, CancellationToken ct)
     {
         StagedTableFile? csv;
         (StagedTableFile File, TableDefinition Definition)? metadata;
@@ -63,6 +64,11 @@ public static class LoadTableHandler
             async innerCt => await blob.OpenReadAsync(new Azure.Storage.Blobs.Models.BlobOpenReadOptions(false) { BufferSize = 4 * 1024 * 1024 }, innerCt),
             definition, options.Value.MissingValues);
 
+        using var span = InletTelemetry.Source.StartActivity("table.load");
+        span?.SetTag(InletTelemetry.UploadId, csv.Id)
+            .SetTag(InletTelemetry.TokenId, csv.Tid)
+            .SetTag(InletTelemetry.Table, table)
+            .SetTag("inlet.metadata", metadata is null ? "inferred" : "declared");
         LoadOutcome? outcome = null;
         string? failure = refusedSidecar is null
             ? null
@@ -76,6 +82,15 @@ public static class LoadTableHandler
         {
             failure = e.Message;
         }
+        catch (Exception e)
+        {
+            span.Failed(e);
+            throw;
+        }
+        // The uploader's data is at fault, not Inlet: the span says so without quoting the message (it may quote the data).
+        span?.SetTag(InletTelemetry.Outcome, outcome is null ? "refused" : "loaded")
+            .SetTag(InletTelemetry.Rows, outcome?.Rows)
+            .SetTag(InletTelemetry.Mode, outcome?.Mode);
 
         await using var session = store.LightweightSession();
         outbox.Enroll(session);
@@ -103,6 +118,8 @@ public static class LoadTableHandler
         try
         {
             await session.SaveChangesAsync(ct);
+            if (outcome is not null)
+                metrics.TablesLoaded.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Mode, outcome.Mode));
         }
         catch (Exception e) when (IsAlreadyRecorded(e))
         {

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using Inlet.BuildingBlocks.Auth;
+using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Tokens.Contracts;
 using Inlet.Tokens.ExpireUploadToken;
 using Inlet.Tokens.ListUploadTokens;
@@ -35,6 +37,7 @@ public static class IssueUploadTokenEndpoint
         UploadTokenStorage storage,
         TimeProvider clock,
         IMessageBus bus,
+        InletMetrics metrics,
         CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -53,6 +56,8 @@ public static class IssueUploadTokenEndpoint
         await bus.ScheduleAsync(new ExpireUploadToken.ExpireUploadToken(tid), valid.ValidTo);
         await bus.PublishAsync(new UploadTokenActivated(tid, wsid, container, valid.Destination, valid.ValidFrom, valid.ValidTo));
 
+        metrics.TokensIssued.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Destination, valid.Destination.Kind.ToString().ToLowerInvariant()));
+        Activity.Current?.SetTag(InletTelemetry.TokenId, tid); // the request's span: which token this request issued
         var token = sas.ToString();
         return Results.Json(
             new IssuedUploadTokenResponse(container, wsid, tid, now, valid.ValidFrom, valid.ValidTo, token, valid.Destination, AzCopyCommand(sas)),
