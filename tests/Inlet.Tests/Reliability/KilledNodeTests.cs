@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs;
+using System.Security.Cryptography;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -186,7 +186,7 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
             try
             {
                 Assert.Empty((await container.GetAccessPolicyAsync()).Value.SignedIdentifiers);
-                Assert.Equal(403, await TryUpload(sas));
+                Assert.Equal(403, await StorageProbe.TryUpload(sas));
                 refused++;
             }
             catch (RequestFailedException e) when (e.Status == 404)
@@ -207,18 +207,6 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
         Assert.Empty(await WolverineCluster.PendingExpiries(postgres));
     }
 
-    private static async Task<int> TryUpload(string sas)
-    {
-        try
-        {
-            await new BlobContainerClient(new Uri(sas)).GetBlobClient($"late-{Guid.NewGuid():N}.txt").UploadAsync(BinaryData.FromString("late"));
-            return 201;
-        }
-        catch (RequestFailedException e)
-        {
-            return e.Status;
-        }
-    }
 }
 
 /// <summary>What Wolverine's own tables say about the nodes of one database.</summary>

@@ -1,5 +1,3 @@
-using Azure;
-using Azure.Storage.Blobs;
 
 namespace Inlet.Tests.Reliability;
 
@@ -7,19 +5,6 @@ namespace Inlet.Tests.Reliability;
 [Collection(nameof(RunsAlone))]
 public sealed class KilledWhileIssuingTests
 {
-    private static async Task<int> TryUpload(string sas)
-    {
-        try
-        {
-            await new BlobContainerClient(new Uri(sas)).GetBlobClient($"probe-{Guid.NewGuid():N}.txt").UploadAsync(BinaryData.FromString("probe"));
-            return 201;
-        }
-        catch (RequestFailedException e)
-        {
-            return e.Status;
-        }
-    }
-
     [Fact]
     public async Task Every_token_a_client_received_works_and_is_recorded_and_every_revocation_holds_after_a_kill()
     {
@@ -59,7 +44,7 @@ public sealed class KilledWhileIssuingTests
             Assert.NotNull(await ScheduledExpiries.For(postgres, Guid.Parse(token.Str("tid")))); // its expiry survived the kill
         }
         foreach (var token in received.Take(5))
-            Assert.Equal(201, await TryUpload(token.Str("token")));
+            Assert.Equal(201, await StorageProbe.TryUpload(token.Str("token")));
 
         // Revoke in parallel, kill mid-way, restart, and repeat what did not get its 204: revocation is idempotent.
         var toRevoke = received.Take(20).Select(t => t.Str("tid")).ToList();
@@ -77,7 +62,7 @@ public sealed class KilledWhileIssuingTests
         foreach (var token in received.Where(t => toRevoke.Contains(t.Str("tid"))))
         {
             Assert.Equal("revoked", (await host.Client.GetJson($"/api/workspaces/{ws}/upload-tokens/{token.Str("tid")}")).Str("status"));
-            Assert.Equal(403, await TryUpload(token.Str("token")));
+            Assert.Equal(403, await StorageProbe.TryUpload(token.Str("token")));
             var revocations = (await host.Client.GetJson($"/api/workspaces/{ws}/upload-tokens/{token.Str("tid")}/events")).EnumerateArray().Count(e => e.Str("type") == "revoked");
             Assert.Equal(1, revocations);
         }
