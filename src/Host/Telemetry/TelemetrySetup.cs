@@ -109,6 +109,8 @@ public static partial class TelemetrySetup
         [GeneratedRegex(@"(?i)\b(sig|signature|key|code|access_token)=[^&\s""']*")]
         private static partial Regex SecretParameter();
 
+        private static string Redact(string text) => SecretParameter().Replace(text, m => m.Value[..m.Value.IndexOf('=')] + ":redacted");
+
         public override void OnEnd(Activity activity)
         {
             List<KeyValuePair<string, string?>>? changes = null;
@@ -122,7 +124,7 @@ public static partial class TelemetrySetup
                 else if (UrlTags.Contains(tag.Key) && text.IndexOf('?') is var q and >= 0)
                     redacted = text[..q];
                 else if (SecretParameter().IsMatch(text))
-                    redacted = SecretParameter().Replace(text, m => m.Value[..m.Value.IndexOf('=')] + ":redacted");
+                    redacted = Redact(text);
                 if (!ReferenceEquals(redacted, text))
                     (changes ??= []).Add(new(tag.Key, redacted));
             }
@@ -130,9 +132,9 @@ public static partial class TelemetrySetup
                 foreach (var (key, value) in changes)
                     activity.SetTag(key, value);
             if (SecretParameter().IsMatch(activity.DisplayName))
-                activity.DisplayName = SecretParameter().Replace(activity.DisplayName, m => m.Value[..m.Value.IndexOf('=')] + ":redacted");
+                activity.DisplayName = Redact(activity.DisplayName);
             if (activity.StatusDescription is { } status && SecretParameter().IsMatch(status))
-                activity.SetStatus(activity.Status, SecretParameter().Replace(status, m => m.Value[..m.Value.IndexOf('=')] + ":redacted"));
+                activity.SetStatus(activity.Status, Redact(status));
         }
     }
 }
