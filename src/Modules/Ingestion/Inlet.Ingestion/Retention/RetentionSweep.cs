@@ -2,8 +2,8 @@ using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.TokenContainers;
 using Inlet.Ingestion.WorkspaceFiles;
 using Inlet.Tokens.Contracts;
+using Inlet.BuildingBlocks.Hosting;
 using Marten;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,35 +29,21 @@ public sealed class RetentionSweep(
     WorkspaceStorage storage,
     TimeProvider clock,
     IOptions<IngestionOptions> options,
-    ILogger<RetentionSweep> logger) : BackgroundService
+    ILogger<RetentionSweep> logger) : PeriodicSweep(logger)
 {
     /// <summary>At most this many items per kind in one pass, so a pass stays short; the next pass goes on.</summary>
     public const int BatchSize = 500;
 
     private IngestionRetentionOptions Retention => options.Value.Retention;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => Retention.SweepInterval;
+
+    protected override async Task<string?> Pass(CancellationToken ct)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                // Real time, not the TimeProvider: how often to look is an operational rhythm, not business time.
-                await Task.Delay(Retention.SweepInterval, stoppingToken);
-                var result = await RunOnce(stoppingToken);
-                if (result.RejectedUploadsPurged + result.TokensWithStagedFilesRemoved > 0)
-                    logger.LogInformation("Retention: purged {Rejected} rejected uploads, removed the staged files of {Tokens} tokens",
-                        result.RejectedUploadsPurged, result.TokensWithStagedFilesRemoved);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Retention sweep failed; it runs again at the next interval");
-            }
-        }
+        var result = await RunOnce(ct);
+        return result.RejectedUploadsPurged + result.TokensWithStagedFilesRemoved > 0
+            ? $"purged {result.RejectedUploadsPurged} rejected uploads, removed the staged files of {result.TokensWithStagedFilesRemoved} tokens"
+            : null;
     }
 
     public async Task<RetentionSweepResult> RunOnce(CancellationToken ct)

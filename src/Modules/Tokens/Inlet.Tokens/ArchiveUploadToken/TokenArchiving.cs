@@ -1,6 +1,6 @@
 using Inlet.Tokens.ListUploadTokens;
+using Inlet.BuildingBlocks.Hosting;
 using Marten;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -30,31 +30,14 @@ public sealed class TokenArchiving(
     IDocumentStore store,
     TimeProvider clock,
     IOptions<TokenRetentionOptions> options,
-    ILogger<TokenArchiving> logger) : BackgroundService
+    ILogger<TokenArchiving> logger) : PeriodicSweep(logger)
 {
     public const int BatchSize = 500;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.Value.SweepInterval, stoppingToken);
-                var archived = await RunOnce(stoppingToken);
-                if (archived > 0)
-                    logger.LogInformation("Archived the event streams of {Count} closed upload tokens", archived);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Archiving closed upload tokens failed; it runs again at the next interval");
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.SweepInterval;
+
+    protected override async Task<string?> Pass(CancellationToken ct) =>
+        await RunOnce(ct) is var archived and > 0 ? $"archived the event streams of {archived} closed upload tokens" : null;
 
     /// <summary>One pass: archives up to <see cref="BatchSize"/> tokens that are due; returns how many this call archived.</summary>
     public async Task<int> RunOnce(CancellationToken ct)
