@@ -11,7 +11,8 @@ public sealed class HostileCsvTests(InletApp app) : IClassFixture<InletApp>
 {
     /// <param name="Table">The table expected, or null when the file must be rejected.</param>
     /// <param name="Expect">For a table: its row count; for a rejection: words the reason must contain.</param>
-    private sealed record Case(string File, byte[] Bytes, string? Table, long Rows = -1, string[]? Reason = null, string[]? Columns = null);
+    /// <param name="RejectedLines">For a table loaded without some rows: the lines listed at its rejects, whose reasons contain <paramref name="Reason"/>.</param>
+    private sealed record Case(string File, byte[] Bytes, string? Table, long Rows = -1, string[]? Reason = null, string[]? Columns = null, long[]? RejectedLines = null);
 
     private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s);
 
@@ -19,12 +20,18 @@ public sealed class HostileCsvTests(InletApp app) : IClassFixture<InletApp>
 
     private static Case Rejected(string file, byte[] bytes, params string[] reason) => new(file, bytes, null, Reason: reason);
 
+    /// <summary>Without metadata a bad row does not refuse the file: the other rows load, and it is listed with its line and reason.</summary>
+    private static Case Reported(string file, byte[] bytes, string table, long rows, long[] lines, string[] reason, params string[] columns) =>
+        new(file, bytes, table, rows, reason, columns, lines);
+
     private static IEnumerable<Case> Corpus()
     {
-        yield return Rejected("ragged.csv", Utf8("a,b\n1,2\n3\n"), "ragged.csv", "line 3", "1 values", "2 columns");
-        yield return Rejected("unterminated_quote.csv", Utf8("a,b\n\"never closed,1\n2,3\n"), "unterminated_quote.csv", "line 2");
-        yield return Rejected("text_after_quote.csv", Utf8("a,b\n\"x\"y,1\n"), "text_after_quote.csv", "line 2");
-        yield return Rejected("invalid_utf8.csv", [.. Utf8("a,b\n1,"), 0xff, 0xfe, (byte)'\n'], "invalid_utf8.csv", "UTF-8");
+        yield return Reported("ragged.csv", Utf8("a,b\n1,2\n3\n"), "ragged", 1, [3], ["1 values", "2 columns"], "a", "b");
+        yield return Reported("unterminated_quote.csv", Utf8("a,b\n\"never closed,1\n2,3\n"), "unterminated_quote", 1, [2], ["never closed"], "a", "b");
+        yield return Reported("text_after_quote.csv", Utf8("a,b\n\"x\"y,1\n"), "text_after_quote", 0, [2], ["closing quote"], "a", "b");
+        // Not UTF-8, but clean Windows-1252 (as Excel writes): read as that, and the upload says so.
+        yield return Table("invalid_utf8.csv", "", "invalid_utf8", 1, "a", "b") with { Bytes = [.. Utf8("a,b\n1,"), 0xff, 0xfe, (byte)'\n'] };
+        yield return Rejected("neither_utf8_nor_1252.csv", [.. Utf8("a,b\n1,"), 0xff, 0x81, (byte)'\n'], "neither_utf8_nor_1252.csv", "UTF-8", "Windows-1252");
         yield return Table("injection_header.csv", "\"\"\"); DROP TABLE x; --\",b\n1,2\n", "injection_header", 1, "drop_table_x", "b");
         yield return Rejected("wide_2000.csv", Utf8(string.Join(",", Enumerable.Range(1, 2000).Select(i => $"c{i}")) + "\n" + string.Join(",", Enumerable.Range(1, 2000)) + "\n"),
             "wide_2000.csv", "1600");
@@ -40,7 +47,7 @@ public sealed class HostileCsvTests(InletApp app) : IClassFixture<InletApp>
         yield return Table("embedded_newlines.csv", "id,note\n1,\"line one\nline two\"\n2,\"a \"\"quoted\"\" word\"\n", "embedded_newlines", 2, "id", "note");
         yield return Table("empty_lines.csv", "a,b\n\n1,2\n\n\n3,4\n", "empty_lines", 2, "a", "b");
         yield return Table("keywords.csv", "select,from,where,order\n1,2,3,4\n", "keywords", 1, "select", "from", "where", "order");
-        yield return Rejected("nul_char.csv", Utf8("a\nx\0y\n"), "nul_char.csv", "line 2", "NUL");
+        yield return Reported("nul_char.csv", Utf8("a\nx\0y\n"), "nul_char", 0, [2], ["NUL"], "a");
         yield return Table("unicode_headers.csv", "Données,日本 語\n1,2\n", "unicode_headers", 1, "données", "日本_語");
         yield return Table("long_header.csv", new string('h', 300) + "\n1\n", "long_header", 1, new string('h', 63));
         yield return Table("quoted_empty.csv", "a,b\n\"\",1\n", "quoted_empty", 1, "a", "b");
@@ -107,8 +114,18 @@ public sealed class HostileCsvTests(InletApp app) : IClassFixture<InletApp>
                 var table = tables[c.Table];
                 Assert.Equal(c.Rows, table.GetProperty("rows").GetInt64());
                 Assert.Equal(c.Columns!, table.GetProperty("columns").EnumerateArray().Select(col => col.Str("name")));
+                var lines = c.RejectedLines ?? [];
+                Assert.Equal(lines.Length, upload.GetProperty("rows_rejected").GetInt64());
+                Assert.Equal(lines.Length, table.GetProperty("rows_rejected").GetInt64());
+                var rejects = (await alice.GetJson($"/api/workspaces/{ws}/tables/{c.Table}/rejects")).GetProperty("rejects").EnumerateArray().ToList();
+                Assert.Equal(lines, rejects.Select(r => r.GetProperty("line").GetInt64()));
+                foreach (var reject in rejects)
+                    foreach (var word in c.Reason ?? [])
+                        Assert.True(reject.Str("reason").Contains(word, StringComparison.OrdinalIgnoreCase), $"{c.File}: the reject reason '{reject.Str("reason")}' should mention '{word}'");
             }
         }
+        Assert.Contains("windows-1252", uploads["invalid_utf8.csv"].Str("note"));
+        Assert.Equal("1,\u00ff\u00fe", (await alice.GetJson($"/api/workspaces/{ws}/tables/invalid_utf8/rows")).GetProperty("rows")[0].EnumerateArray().Select(v => v.ToString()).Aggregate((a, b) => a + "," + b));
         Assert.Equal("text", tables["late_outlier"].GetProperty("columns")[0].Str("type"));
         Assert.Equal("text", tables["impossible_date"].GetProperty("columns")[0].Str("type"));
         Assert.Equal("numeric", tables["huge_number"].GetProperty("columns")[0].Str("type"));

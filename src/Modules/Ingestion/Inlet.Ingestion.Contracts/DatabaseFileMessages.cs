@@ -10,6 +10,9 @@ namespace Inlet.Ingestion.Contracts;
 /// <param name="StagedPath">The staged copy's blob name; it stays until Ingestion hears the outcome.</param>
 /// <param name="AwaitedMetadata">For a CSV: metadata files that could describe it and had been delivered, but not yet
 /// staged, when it was (uploaded names). The database waits for them before it infers types.</param>
+/// <param name="Md5">The Content-MD5 the uploader stored (base64), or null: the database checks it on its own read of
+/// the file, so the bytes are read once, not once to check and again to load.</param>
+/// <param name="BadRows">The token's setting for rows that cannot be loaded: "report", "refuse", or null for the default.</param>
 public sealed record DatabaseFileStaged(
     Guid UploadId,
     Guid Tid,
@@ -19,4 +22,6 @@ public sealed record DatabaseFileStaged(
     string StagedPath,
     long Size,
     DateTimeOffset At,
-    IReadOnlyList<string>? AwaitedMetadata = null);
+    IReadOnlyList<string>? AwaitedMetadata = null,
+    string? Md5 = null,
+    string? BadRows = null);

@@ -5,7 +5,11 @@ namespace Inlet.Tabular.Contracts;
 /// metadata file describes the tables named. Sent again if a later metadata file reloads the CSV.
 /// </summary>
 /// <param name="Tables">The tables the file fed or describes (one for a CSV).</param>
-public sealed record DatabaseFileLoaded(Guid UploadId, string Wsid, IReadOnlyList<string> Tables, DateTimeOffset At);
+/// <param name="RowsLoaded">For a CSV: the rows that reached the table.</param>
+/// <param name="RowsRejected">For a CSV: its rows that were not loaded, each listed with line and reason at the table's rejects.</param>
+/// <param name="Note">How the file was read when a person should know (detected dialect, an encoding other than UTF-8).</param>
+public sealed record DatabaseFileLoaded(Guid UploadId, string Wsid, IReadOnlyList<string> Tables, DateTimeOffset At,
+    long? RowsLoaded = null, long? RowsRejected = null, string? Note = null);
 
 /// <summary>The database refused a staged file; <paramref name="Reason"/> tells a person what to fix. Nothing of it was loaded.</summary>
 public sealed record DatabaseFileRefused(Guid UploadId, string Wsid, string Reason, DateTimeOffset At);

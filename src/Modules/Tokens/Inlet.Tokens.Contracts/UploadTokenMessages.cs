@@ -9,7 +9,9 @@ public enum DestinationKind
 }
 
 /// <param name="Folder">The workspace folder (relative path) when <see cref="Kind"/> is <see cref="DestinationKind.Folder"/>.</param>
-public sealed record UploadDestination(DestinationKind Kind, string? Folder)
+/// <param name="BadRows">For a database token: "report" (load the rows that parse, list the others) or "refuse" (refuse a
+/// file with any bad row); null for the default (report without metadata, refuse with declared metadata).</param>
+public sealed record UploadDestination(DestinationKind Kind, string? Folder, string? BadRows = null)
 {
     public static readonly UploadDestination Inbox = new(DestinationKind.Inbox, null);
 }

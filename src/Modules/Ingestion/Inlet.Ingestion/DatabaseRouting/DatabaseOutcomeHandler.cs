@@ -21,9 +21,10 @@ public static class DatabaseOutcomeHandler
         if (stream.Aggregate is not { } record || record.Status == UploadStatus.Rejected)
             return;
         var location = UploadRecordProjection.TableLocationPrefix + string.Join(",", loaded.Tables);
-        if (record.Status == UploadStatus.Routed && record.Location == location)
+        if (record.Status == UploadStatus.Routed && record.Location == location && record.RowsLoaded == loaded.RowsLoaded && record.RowsRejected == loaded.RowsRejected)
             return; // a re-delivery
-        stream.AppendOne(new UploadRouted(record.Id, record.Tid, location, record.Size, record.Md5, loaded.At));
+        stream.AppendOne(new UploadRouted(record.Id, record.Tid, location, record.Size, record.Md5, loaded.At,
+            RowsLoaded: loaded.RowsLoaded, RowsRejected: loaded.RowsRejected, Note: loaded.Note));
     }
 
     public static async Task Handle(DatabaseFileRefused refused, IDocumentStore store, WorkspaceStorage storage, InletMetrics metrics, CancellationToken ct)

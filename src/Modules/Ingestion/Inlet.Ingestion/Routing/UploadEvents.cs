@@ -17,7 +17,11 @@ public sealed record UploadReceived(
 
 /// <summary>The file is in its place in the workspace; the copy in the token container may go.</summary>
 /// <param name="AwaitingApproval">The workspace reviews its Inbox: the file waits, unlisted for download, until a member approves it.</param>
-public sealed record UploadRouted(Guid UploadId, Guid Tid, string Location, long Size, string? Md5, DateTimeOffset At, bool AwaitingApproval = false);
+/// <param name="RowsLoaded">For a CSV loaded into a table: its rows that were loaded.</param>
+/// <param name="RowsRejected">For a CSV loaded into a table: its rows that were not, listed at the table's rejects.</param>
+/// <param name="Note">How the database read the file, when a person should know (an encoding other than UTF-8, rows not loaded).</param>
+public sealed record UploadRouted(Guid UploadId, Guid Tid, string Location, long Size, string? Md5, DateTimeOffset At, bool AwaitingApproval = false,
+    long? RowsLoaded = null, long? RowsRejected = null, string? Note = null);
 
 /// <summary>The file was refused; its bytes are kept in the workspace's quarantine.</summary>
 public sealed record UploadRejected(Guid UploadId, Guid Tid, string Reason, string QuarantineLocation, DateTimeOffset At);

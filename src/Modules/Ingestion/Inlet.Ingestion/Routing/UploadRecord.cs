@@ -24,6 +24,14 @@ public sealed class UploadRecord
 
     public DateTimeOffset? StagedAt { get; set; }
 
+    /// <summary>For a CSV loaded into a table: rows loaded and rows not loaded (listed at the table's rejects).</summary>
+    public long? RowsLoaded { get; set; }
+
+    public long? RowsRejected { get; set; }
+
+    /// <summary>How the database read the file, when a person should know.</summary>
+    public string? Note { get; set; }
+
     /// <summary>When the file reached its place (table or file); null while it has not.</summary>
     public DateTimeOffset? RoutedAt { get; set; }
 
@@ -81,6 +89,9 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
         r.RoutedAt ??= e.At;
         r.Location = e.Location;
         r.FilePath = e.Location.StartsWith(TableLocationPrefix, StringComparison.Ordinal) ? null : e.Location;
+        r.RowsLoaded = e.RowsLoaded ?? r.RowsLoaded;
+        r.RowsRejected = e.RowsRejected ?? r.RowsRejected;
+        r.Note = e.Note ?? (e.RowsLoaded is null ? r.Note : null);
         r.At = e.At;
     }
 

@@ -26,7 +26,10 @@ public sealed record UploadResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("error")] string? Error,
     [property: JsonPropertyName("at")] DateTimeOffset At,
-    [property: JsonPropertyName("purged_at")] DateTimeOffset? PurgedAt = null);
+    [property: JsonPropertyName("purged_at")] DateTimeOffset? PurgedAt = null,
+    [property: JsonPropertyName("rows_loaded")] long? RowsLoaded = null,
+    [property: JsonPropertyName("rows_rejected")] long? RowsRejected = null,
+    [property: JsonPropertyName("note")] string? Note = null);
 
 public static class FileEndpoints
 {
@@ -68,7 +71,7 @@ public static class FileEndpoints
     public static async Task<IReadOnlyList<UploadResponse>> Uploads(string wsid, IQuerySession session, CancellationToken ct)
     {
         var records = await session.Query<UploadRecord>().Where(r => r.Wsid == wsid).OrderBy(r => r.ReceivedAt).ToListAsync(ct);
-        return records.Select(r => new UploadResponse(r.Tid, r.Name, r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At, r.PurgedAt)).ToList();
+        return records.Select(r => new UploadResponse(r.Tid, r.Name, r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At, r.PurgedAt, r.RowsLoaded, r.RowsRejected, r.Note)).ToList();
     }
 
     private static async Task<IReadOnlyList<WorkspaceFileResponse>> Files(IQuerySession session, string wsid, string prefix, CancellationToken ct)

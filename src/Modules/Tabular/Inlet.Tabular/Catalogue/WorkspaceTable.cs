@@ -15,6 +15,9 @@ public sealed class WorkspaceTable
     public string? Title { get; set; }
     public string? Description { get; set; }
     public long Rows { get; set; }
+
+    /// <summary>Rows of the loaded file(s) that were not loaded, listed at the table's rejects.</summary>
+    public long RowsRejected { get; set; }
     public List<TableColumn> Columns { get; set; } = [];
     public string Source { get; set; } = "";
     public Guid Tid { get; set; }
@@ -44,6 +47,7 @@ public sealed class WorkspaceTableProjection : SingleStreamProjection<WorkspaceT
         t.Loaded = true;
         t.Title = e.Title ?? (e.Mode == "append" ? t.Title : null);
         t.Description = e.Description ?? (e.Mode == "append" ? t.Description : null);
+        t.RowsRejected = e.Mode == "append" ? t.RowsRejected + e.RowsRejected : e.RowsRejected;
         t.Rows = e.Rows;
         t.Columns = [.. e.Columns];
         t.Source = e.Source;

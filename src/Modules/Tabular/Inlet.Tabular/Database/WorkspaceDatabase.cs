@@ -47,6 +47,16 @@ public sealed class WorkspaceDatabase(NpgsqlDataSource dataSource) : IAsyncDispo
                     table_name text not null,
                     outcome jsonb not null,
                     loaded_at timestamptz not null default now());
+                create table if not exists {Bookkeeping}.rejects (
+                    seq bigserial primary key,
+                    wsid text not null,
+                    table_name text not null,
+                    load_key text not null,
+                    source text not null,
+                    line bigint not null,
+                    reason text not null,
+                    raw text not null);
+                create index if not exists rejects_by_table on {Bookkeeping}.rejects (wsid, table_name, seq);
                 create or replace function {Bookkeeping}.set_comment(s text, t text, c text, d text) returns void
                 language plpgsql as $$
                 begin

@@ -62,7 +62,7 @@ public static class LoadTableHandler
         var blob = storage.Container(csv.Container).GetBlobClient(csv.Path);
         var request = new LoadRequest(csv.Wsid, table, key, csv.Name,
             async innerCt => await blob.OpenReadAsync(new Azure.Storage.Blobs.Models.BlobOpenReadOptions(false) { BufferSize = 4 * 1024 * 1024 }, innerCt),
-            definition, options.Value.MissingValues);
+            definition, options.Value.MissingValues, csv.Md5, csv.BadRows switch { "report" => BadRowPolicy.Report, "refuse" => BadRowPolicy.Refuse, _ => null });
 
         using var span = InletTelemetry.Source.StartActivity("table.load");
         span?.SetTag(InletTelemetry.UploadId, csv.Id)
@@ -103,8 +103,9 @@ public static class LoadTableHandler
             csv.Table = table;
             csv.LoadedMode = outcome.Mode == "append" ? LoadMode.Append : LoadMode.Replace;
             session.Events.Append(tableId, new TableLoaded(tableId, csv.Wsid, table, outcome.Title, outcome.Description, outcome.Columns,
-                outcome.Rows, outcome.RowsAdded, outcome.Mode, outcome.Sequence, csv.Name, csv.Tid, csv.Id, metadata?.File.Id, now));
-            await outbox.PublishAsync(new DatabaseFileLoaded(csv.Id, csv.Wsid, [table], now));
+                outcome.Rows, outcome.RowsAdded, outcome.Mode, outcome.Sequence, csv.Name, csv.Tid, csv.Id, metadata?.File.Id, now,
+                outcome.RowsRejected, outcome.Encoding, outcome.Dialect));
+            await outbox.PublishAsync(new DatabaseFileLoaded(csv.Id, csv.Wsid, [table], now, outcome.RowsAdded, outcome.RowsRejected, Note(outcome)));
         }
         else
         {
@@ -141,6 +142,17 @@ public static class LoadTableHandler
         var awaited = csv.AwaitedMetadata;
         var arrived = await query.Query<StagedTableFile>().Where(f => f.Tid == csv.Tid && awaited.Contains(f.Name)).Select(f => f.Name).ToListAsync(ct);
         return awaited.Except(arrived).Any();
+    }
+
+    /// <summary>What the upload record says of how the file was read: the encoding when it was not UTF-8, and the rows not loaded.</summary>
+    private static string? Note(LoadOutcome outcome)
+    {
+        var parts = new List<string>();
+        if (outcome.Encoding is { } encoding && encoding != Loading.TextEncodings.Utf8)
+            parts.Add($"The file is not UTF-8; it was read as {encoding}.");
+        if (outcome.RowsRejected > 0)
+            parts.Add($"{outcome.RowsRejected:N0} row(s) could not be loaded; each is listed with its line and reason at the table's rejects.");
+        return parts.Count == 0 ? null : string.Join(" ", parts);
     }
 
     private static bool IsAlreadyRecorded(Exception e)

@@ -19,7 +19,10 @@ public sealed record TableLoaded(
     Guid Tid,
     Guid UploadId,
     Guid? MetadataUploadId,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    long RowsRejected = 0,
+    string? Encoding = null,
+    string? Dialect = null);
 
 /// <summary>A CSV could not be loaded; nothing of it reached the table. The reason tells a person what to fix.</summary>
 public sealed record TableLoadFailed(Guid TableId, string Wsid, string Table, string Source, Guid Tid, Guid UploadId, Guid? MetadataUploadId, string Reason, DateTimeOffset At);

@@ -9,7 +9,10 @@ using NpgsqlTypes;
 namespace Inlet.Tabular.LoadTable;
 
 /// <param name="LoadKey">Identifies this CSV with this metadata: loading the same key twice changes nothing.</param>
-/// <param name="Open">Opens the CSV's bytes from the start; called once, or twice when types are inferred.</param>
+/// <param name="Open">Opens the CSV's bytes from the start; called once: storage is read once per load.</param>
+/// <param name="ExpectedMd5">The Content-MD5 the uploader stored (base64): checked on the load's own read, before anything commits.</param>
+/// <param name="BadRows">What to do with rows that cannot be loaded; null: report them without metadata, refuse the file with it.</param>
+/// <param name="Progress">Told bytes read and rows loaded as the load goes.</param>
 public sealed record LoadRequest(
     string Wsid,
     string Table,
@@ -17,38 +20,76 @@ public sealed record LoadRequest(
     string Source,
     Func<CancellationToken, Task<Stream>> Open,
     TableDefinition? Definition,
-    IReadOnlyList<string> MissingValues);
+    IReadOnlyList<string> MissingValues,
+    string? ExpectedMd5 = null,
+    BadRowPolicy? BadRows = null,
+    Action<long, long>? Progress = null);
 
-public sealed record LoadOutcome(long Sequence, IReadOnlyList<TableColumn> Columns, long Rows, long RowsAdded, string Mode, string? Title, string? Description);
+/// <param name="RowsRejected">Rows of the file that were not loaded; each is listed with its line and reason.</param>
+/// <param name="Encoding">The text encoding the file was read in.</param>
+/// <param name="Dialect">How the file was read (delimiter, quoting, header), as detected or declared.</param>
+public sealed record LoadOutcome(long Sequence, IReadOnlyList<TableColumn> Columns, long Rows, long RowsAdded, string Mode, string? Title, string? Description,
+    long RowsRejected = 0, string? Encoding = null, string? Dialect = null);
 
 /// <summary>The CSV or its metadata is at fault; the message says what a person must change. Nothing was loaded.</summary>
 public sealed class TableLoadException(string message) : Exception(message);
 
 /// <summary>
 /// Streams a CSV into a workspace table with binary COPY in one transaction: memory stays flat whatever
-/// the file's size, and readers see the old table or the new one, never a half-loaded one.
+/// the file's size, and readers see the old table or the new one, never a half-loaded one. Storage is
+/// read once: with declared types the read feeds COPY directly; to infer types the first pass also
+/// spools the bytes to a local file (unlinked at once, so a crash leaves nothing) and COPY reads that.
+/// The MD5 the uploader stored is checked on that same read, before the transaction commits.
 /// </summary>
 public sealed class TableLoader(WorkspaceDatabase database)
 {
     private static readonly JsonSerializerOptions OutcomeJson = new(JsonSerializerDefaults.Web);
+    private const int MaxRawChars = 1024;
 
-    private sealed record PlannedColumn(string Name, string Header, ColumnType Type, FieldDefinition? Field)
+    private sealed record PlannedColumn(string Name, string Header, ColumnType Type, FieldDefinition? Field, BooleanValues? InferredBooleans = null)
     {
         public HashSet<string>? Allowed { get; } = Field?.Enum is { } values ? new HashSet<string>(values, StringComparer.Ordinal) : null;
 
-        public BooleanValues Booleans { get; } = BooleanValues.From(Field?.TrueValues, Field?.FalseValues);
+        public BooleanValues Booleans { get; } = InferredBooleans ?? BooleanValues.From(Field?.TrueValues, Field?.FalseValues);
 
         public Regex? Pattern { get; } = Field?.Pattern is { } p ? new Regex($"^(?:{p})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)) : null;
+
+        public bool HasRules => Field is { } f && (f.Enum is not null || f.MinLength is not null || f.MaxLength is not null || f.Pattern is not null || f.Minimum is not null || f.Maximum is not null);
+
+        public bool Required(TableDefinition? definition) => Field?.Required == true || definition?.PrimaryKey.Contains(Header) == true;
 
         public string Sql => $"{SqlNames.Quote(Name)} {ColumnTypes.PostgresName(Type)}";
     }
 
+    /// <summary>What reading the file decided: how it is written, its columns, and which values are missing.</summary>
+    private sealed record Plan(CsvDialect Dialect, string Encoding, List<PlannedColumn> Columns, HashSet<string> Missing, bool TokensAreMissing);
+
     public async Task<LoadOutcome> Load(LoadRequest request, CancellationToken ct)
     {
-        var columns = request.Definition is { Fields.Count: > 0 } definition ? Declared(definition) : await Infer(request, ct);
+        var declared = request.Definition is { Fields.Count: > 0 };
+        var policy = request.BadRows ?? (declared ? BadRowPolicy.Refuse : BadRowPolicy.Report);
+        await using var spool = declared ? null : TempFile();
+        var check = new EncodingCheck();
+        await using var through = new ReadThroughStream(await request.Open(ct), spool, check);
+        var sample = await ReadSample(through, ct);
+        var plan = declared
+            ? Declared(request, sample, through.Ended)
+            : await Task.Factory.StartNew(() => Infer(request, sample, through, check), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Stream body;
+        if (spool is not null)
+        {
+            RequireMd5(request, through);
+            spool.Position = 0;
+            body = spool;
+        }
+        else
+        {
+            body = new PrefixedStream(sample, through);
+        }
+
         var schema = WorkspaceDatabase.SchemaFor(request.Wsid);
         var mode = request.Definition?.Mode ?? LoadMode.Replace;
-
+        var columns = plan.Columns;
         await using var connection = await database.Open(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Execute(connection, "select pg_advisory_xact_lock(hashtext($1))", ct, $"{schema}.{request.Table}");
@@ -58,31 +99,42 @@ public sealed class TableLoader(WorkspaceDatabase database)
         await Execute(connection, $"create schema if not exists {SqlNames.Quote(schema)}", ct);
         var table = Qualified(schema, request.Table);
         var exists = await ExistingColumns(connection, schema, request.Table, ct);
+        await using var rejects = new RejectedRows(TempFile());
         long rowsAdded;
         try
         {
+            string target;
             if (mode == LoadMode.Append && exists.Count > 0)
             {
                 RequireSameColumns(request, exists, columns);
-                rowsAdded = await Copy(connection, table, columns, request, ct);
+                target = table;
             }
             else
             {
                 var staging = mode == LoadMode.Append ? request.Table : $"_inlet_load_{Guid.NewGuid():N}";
                 await Execute(connection, $"create table {Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => c.Sql))})", ct);
-                rowsAdded = await Copy(connection, Qualified(schema, staging), columns, request, ct);
-                if (staging != request.Table)
-                {
-                    await Execute(connection, $"drop table if exists {table}", ct);
-                    await Execute(connection, $"alter table {Qualified(schema, staging)} rename to {SqlNames.Quote(request.Table)}", ct);
-                }
-                await AddKeys(connection, table, columns, request.Definition, ct);
+                target = Qualified(schema, staging);
             }
+            rowsAdded = await Task.Factory.StartNew(() => Copy(connection, target, plan, request, policy, body, rejects, ct), ct,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            if (spool is null)
+            {
+                through.ReadToEnd();
+                RequireMd5(request, through);
+            }
+            if (target != table)
+            {
+                await Execute(connection, $"drop table if exists {table}", ct);
+                await Execute(connection, $"alter table {target} rename to {SqlNames.Quote(request.Table)}", ct);
+            }
+            if (!(mode == LoadMode.Append && exists.Count > 0))
+                await AddKeys(connection, table, columns, request.Definition, ct);
         }
         catch (PostgresException e) when (IsTheDatasFault(e))
         {
             throw new TableLoadException(Explain(request.Source, e));
         }
+        await rejects.Save(connection, request, replace: mode == LoadMode.Replace, ct);
 
         await Comment(connection, schema, request.Table, null, request.Definition?.Description, ct);
         foreach (var column in columns)
@@ -91,7 +143,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
 
         var described = columns.Select(c => new TableColumn(c.Name, ColumnTypes.PostgresName(c.Type), c.Field?.Title, c.Field?.Description ?? c.Header)).ToList();
         var outcome = new LoadOutcome(0, described, rows, rowsAdded, mode == LoadMode.Append ? "append" : "replace",
-            request.Definition?.Title, request.Definition?.Description);
+            request.Definition?.Title, request.Definition?.Description, rejects.Count, plan.Encoding, plan.Dialect.Describe());
         await using var record = new NpgsqlCommand(
             $"insert into {WorkspaceDatabase.Bookkeeping}.loads (load_key, wsid, table_name, outcome) values ($1, $2, $3, $4::jsonb) returning sequence", connection);
         record.Parameters.Add(new() { Value = request.LoadKey });
@@ -103,112 +155,225 @@ public sealed class TableLoader(WorkspaceDatabase database)
         return outcome with { Sequence = sequence };
     }
 
-    private static List<PlannedColumn> Declared(TableDefinition definition)
+    /// <summary>A local file for one load, unlinked as soon as it is open: only this handle reaches it, and a crash frees it.</summary>
+    private static FileStream TempFile()
     {
+        var path = Path.Combine(Path.GetTempPath(), $"inlet-load-{Guid.NewGuid():N}.tmp");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        File.Delete(path);
+        return file;
+    }
+
+    private static async Task<byte[]> ReadSample(ReadThroughStream through, CancellationToken ct)
+    {
+        var buffer = new byte[CsvSniffer.SampleBytes];
+        var filled = 0;
+        while (filled < buffer.Length && await through.ReadAsync(buffer.AsMemory(filled), ct) is var read and > 0)
+            filled += read;
+        return buffer[..filled];
+    }
+
+    private static void RequireMd5(LoadRequest request, ReadThroughStream through)
+    {
+        if (request.ExpectedMd5 is { } expected && through.Md5() is var actual && actual != expected)
+            throw new TableLoadException(
+                $"{request.Source}: the file's content does not match the MD5 the uploader stored (expected {expected}, got {actual}); it was probably damaged in transit. Upload it again.");
+    }
+
+    /// <summary>The encoding to read in: declared, else a byte order mark's, else UTF-8 unless the sample says Windows-1252.</summary>
+    private static string SampleEncoding(LoadRequest request, byte[] sample, bool wholeFile)
+    {
+        if (request.Definition?.Encoding is { } declared)
+            return TextEncodings.IsUtf8(declared) ? TextEncodings.Utf8 : declared;
+        if (TextEncodings.FromByteOrderMark(sample) is { } marked)
+            return marked;
+        var check = new EncodingCheck();
+        check.Observe(sample);
+        if (wholeFile)
+            check.Complete();
+        return !check.IsUtf8 && check.IsClean1252 ? TextEncodings.Windows1252 : TextEncodings.Utf8;
+    }
+
+    private static Plan Declared(LoadRequest request, byte[] sample, bool wholeFile)
+    {
+        var definition = request.Definition!;
+        var encoding = SampleEncoding(request, sample, wholeFile);
+        var detected = definition.Delimiter is null
+            ? CsvSniffer.Sniff(TextEncodings.DecodeSample(sample, encoding), wholeFile, null, definition.Quote)
+            : CsvDialect.Default with { Delimiter = definition.Delimiter.Value, Quote = definition.Quote ?? '"', Escape = definition.Quote ?? '"' };
+        var dialect = detected with { Header = definition.Header, HeaderRows = 1, PreambleLines = 0 };
         var names = SqlNames.Columns(definition.Fields.Select(f => f.Name).ToList());
-        return definition.Fields.Select((f, i) => new PlannedColumn(names[i], f.Name, f.Type, f)).ToList();
+        var columns = definition.Fields.Select((f, i) => new PlannedColumn(names[i], f.Name, f.Type, f)).ToList();
+        return new Plan(dialect, encoding, columns, (definition.MissingValues).ToHashSet(StringComparer.Ordinal), TokensAreMissing: false);
     }
 
-    /// <summary>Reads the whole file once: every value counts, so a late outlier cannot break the load.</summary>
-    private static async Task<List<PlannedColumn>> Infer(LoadRequest request, CancellationToken ct)
+    /// <summary>
+    /// Reads the whole file once (spooling it): every value counts, so a late outlier cannot break the load.
+    /// Rows that are not the table's (ragged, broken quoting, a second table) do not count.
+    /// </summary>
+    private static Plan Infer(LoadRequest request, byte[] sample, ReadThroughStream through, EncodingCheck check)
     {
-        await using var reader = await OpenCsv(request, ct);
-        var missing = (request.Definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
-        var first = await ReadHeader(reader, request.Source, ct);
-        var headerless = request.Definition?.Header == false;
-        var headers = headerless ? first.Select((_, i) => $"column_{i + 1}").ToList() : first;
-        var inference = headers.Select(_ => new ColumnTypeInference()).ToArray();
-        void Observe(IReadOnlyList<string> fields)
-        {
-            for (var i = 0; i < fields.Count; i++)
-                if (!missing.Contains(fields[i]))
-                    inference[i].Observe(fields[i]);
-        }
-        if (headerless)
-            Observe(first);
-        await ForEachRecord(reader, request.Source, headers.Count, Observe, ct);
-        var names = SqlNames.Columns(headers);
-        return headers.Select((h, i) => new PlannedColumn(names[i], h, inference[i].Result, null)).ToList();
-    }
-
-    /// <summary>The CSV as the metadata describes it: its delimiter, quote and (converted to UTF-8) encoding.</summary>
-    private static async Task<CsvRecordReader> OpenCsv(LoadRequest request, CancellationToken ct)
-    {
+        var wholeFile = through.Ended;
+        var encoding = SampleEncoding(request, sample, wholeFile);
         var definition = request.Definition;
-        var stream = await request.Open(ct);
-        if (definition?.Encoding is { } name && !IsUtf8(name))
-            stream = System.Text.Encoding.CreateTranscodingStream(stream, System.Text.Encoding.GetEncoding(name), System.Text.Encoding.UTF8);
-        return new CsvRecordReader(stream, new CsvReaderOptions { Delimiter = definition?.Delimiter, Quote = definition?.Quote ?? '"' });
-    }
+        var dialect = CsvSniffer.Sniff(TextEncodings.DecodeSample(sample, encoding), wholeFile, definition?.Delimiter, definition?.Quote);
+        if (definition is { Header: false })
+            dialect = dialect with { Header = false, HeaderRows = 1 };
+        var missing = (definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
+        var lookup = missing.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    private static bool IsUtf8(string encoding) => encoding.Replace("-", "").Equals("utf8", StringComparison.OrdinalIgnoreCase);
-
-    private static async Task<IReadOnlyList<string>> ReadHeader(CsvRecordReader reader, string source, CancellationToken ct)
-    {
-        try
+        ColumnTypeInference[] inference = [];
+        IReadOnlyList<string> headers = [];
+        using (var text = new StreamReader(new PrefixedStream(sample, through), Lenient(encoding), detectEncodingFromByteOrderMarks: true, 1 << 16))
+        using (var rows = new CsvRows(text, dialect))
         {
-            if (!await reader.ReadAsync(ct))
-                throw new TableLoadException($"{source} is empty: its first line must be a header naming the columns.");
-            return reader.Fields.ToList();
-        }
-        catch (CsvFormatException e)
-        {
-            throw new TableLoadException($"{source}: {e.Message}");
-        }
-    }
-
-    private static async Task ForEachRecord(CsvRecordReader reader, string source, int width, Action<IReadOnlyList<string>> each, CancellationToken ct)
-    {
-        try
-        {
-            while (await reader.ReadAsync(ct))
+            var records = new TableRecords(rows, dialect);
+            try
             {
-                if (reader.Fields.Count != width)
-                    throw new TableLoadException(
-                        $"{source}, line {reader.Line}: the row has {reader.Fields.Count} values but the header has {width} columns. Every row needs exactly one value per column (quote values that contain '{reader.Delimiter}').");
-                each(reader.Fields);
+                while (records.Read(out var kind))
+                {
+                    if (kind != RecordKind.Data)
+                        continue;
+                    if (inference.Length == 0)
+                    {
+                        headers = records.Header!;
+                        inference = headers.Select(_ => new ColumnTypeInference()).ToArray();
+                    }
+                    for (var i = 0; i < inference.Length; i++)
+                    {
+                        var value = rows[i];
+                        if (!lookup.Contains(value))
+                            inference[i].Observe(value);
+                    }
+                }
+            }
+            catch (CsvFormatException e)
+            {
+                throw new TableLoadException($"{request.Source}: {e.Message}");
+            }
+            if (inference.Length == 0)
+            {
+                headers = records.Header ?? [];
+                if (headers.Count == 0)
+                    throw new TableLoadException($"{request.Source} is empty: its first line must be a header naming the columns.");
+                inference = headers.Select(_ => new ColumnTypeInference()).ToArray();
             }
         }
-        catch (CsvFormatException e)
+        through.ReadToEnd();
+        check.Complete();
+        if (request.Definition?.Encoding is null && TextEncodings.FromByteOrderMark(sample) is null)
         {
-            throw new TableLoadException($"{source}: {e.Message}");
+            if (check.IsUtf8)
+                encoding = TextEncodings.Utf8;
+            else if (check.IsClean1252)
+                encoding = TextEncodings.Windows1252;
+            else
+                throw new TableLoadException(
+                    $"{request.Source} is not valid UTF-8 (the first invalid byte is at offset {check.FirstInvalidUtf8At:N0}) and not Windows-1252 either. Save it as UTF-8 (in Excel: \"CSV UTF-8\"), or declare its encoding in a Table Schema dialect.");
         }
+        var names = SqlNames.Columns(headers);
+        var columns = headers.Select((h, i) => new PlannedColumn(names[i], h, inference[i].Result, null,
+            inference[i].Result == ColumnType.Boolean ? inference[i].Booleans : null)).ToList();
+        return new Plan(dialect, encoding, columns, missing, TokensAreMissing: true);
     }
 
-    private static async Task<long> Copy(NpgsqlConnection connection, string table, List<PlannedColumn> columns, LoadRequest request, CancellationToken ct)
+    /// <summary>Decoding for the inference pass: the encoding is only settled once every byte was seen, so nothing may throw yet.</summary>
+    private static System.Text.Encoding Lenient(string encoding) => encoding switch
     {
-        var definition = request.Definition;
-        var missing = (definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
-        await using var reader = await OpenCsv(request, ct);
-        if (definition?.Header != false)
-            RequireDeclaredHeader(request.Source, await ReadHeader(reader, request.Source, ct), columns);
+        TextEncodings.Utf8 => System.Text.Encoding.UTF8,
+        _ => System.Text.Encoding.GetEncoding(TextEncodings.Get(encoding).CodePage),
+    };
 
-        var types = columns.Select(c => DbType(c.Type)).ToArray();
+    private static async Task<long> Copy(NpgsqlConnection connection, string table, Plan plan, LoadRequest request, BadRowPolicy policy, Stream body,
+        RejectedRows rejects, CancellationToken ct)
+    {
+        var columns = plan.Columns;
+        var definition = request.Definition;
+        var declared = columns.Any(c => c.Field is not null);
+        var missing = plan.Missing.GetAlternateLookup<ReadOnlySpan<char>>();
+        var values = new RowValues(columns.Select(c => c.Type).ToList());
+        var tokensMissing = columns.Select(c => plan.TokensAreMissing && c.Type != ColumnType.Text).ToArray();
+        var required = columns.Select(c => c.Required(definition)).ToArray();
         await using var importer = await connection.BeginBinaryImportAsync(
             $"copy {table} ({string.Join(", ", columns.Select(c => SqlNames.Quote(c.Name)))}) from stdin (format binary)", ct);
-        await ForEachRecord(reader, request.Source, columns.Count, fields =>
+        using var text = new StreamReader(body, TextEncodings.ForReading(plan.Encoding, out var invalid), detectEncodingFromByteOrderMarks: true, 1 << 16);
+        using var rows = new CsvRows(text, plan.Dialect, invalid: invalid, encoding: plan.Encoding);
+        var records = new TableRecords(rows, plan.Dialect);
+        long loaded = 0;
+        var headerChecked = !declared || !plan.Dialect.Header;
+
+        void Reject(string reason)
         {
-            importer.StartRow();
-            for (var i = 0; i < fields.Count; i++)
+            if (policy == BadRowPolicy.Refuse)
+                throw new TableLoadException($"{request.Source}, line {rows.Line}: {reason}");
+            rejects.Add(rows.Line, reason, rows.Raw);
+        }
+
+        try
+        {
+            while (records.Read(out var kind))
             {
-                var text = fields[i];
-                var column = columns[i];
-                if (missing.Contains(text))
+                ct.ThrowIfCancellationRequested();
+                switch (kind)
                 {
-                    if (column.Field?.Required == true || definition?.PrimaryKey.Contains(column.Header) == true)
-                        throw Bad(request.Source, reader.Line, i, column, text, "a value (the column is required)");
-                    importer.WriteNull();
+                    case RecordKind.Header:
+                        continue;
+                    case RecordKind.Preamble:
+                    case RecordKind.Bad:
+                        Reject(records.Reason!);
+                        continue;
+                }
+                if (!headerChecked)
+                {
+                    RequireDeclaredHeader(request.Source, records.Header!, columns);
+                    headerChecked = true;
+                }
+                if (records.Width != columns.Count)
+                {
+                    Reject($"the row has {records.Width} values but the table has {columns.Count} columns");
                     continue;
                 }
-                if (!ColumnValues.TryParse(column.Type, text, column.Field?.Format, column.Booleans, out var value, out var expected))
-                    throw Bad(request.Source, reader.Line, i, column, text, expected);
-                if (Violation(column, text, value) is { } rule)
-                    throw Bad(request.Source, reader.Line, i, column, text, rule);
-                importer.Write(value, types[i]);
+                string? problem = null;
+                for (var i = 0; i < columns.Count && problem is null; i++)
+                {
+                    var field = rows[i];
+                    var column = columns[i];
+                    if (missing.Contains(field) || (tokensMissing[i] && ColumnTypeInference.IsMissingToken(field)))
+                    {
+                        if (required[i])
+                            problem = Bad(i, column, field, "a value (the column is required)");
+                        values.SetNull(i);
+                        continue;
+                    }
+                    if (!values.TrySet(i, field, column.Field?.Format, column.Booleans, out var expected))
+                        problem = Bad(i, column, field, expected);
+                    else if (column.HasRules && Violation(column, field.ToString(), values.Boxed(i)) is { } rule)
+                        problem = Bad(i, column, field, rule);
+                }
+                if (problem is not null)
+                {
+                    Reject(problem);
+                    continue;
+                }
+                values.WriteTo(importer);
+                loaded++;
+                if ((loaded & 0xFFFF) == 0)
+                    request.Progress?.Invoke(0, loaded);
             }
-        }, ct);
+        }
+        catch (CsvFormatException e)
+        {
+            throw new TableLoadException($"{request.Source}: {e.Message}");
+        }
+        if (!headerChecked && records.Header is { } header)
+            RequireDeclaredHeader(request.Source, header, columns);
+        if (records.Header is null && plan.Dialect.Header && columns.All(c => c.Field is null))
+            throw new TableLoadException($"{request.Source} is empty: its first line must be a header naming the columns.");
         return (long)await importer.CompleteAsync(ct);
     }
+
+    private static string Bad(int index, PlannedColumn column, ReadOnlySpan<char> value, string expected) =>
+        $"column {index + 1} ('{column.Header}'): '{Shorten(value.ToString())}' is not valid; expected {expected}.";
 
     private static void RequireDeclaredHeader(string source, IReadOnlyList<string> header, List<PlannedColumn> columns)
     {
@@ -243,9 +408,6 @@ public sealed class TableLoader(WorkspaceDatabase database)
             return $"a number of at most {max}";
         return null;
     }
-
-    private static TableLoadException Bad(string source, long line, int index, PlannedColumn column, string value, string expected) =>
-        new($"{source}, line {line}, column {index + 1} ('{column.Header}'): '{Shorten(value)}' is not valid; expected {expected}.");
 
     private static string Shorten(string value)
     {
@@ -290,21 +452,6 @@ public sealed class TableLoader(WorkspaceDatabase database)
         PostgresErrorCodes.DependentObjectsStillExist =>
             $"{source}: the table cannot be replaced because other database objects (views) depend on it: {e.Detail ?? e.MessageText}",
         _ => $"{source}: the database refused the data: {e.MessageText}{(e.Detail is { } d ? " " + d : "")}",
-    };
-
-    private static NpgsqlDbType DbType(ColumnType type) => type switch
-    {
-        ColumnType.Boolean => NpgsqlDbType.Boolean,
-        ColumnType.Integer => NpgsqlDbType.Integer,
-        ColumnType.BigInt => NpgsqlDbType.Bigint,
-        ColumnType.Numeric => NpgsqlDbType.Numeric,
-        ColumnType.SmallInt => NpgsqlDbType.Smallint,
-        ColumnType.Double => NpgsqlDbType.Double,
-        ColumnType.Date => NpgsqlDbType.Date,
-        ColumnType.Timestamp => NpgsqlDbType.Timestamp,
-        ColumnType.TimestampTz => NpgsqlDbType.TimestampTz,
-        ColumnType.Time => NpgsqlDbType.Time,
-        _ => NpgsqlDbType.Text,
     };
 
     private static string Qualified(string schema, string table) => $"{SqlNames.Quote(schema)}.{SqlNames.Quote(table)}";

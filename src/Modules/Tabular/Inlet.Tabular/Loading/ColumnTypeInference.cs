@@ -2,24 +2,57 @@ namespace Inlet.Tabular.Loading;
 
 /// <summary>
 /// Finds the narrowest column type that every value of a column fits, observing the whole file: a single
-/// late outlier must widen the type, or loading would fail on it.
+/// late outlier must widen the type, or loading would fail on it. Values people write for "missing"
+/// (<see cref="MissingTokens"/>: NA, NULL, ".", …) do not count against a type: a numeric column with
+/// <c>NA</c> stays numeric and loads them as NULL, while a text column keeps them as text.
 /// </summary>
 public sealed class ColumnTypeInference
 {
-    private ColumnType? _result;
+    /// <summary>What R, Stata, SPSS, pandas and spreadsheets write for a missing value (the empty value is always missing).</summary>
+    public static readonly IReadOnlySet<string> MissingTokens = new HashSet<string>(StringComparer.Ordinal) { "NA", "N/A", "NULL", "null", "NaN", ".", "-" };
 
-    /// <summary>Observes one value; the caller leaves out missing values.</summary>
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Tokens = ((HashSet<string>)MissingTokens).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private ColumnType? _result;
+    private int _booleanPair = -1;
+
+    /// <summary>Observes one value; the caller leaves out empty values.</summary>
     public void Observe(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        Observe(value.AsSpan());
+    }
+
+    public void Observe(ReadOnlySpan<char> value)
+    {
         if (_result == ColumnType.Text)
             return;
+        if (IsMissingToken(value))
+        {
+            SawMissingToken = true;
+            return;
+        }
         var type = Classify(value);
+        if (type == ColumnType.Boolean)
+        {
+            var pair = BooleanValues.PairOf(value);
+            if (_booleanPair >= 0 && pair != _booleanPair)
+                type = ColumnType.Text; // "yes" in a column of t/f: no one pair reads the column
+            _booleanPair = pair;
+        }
         _result = _result is { } seen ? Widen(seen, type) : type;
     }
 
+    public static bool IsMissingToken(ReadOnlySpan<char> value) => value.Length <= 4 && Tokens.Contains(value);
+
+    /// <summary>Whether a <see cref="MissingTokens"/> value was seen (they load as NULL unless the column is text).</summary>
+    public bool SawMissingToken { get; private set; }
+
     /// <summary>The narrowest type all observed values fit; Text when none was observed.</summary>
     public ColumnType Result => _result ?? ColumnType.Text;
+
+    /// <summary>The true/false pair a boolean column uses (t/f, yes/no, …).</summary>
+    public BooleanValues Booleans => _booleanPair >= 0 ? BooleanValues.InferredPair(_booleanPair) : BooleanValues.Default;
 
     internal static ColumnType Classify(ReadOnlySpan<char> value)
     {
@@ -31,7 +64,7 @@ public sealed class ColumnTypeInference
             return offset is null ? ColumnType.Timestamp : ColumnType.TimestampTz;
         if (char.IsAsciiDigit(value[0]) && IsoTemporal.TryParseTime(value, out _))
             return ColumnType.Time;
-        if (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("false", StringComparison.OrdinalIgnoreCase))
+        if (BooleanValues.PairOf(value) >= 0)
             return ColumnType.Boolean;
         return NumberText.Classify(value);
     }

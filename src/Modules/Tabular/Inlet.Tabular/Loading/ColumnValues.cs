@@ -150,8 +150,18 @@ public static class ColumnValues
         return DateTime.SpecifyKind(hasZone ? moment.UtcDateTime : moment.DateTime, DateTimeKind.Unspecified);
     }
 
+    /// <summary>An ISO timestamp (or a date, as midnight) as the importer writes it: UTC for a zoned column, zone converted away otherwise.</summary>
+    internal static bool TryParseIsoTimestamp(ReadOnlySpan<char> text, bool utc, out DateTime value)
+    {
+        value = default;
+        if (!TryParseIsoTimestamp(text, out var moment, out var hasZone))
+            return false;
+        value = utc ? moment.UtcDateTime : DateTime.SpecifyKind(hasZone ? moment.UtcDateTime : moment.DateTime, DateTimeKind.Unspecified);
+        return true;
+    }
+
     // A date alone is midnight, so that a column mixing dates and timestamps loads.
-    private static bool TryParseIsoTimestamp(string text, out DateTimeOffset moment, out bool hasZone)
+    private static bool TryParseIsoTimestamp(ReadOnlySpan<char> text, out DateTimeOffset moment, out bool hasZone)
     {
         moment = default;
         hasZone = false;

@@ -35,6 +35,8 @@ public static class ReceiveDatabaseFileHandler
             Path = staged.StagedPath,
             ArrivedAt = staged.At,
             AwaitedMetadata = [.. staged.AwaitedMetadata ?? []],
+            Md5 = staged.Md5,
+            BadRows = staged.BadRows,
         };
         session.Store(file);
         var now = clock.GetUtcNow();
@@ -91,6 +93,9 @@ public static class ReceiveDatabaseFileHandler
         if (staged.Size > MaxMetadataBytes)
             throw new MetadataException($"{staged.Name} is {staged.Size:N0} bytes; metadata files may be at most {MaxMetadataBytes:N0} bytes.");
         var bytes = (await storage.Container(staged.StagedContainer).GetBlobClient(staged.StagedPath).DownloadContentAsync(ct)).Value.Content.ToArray();
+        if (staged.Md5 is { } expected && Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(bytes)) is var actual && actual != expected)
+            throw new MetadataException(
+                $"{staged.Name}: the file's content does not match the MD5 the uploader stored (expected {expected}, got {actual}); it was probably damaged in transit. Upload it again.");
         if (bytes is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
             return new StreamReader(new MemoryStream(bytes), detectEncodingFromByteOrderMarks: true).ReadToEnd(); // UTF-16 with its byte order mark
         try

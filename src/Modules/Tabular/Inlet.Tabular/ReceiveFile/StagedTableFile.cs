@@ -38,6 +38,12 @@ public sealed class StagedTableFile
     public LoadMode? LoadedMode { get; set; }
     public bool Refused { get; set; }
 
+    /// <summary>The Content-MD5 the uploader stored, checked by the load's own read.</summary>
+    public string? Md5 { get; set; }
+
+    /// <summary>The token's bad-rows setting ("report" or "refuse"), or null for the default.</summary>
+    public string? BadRows { get; set; }
+
     /// <summary>Why a metadata file was refused, so that the CSV it was meant for is refused with it.</summary>
     public string? RefusedReason { get; set; }
 

@@ -9,7 +9,8 @@ public sealed record IssueUploadTokenRequest(
     DateTimeOffset? ValidFrom = null,
     int? ValidDays = null,
     bool? UploadToDatabase = null,
-    string? Folder = null);
+    string? Folder = null,
+    string? BadRows = null);
 
 /// <summary>The request, checked: what a token issued now would be.</summary>
 public sealed record ValidatedTokenRequest(string Reason, DateTimeOffset ValidFrom, DateTimeOffset ValidTo, UploadDestination Destination);
@@ -53,6 +54,11 @@ public static class IssueUploadTokenRules
         if (toDatabase && folder is not null)
             return Fail("folder", "upload_to_database and folder exclude each other: a token sends files either to the database or to a folder.");
 
+        if (request.BadRows is { } badRows && badRows is not ("report" or "refuse"))
+            return Fail("bad_rows", $"bad_rows must be \"report\" (load the rows that parse and list the others) or \"refuse\" (refuse a file with any bad row), not \"{badRows}\".");
+        if (request.BadRows is not null && !toDatabase)
+            return Fail("bad_rows", "bad_rows applies to database tokens only: add \"upload_to_database\": true.");
+
         UploadDestination destination;
         if (folder is not null)
         {
@@ -62,7 +68,7 @@ public static class IssueUploadTokenRules
         }
         else
         {
-            destination = toDatabase ? new UploadDestination(DestinationKind.Database, null) : UploadDestination.Inbox;
+            destination = toDatabase ? new UploadDestination(DestinationKind.Database, null, request.BadRows) : UploadDestination.Inbox;
         }
 
         return (new ValidatedTokenRequest(reason, validFrom, validFrom.AddDays(validDays), destination), null);

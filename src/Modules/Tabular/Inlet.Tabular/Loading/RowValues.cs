@@ -1,0 +1,135 @@
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Inlet.Tabular.Loading;
+
+/// <summary>
+/// One row's values, converted and held typed (one slot array per CLR type), so that a row is written to
+/// the binary importer only once every value of it converted — a bad value leaves no half-written row —
+/// and no value is boxed on the way.
+/// </summary>
+public sealed class RowValues
+{
+    private readonly ColumnType[] _types;
+    private readonly long[] _integers;
+    private readonly decimal[] _decimals;
+    private readonly double[] _doubles;
+    private readonly DateTime[] _moments;
+    private readonly DateOnly[] _dates;
+    private readonly TimeOnly[] _times;
+    private readonly bool[] _booleans;
+    private readonly string?[] _texts;
+    private readonly bool[] _nulls;
+
+    public RowValues(IReadOnlyList<ColumnType> types)
+    {
+        _types = [.. types];
+        var n = _types.Length;
+        (_integers, _decimals, _doubles, _moments, _dates, _times, _booleans, _texts, _nulls) =
+            (new long[n], new decimal[n], new double[n], new DateTime[n], new DateOnly[n], new TimeOnly[n], new bool[n], new string?[n], new bool[n]);
+    }
+
+    public void SetNull(int index) => _nulls[index] = true;
+
+    /// <summary>Converts ISO and plain forms on spans; declared formats ("any", strptime patterns) take the general path.</summary>
+    public bool TrySet(int index, ReadOnlySpan<char> text, string? format, BooleanValues booleans, out string expected)
+    {
+        expected = "";
+        _nulls[index] = false;
+        var type = _types[index];
+        if (text.Contains('\0'))
+        {
+            expected = ColumnValues.NoNulExpected;
+            return false;
+        }
+        if (format is not (null or "" or ColumnValues.DefaultFormat) && type != ColumnType.Text)
+            return TrySetGeneral(index, text.ToString(), format, booleans, out expected);
+        var ok = type switch
+        {
+            ColumnType.Boolean => booleans.TryParse(text, out _booleans[index]),
+            ColumnType.SmallInt => short.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) && Set(ref _integers[index], s),
+            ColumnType.Integer => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) && Set(ref _integers[index], i),
+            ColumnType.BigInt => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _integers[index]),
+            ColumnType.Numeric => NumberText.TryParseDecimal(text, out _decimals[index]),
+            ColumnType.Double => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _doubles[index]),
+            ColumnType.Date => IsoTemporal.TryParseDate(text, out _dates[index]),
+            ColumnType.Time => IsoTemporal.TryParseTime(text, out _times[index]),
+            ColumnType.Timestamp or ColumnType.TimestampTz => ColumnValues.TryParseIsoTimestamp(text, type == ColumnType.TimestampTz, out _moments[index]),
+            _ => SetText(index, text),
+        };
+        if (!ok)
+            expected = ColumnValues.Describe(type, format, booleans);
+        return ok;
+    }
+
+    /// <summary>The value as the general converter returns it, for rules that need it (minimum, maximum).</summary>
+    public object? Boxed(int index) => _nulls[index] ? null : _types[index] switch
+    {
+        ColumnType.SmallInt => (short)_integers[index],
+        ColumnType.Integer => (int)_integers[index],
+        ColumnType.BigInt => _integers[index],
+        ColumnType.Numeric => _decimals[index],
+        ColumnType.Double => _doubles[index],
+        _ => null,
+    };
+
+    public void WriteTo(NpgsqlBinaryImporter importer)
+    {
+        importer.StartRow();
+        for (var i = 0; i < _types.Length; i++)
+        {
+            if (_nulls[i])
+            {
+                importer.WriteNull();
+                continue;
+            }
+            switch (_types[i])
+            {
+                case ColumnType.Boolean: importer.Write(_booleans[i], NpgsqlDbType.Boolean); break;
+                case ColumnType.SmallInt: importer.Write((short)_integers[i], NpgsqlDbType.Smallint); break;
+                case ColumnType.Integer: importer.Write((int)_integers[i], NpgsqlDbType.Integer); break;
+                case ColumnType.BigInt: importer.Write(_integers[i], NpgsqlDbType.Bigint); break;
+                case ColumnType.Numeric: importer.Write(_decimals[i], NpgsqlDbType.Numeric); break;
+                case ColumnType.Double: importer.Write(_doubles[i], NpgsqlDbType.Double); break;
+                case ColumnType.Date: importer.Write(_dates[i], NpgsqlDbType.Date); break;
+                case ColumnType.Time: importer.Write(_times[i], NpgsqlDbType.Time); break;
+                case ColumnType.Timestamp: importer.Write(_moments[i], NpgsqlDbType.Timestamp); break;
+                case ColumnType.TimestampTz: importer.Write(_moments[i], NpgsqlDbType.TimestampTz); break;
+                default: importer.Write(_texts[i]!, NpgsqlDbType.Text); break;
+            }
+        }
+    }
+
+    private static bool Set(ref long slot, long value)
+    {
+        slot = value;
+        return true;
+    }
+
+    private bool SetText(int index, ReadOnlySpan<char> text)
+    {
+        _texts[index] = text.Length == 0 ? string.Empty : text.ToString();
+        return true;
+    }
+
+    private bool TrySetGeneral(int index, string text, string format, BooleanValues booleans, out string expected)
+    {
+        if (!ColumnValues.TryParse(_types[index], text, format, booleans, out var value, out expected))
+            return false;
+        switch (value)
+        {
+            case bool b: _booleans[index] = b; break;
+            case short s: _integers[index] = s; break;
+            case int i: _integers[index] = i; break;
+            case long l: _integers[index] = l; break;
+            case decimal d: _decimals[index] = d; break;
+            case double f: _doubles[index] = f; break;
+            case DateOnly date: _dates[index] = date; break;
+            case TimeOnly time: _times[index] = time; break;
+            case DateTime moment: _moments[index] = moment; break;
+            default: _texts[index] = value?.ToString(); break;
+        }
+        return true;
+    }
+}
