@@ -112,7 +112,7 @@ public sealed class HostileCsvTests(InletApp app) : IClassFixture<InletApp>
                 Assert.True(upload.Str("status") == "routed", $"{c.File} should become a table: {upload}");
                 Assert.Equal($"table:{c.Table}", upload.Str("location"));
                 var table = tables[c.Table];
-                Assert.Equal(c.Rows, table.GetProperty("rows").GetInt64());
+                Assert.True(c.Rows == table.GetProperty("rows").GetInt64(), $"{c.File}: expected {c.Rows} rows in {table}");
                 Assert.Equal(c.Columns!, table.GetProperty("columns").EnumerateArray().Select(col => col.Str("name")));
                 var lines = c.RejectedLines ?? [];
                 Assert.Equal(lines.Length, upload.GetProperty("rows_rejected").GetInt64());

@@ -36,8 +36,8 @@ public static class CsvSniffer
         var quotes = quote is { } q ? [q] : new List<char?> { '"' };
         if (quote is null && sample.Contains('\''))
             quotes.Add('\'');
-        if (quote is null)
-            quotes.Add(null);
+        // No "unquoted" candidate: it would win on a file whose one stray quote breaks a record, and load that
+        // record's text altered (quote and all) instead of listing it as a reject.
         var best = (Score: double.MinValue, Dialect: CsvDialect.Default with { Delimiter = delimiter ?? ',' });
         foreach (var (d, spaceAfter) in Delimiters)
         {
@@ -111,12 +111,16 @@ public static class CsvSniffer
     private static CsvDialect Structure(string sample, CsvDialect dialect)
     {
         var records = new List<string[]>();
+        var broken = new List<bool>();
         using (var rows = new CsvRows(new StringReader(sample), dialect))
         {
             try
             {
                 while (records.Count < SampleRecords && rows.Read())
+                {
                     records.Add(Enumerable.Range(0, rows.FieldCount).Select(rows.GetString).ToArray());
+                    broken.Add(rows.Problem is not null);
+                }
             }
             catch (CsvFormatException)
             {
@@ -125,16 +129,16 @@ public static class CsvSniffer
         }
         if (records.Count == 0)
             return dialect;
-        var width = records.GroupBy(r => r.Length).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key).First().Key;
+        var width = records.Where((_, i) => !broken[i]).DefaultIfEmpty([]).GroupBy(r => r.Length).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key).First().Key;
 
-        // Preamble: records before the first one of the table's width that the next records confirm.
+        // Preamble: records before the first one of the table's width that the next (well-formed) records confirm.
         var start = 0;
-        while (start < records.Count && !(records[start].Length == width
-            && records.Skip(start + 1).Take(3).All(r => r.Length == width)))
+        while (start < records.Count && !(records[start].Length == width && !broken[start]
+            && records.Skip(start + 1).Where((_, i) => !broken[start + 1 + i]).Take(3).All(r => r.Length == width)))
             start++;
         if (start == records.Count)
             start = 0;
-        var table = records.Skip(start).Where(r => r.Length == width).ToList();
+        var table = records.Skip(start).Where((r, i) => r.Length == width && !broken[start + i]).ToList();
         if (table.Count < 2)
             return dialect with { PreambleLines = start };
 
