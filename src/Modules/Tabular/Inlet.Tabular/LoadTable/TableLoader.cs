@@ -319,6 +319,9 @@ public sealed class TableLoader(WorkspaceDatabase database)
                     case RecordKind.Header:
                         continue;
                     case RecordKind.Preamble:
+                        // Not a row of the table, so never a reason to refuse it; listed all the same, so nothing is dropped unseen.
+                        rejects.Add(rows.Line, records.Reason!, rows.Raw);
+                        continue;
                     case RecordKind.Bad:
                         Reject(records.Reason!);
                         continue;

@@ -131,11 +131,16 @@ public static class CsvSniffer
             return dialect;
         var width = records.Where((_, i) => !broken[i]).DefaultIfEmpty([]).GroupBy(r => r.Length).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key).First().Key;
 
-        // Preamble: records before the first one of the table's width that the next (well-formed) records confirm.
+        // Preamble: records before the first one of the table's width that most of the next (well-formed) records confirm;
+        // a ragged row among them is the table's, not the end of a preamble.
         var start = 0;
-        while (start < records.Count && !(records[start].Length == width && !broken[start]
-            && records.Skip(start + 1).Where((_, i) => !broken[start + 1 + i]).Take(3).All(r => r.Length == width)))
+        while (start < records.Count && !(records[start].Length == width && !broken[start] && Confirmed(start)))
             start++;
+        bool Confirmed(int at)
+        {
+            var next = records.Skip(at + 1).Where((_, i) => !broken[at + 1 + i]).Take(5).ToList();
+            return next.Count == 0 || next.Count(r => r.Length == width) * 2 > next.Count;
+        }
         if (start == records.Count)
             start = 0;
         var table = records.Skip(start).Where((r, i) => r.Length == width && !broken[start + i]).ToList();
