@@ -62,7 +62,7 @@ public sealed class IngestScenario : IScenario
     }
 
     /// <summary>The same AzCopy command into a plain container, with an SDK SAS of a token's permissions.</summary>
-    private static async Task<TimeSpan> RawAzCopy(BenchContext context, string source)
+    internal static async Task<TimeSpan> RawAzCopy(BenchContext context, string source)
     {
         BenchContext.Log("ingest: AzCopy into a plain container (baseline)");
         var raw = context.Storage.Container($"bench-raw-{Guid.NewGuid():N}");

@@ -49,5 +49,6 @@ export function workspaceApi(wsid) {
     reject: (id, reason) => request(`${base}/inbox/${encodeURIComponent(id)}/reject`, { method: 'POST', body: { reason } }),
     tables: () => getJson(`${base}/tables`),
     rows: (name, limit) => getJson(`${base}/tables/${encodeURIComponent(name)}/rows?limit=${limit}`),
+    rejects: (name, after) => getJson(`${base}/tables/${encodeURIComponent(name)}/rejects?limit=100${after ? `&after=${after}` : ''}`),
   };
 }

@@ -7,11 +7,12 @@ const PREVIEW_ROWS = 10;
 export async function render({ wsid, api }) {
   const [tables, names] = await Promise.all([api.tables(), tokenNames(api)]);
   const previews = await Promise.all(tables.map(t => api.rows(t.name, PREVIEW_ROWS).catch(error => error)));
+  const rejects = await Promise.all(tables.map(t => t.rows_rejected > 0 ? api.rejects(t.name).catch(error => error) : null));
   show(h('h1', {}, 'Database'),
     tables.length === 0
       ? h('p', {}, 'No tables yet. Create an upload token with "Upload data to database" to load CSV files as tables.')
       : h('ul', { class: 'table-index' }, tables.map(t => h('li', {}, h('a', { href: `#table-${t.name}`, onclick: jump(t.name) }, t.name)))),
-    tables.map((t, i) => tableSection(wsid, names, t, previews[i])));
+    tables.map((t, i) => tableSection(wsid, names, t, previews[i], rejects[i], api)));
 }
 
 // The router owns the hash, so in-page links scroll instead of navigating.
@@ -24,7 +25,7 @@ function jump(name) {
   };
 }
 
-function tableSection(wsid, names, table, preview) {
+function tableSection(wsid, names, table, preview, rejects, api) {
   const columns = [
     { label: 'Column', cell: c => c.name },
     { label: 'Type', cell: c => h('code', {}, c.type) },
@@ -35,12 +36,38 @@ function tableSection(wsid, names, table, preview) {
     table.description ? h('p', {}, table.description) : null,
     h('dl', { class: 'facts' },
       h('dt', {}, 'Rows'), h('dd', { class: 'row-count' }, String(table.rows)),
+      h('dt', {}, 'Rows not loaded'), h('dd', { class: 'rejected-count' }, String(table.rows_rejected ?? 0)),
       h('dt', {}, 'Source'), h('dd', {}, table.source ?? '—'),
       h('dt', {}, 'Loaded'), h('dd', {}, dateTime(table.loaded_at)),
       h('dt', {}, 'Via token'), h('dd', {}, table.tid ? tokenLink(wsid, names, table.tid) : '—')),
     table.last_error ? notice('error', `The last load failed: ${table.last_error}`) : null,
     dataTable(`Columns of ${table.name}`, columns, table.columns, { className: 'columns' }),
-    previewTable(table, preview));
+    previewTable(table, preview),
+    rejects ? rejectsList(table, rejects, api) : null);
+}
+
+// Rows of the file that did not become rows of the table, each with its line and why: nothing is dropped unseen.
+function rejectsList(table, page, api) {
+  if (page instanceof Error) return notice('error', `The rows not loaded could not be read: ${page.message}`);
+  const columns = [
+    { label: 'Line', cell: r => String(r.line) },
+    { label: 'Reason', cell: r => r.reason, className: 'wrap' },
+    { label: 'As written', cell: r => h('code', {}, r.raw), className: 'wrap' },
+  ];
+  const body = h('div', { class: 'rejects' });
+  const more = h('button', { type: 'button' }, 'Show more');
+  let next = page.next;
+  const append = rows => body.append(dataTable(`Rows of ${table.source} not loaded into ${table.name}`, columns, rows, { className: 'rejects-table' }));
+  append(page.rejects);
+  more.hidden = !next;
+  more.addEventListener('click', async () => {
+    const following = await api.rejects(table.name, next);
+    append(following.rejects);
+    next = following.next;
+    more.hidden = !next;
+  });
+  return h('details', { class: 'panel rejects-panel' },
+    h('summary', {}, `${table.rows_rejected} row(s) not loaded — line and reason`), body, more);
 }
 
 function previewTable(table, preview) {

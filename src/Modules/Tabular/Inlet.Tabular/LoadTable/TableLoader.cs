@@ -291,11 +291,14 @@ public sealed class TableLoader(WorkspaceDatabase database)
         var definition = request.Definition;
         var declared = columns.Any(c => c.Field is not null);
         var missing = plan.Missing.GetAlternateLookup<ReadOnlySpan<char>>();
-        var values = new RowValues(columns.Select(c => c.Type).ToList());
+        var types = columns.Select(c => c.Type).ToList();
         var tokensMissing = columns.Select(c => plan.TokensAreMissing && c.Type != ColumnType.Text).ToArray();
         var required = columns.Select(c => c.Required(definition)).ToArray();
         await using var importer = await connection.BeginBinaryImportAsync(
             $"copy {table} ({string.Join(", ", columns.Select(c => SqlNames.Quote(c.Name)))}) from stdin (format binary)", ct);
+        // Parsing and converting (this thread) and writing to PostgreSQL (the writer) run side by side on batches of rows.
+        using var pipeline = new CopyPipeline(importer, types, ct);
+        var values = pipeline.Next();
         using var text = new StreamReader(body, TextEncodings.ForReading(plan.Encoding, out var invalid), detectEncodingFromByteOrderMarks: true, 1 << 16);
         using var rows = new CsvRows(text, plan.Dialect, invalid: invalid, encoding: plan.Encoding);
         var records = new TableRecords(rows, plan.Dialect);
@@ -358,7 +361,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
                     Reject(problem);
                     continue;
                 }
-                values.WriteTo(importer);
+                values = pipeline.Commit();
                 loaded++;
                 if ((loaded & 0xFFFF) == 0)
                     request.Progress?.Invoke(0, loaded);
@@ -372,6 +375,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
             RequireDeclaredHeader(request.Source, header, columns);
         if (records.Header is null && plan.Dialect.Header && columns.All(c => c.Field is null))
             throw new TableLoadException($"{request.Source} is empty: its first line must be a header naming the columns.");
+        pipeline.Complete();
         return (long)await importer.CompleteAsync(ct);
     }
 
