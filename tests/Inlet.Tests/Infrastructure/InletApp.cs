@@ -37,6 +37,7 @@ public class InletApp : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Postgres = await TestServices.CreateDatabase("inlet_test");
+        _ownsDatabase = true;
         Host = await StartHost();
     }
 
@@ -68,7 +69,16 @@ public class InletApp : IAsyncLifetime
         return app;
     }
 
-    public async Task DisposeAsync() => await Host.DisposeAsync();
+    private bool _ownsDatabase;
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        // Idle pooled connections of a finished fixture would otherwise stay open for minutes and, added up
+        // over the suite's fixtures, exhaust the server's max_connections.
+        if (_ownsDatabase)
+            await TestServices.DropDatabase(Postgres);
+    }
 
     public static string NewWorkspace(string prefix = "ws") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)];
 

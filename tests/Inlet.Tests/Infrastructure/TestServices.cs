@@ -52,4 +52,16 @@ public static class TestServices
         await command.ExecuteNonQueryAsync();
         return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
     }
+
+    /// <summary>Drops a fixture's database once it is done, closing every connection still open to it (this process's pools too).</summary>
+    public static async Task DropDatabase(string connectionString)
+    {
+        await using (var pooled = new NpgsqlConnection(connectionString))
+            NpgsqlConnection.ClearPool(pooled);
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        await using var connection = new NpgsqlConnection(PostgresServer);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
 }

@@ -13,6 +13,8 @@ namespace Inlet.Ingestion.Contracts;
 /// <param name="Md5">The Content-MD5 the uploader stored (base64), or null: the database checks it on its own read of
 /// the file, so the bytes are read once, not once to check and again to load.</param>
 /// <param name="BadRows">The token's setting for rows that cannot be loaded: "report", "refuse", or null for the default.</param>
+/// <param name="CommittedAt">When storage committed the uploaded file (null where the detection did not say): the database's
+/// wait for late metadata counts from then, so the time detection and staging took is not waited again.</param>
 public sealed record DatabaseFileStaged(
     Guid UploadId,
     Guid Tid,
@@ -24,4 +26,5 @@ public sealed record DatabaseFileStaged(
     DateTimeOffset At,
     IReadOnlyList<string>? AwaitedMetadata = null,
     string? Md5 = null,
-    string? BadRows = null);
+    string? BadRows = null,
+    DateTimeOffset? CommittedAt = null);

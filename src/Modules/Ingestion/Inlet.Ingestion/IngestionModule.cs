@@ -37,7 +37,7 @@ public static class IngestionModule
             opts.Events.AddEventType<RejectedUploadPurged>();
             opts.Schema.For<WorkspaceSettings>().DatabaseSchemaName(Schema);
             opts.Projections.Add<UploadRecordProjection>(ProjectionLifecycle.Inline);
-            opts.Schema.For<UploadRecord>().DatabaseSchemaName(Schema).Index(x => x.Wsid).Index(x => x.FilePath);
+            opts.Schema.For<UploadRecord>().DatabaseSchemaName(Schema).Index(x => x.Wsid).Index(x => x.FilePath).Index(x => x.Tid);
             opts.Schema.For<TokenContainer>().DatabaseSchemaName(Schema).Index(x => x.Container);
             opts.Schema.For<PathClaim>().DatabaseSchemaName(Schema);
         });

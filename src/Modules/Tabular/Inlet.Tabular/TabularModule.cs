@@ -7,6 +7,7 @@ using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Wolverine;
 
 namespace Inlet.Tabular;
 
@@ -34,5 +35,12 @@ public static class TabularModule
             opts.Schema.For<RecordedTableLoad>().DatabaseSchemaName(Schema);
         });
         return services;
+    }
+
+    /// <summary>Loads queue on their own local queue, at most <see cref="TabularOptions.MaxConcurrentLoads"/> at once on a node.</summary>
+    public static void ConfigureTabularMessaging(this WolverineOptions opts, IConfiguration config)
+    {
+        var loads = config.GetSection("Tabular").Get<TabularOptions>()?.MaxConcurrentLoads ?? new TabularOptions().MaxConcurrentLoads;
+        opts.LocalQueueFor<LoadTable.LoadTable>().MaximumParallelMessages(Math.Max(1, loads));
     }
 }

@@ -5,7 +5,8 @@ public sealed class TabularOptions
 {
     /// <summary>
     /// How long a CSV without metadata waits for its metadata file before it is loaded with inferred
-    /// types. AzCopy sends files in any order; metadata arriving later still reloads the CSV.
+    /// types, counted from the CSV's commit to storage. AzCopy sends files in any order; metadata arriving later
+    /// still reloads the CSV.
     /// </summary>
     public TimeSpan MetadataGrace { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -17,4 +18,11 @@ public sealed class TabularOptions
 
     /// <summary>Values that mean "no value" (NULL) in a CSV without metadata; a Table Schema's <c>missingValues</c> replaces them.</summary>
     public List<string> MissingValues { get; set; } = [""];
+
+    /// <summary>
+    /// Loads one node runs at once. Each holds a database connection and two threads for its whole length, so
+    /// a delivery of hundreds of CSVs queues here instead of opening hundreds of connections (a managed
+    /// PostgreSQL allows a few dozen to a few hundred).
+    /// </summary>
+    public int MaxConcurrentLoads { get; set; } = 4;
 }

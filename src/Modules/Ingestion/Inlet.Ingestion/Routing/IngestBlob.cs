@@ -88,11 +88,18 @@ public static class IngestBlobHandler
             session.Events.Append(uploadId, 2, outcome);
             if (staged)
             {
-                // Metadata still in the token's container is on its way: the database waits for it rather than guess types.
-                var awaited = await storage.Waiting(record.Container, RoutingRules.MetadataNamesFor(record.Name), ct);
+                // Metadata delivered before this CSV is on its way: the database waits for it rather than guess types.
+                // Checked in this order, nothing committed before now slips between the two: a metadata file leaves
+                // the token's container only after its upload record exists.
+                var names = RoutingRules.MetadataNamesFor(record.Name);
+                var awaited = await storage.Waiting(record.Container, names, ct);
+                if (names.Count > 0)
+                    awaited = [.. awaited.Union(await session.Query<UploadRecord>()
+                        .Where(u => u.Tid == record.Tid && u.Id != record.Id && u.Status != UploadStatus.Rejected && names.Contains(u.Name))
+                        .Select(u => u.Name).ToListAsync(ct))];
                 var token = await session.LoadAsync<TokenContainer>(record.Tid, ct);
                 await outbox.PublishAsync(new DatabaseFileStaged(uploadId, record.Tid, record.Wsid, record.Name,
-                    WorkspaceStorage.ContainerFor(record.Wsid), record.Location, record.Size, now, awaited, record.Md5, token?.Destination.BadRows));
+                    WorkspaceStorage.ContainerFor(record.Wsid), record.Location, record.Size, now, awaited, record.Md5, token?.Destination.BadRows, blob.LastModified));
             }
             if (moved)
                 await outbox.PublishAsync(new RecordUploadTokenUsage(record.Tid, record.Wsid, uploadId, 1, record.Size, now));

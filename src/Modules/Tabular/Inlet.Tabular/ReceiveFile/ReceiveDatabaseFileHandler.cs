@@ -51,7 +51,10 @@ public static class ReceiveDatabaseFileHandler
         if (kind == TableFileKind.Csv)
         {
             var metadata = await MetadataLookup.For(session, file, ct);
-            messages.Add(metadata is null ? new LoadTable.LoadTable(file.Id).DelayedFor(options.Value.MetadataGrace) : new LoadTable.LoadTable(file.Id));
+            // Without metadata, wait what is left of the grace since the CSV's commit: a large file's detection and
+            // staging usually took longer than that already, and then it loads at once.
+            var waitLeft = options.Value.MetadataGrace - (now - (staged.CommittedAt ?? staged.At));
+            messages.Add(metadata is null && waitLeft > TimeSpan.Zero ? new LoadTable.LoadTable(file.Id).DelayedFor(waitLeft) : new LoadTable.LoadTable(file.Id));
             return messages;
         }
 
