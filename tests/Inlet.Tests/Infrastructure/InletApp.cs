@@ -55,6 +55,7 @@ public class InletApp : IAsyncLifetime
             builder.UseSetting("Ingestion:FinalSweepGrace", "00:00:02");
             builder.UseSetting("Ingestion:EventGridKey", EventGridKey);
             builder.UseSetting("Tabular:MetadataGrace", "00:00:02");
+            builder.UseSetting("Tabular:ProgressInterval", "00:00:00.1");
             builder.UseSetting("RateLimits:TokenIssuesPerUser", RateLimit.ToString());
             builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
             Configure(builder);

@@ -38,6 +38,7 @@ public static class IngestionModule
             opts.Schema.For<WorkspaceSettings>().DatabaseSchemaName(Schema);
             opts.Projections.Add<UploadRecordProjection>(ProjectionLifecycle.Inline);
             opts.Schema.For<UploadRecord>().DatabaseSchemaName(Schema).Index(x => x.Wsid).Index(x => x.FilePath).Index(x => x.Tid);
+            opts.Schema.For<DatabaseRouting.UploadProgress>().DatabaseSchemaName(Schema);
             opts.Schema.For<TokenContainer>().DatabaseSchemaName(Schema).Index(x => x.Container);
             opts.Schema.For<PathClaim>().DatabaseSchemaName(Schema);
         });

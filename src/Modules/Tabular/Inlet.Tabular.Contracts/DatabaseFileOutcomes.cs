@@ -13,3 +13,13 @@ public sealed record DatabaseFileLoaded(Guid UploadId, string Wsid, IReadOnlyLis
 
 /// <summary>The database refused a staged file; <paramref name="Reason"/> tells a person what to fix. Nothing of it was loaded.</summary>
 public sealed record DatabaseFileRefused(Guid UploadId, string Wsid, string Reason, DateTimeOffset At);
+
+/// <summary>
+/// How far a running load of a staged CSV has come, sent every few seconds while it runs (never after it
+/// ended), so that the upload record can show it. Only the newest one matters; a lost one changes nothing.
+/// </summary>
+/// <param name="Phase">"reading" (storage to a local spool, types inferred) or "loading" (rows into the table).</param>
+/// <param name="BytesDone">Bytes of the file this phase has passed.</param>
+/// <param name="BytesTotal">The file's size.</param>
+/// <param name="RowsLoaded">Rows written to the table so far.</param>
+public sealed record DatabaseFileLoadProgressed(Guid UploadId, string Wsid, string Phase, long BytesDone, long BytesTotal, long RowsLoaded, DateTimeOffset At);

@@ -25,4 +25,7 @@ public sealed class TabularOptions
     /// PostgreSQL allows a few dozen to a few hundred).
     /// </summary>
     public int MaxConcurrentLoads { get; set; } = 4;
+
+    /// <summary>How often a running load tells the upload record how far it has come.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

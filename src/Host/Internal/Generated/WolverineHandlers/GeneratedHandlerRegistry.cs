@@ -9,7 +9,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         public override System.Type[] HandlerTypes()
         {
-            return new System.Type[] { typeof(Inlet.Ingestion.DatabaseRouting.DatabaseOutcomeHandler), typeof(Inlet.Ingestion.Routing.IngestBlobHandler), typeof(Inlet.Ingestion.TokenContainers.TrackTokenContainersHandler), typeof(Inlet.Tabular.LoadTable.LoadTableHandler), typeof(Inlet.Tabular.ReceiveFile.ReceiveDatabaseFileHandler), typeof(Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler), typeof(Inlet.Tokens.RecordUsage.RecordUploadTokenUsageHandler) };
+            return new System.Type[] { typeof(Inlet.Ingestion.DatabaseRouting.DatabaseOutcomeHandler), typeof(Inlet.Ingestion.DatabaseRouting.UploadProgressHandler), typeof(Inlet.Ingestion.Routing.IngestBlobHandler), typeof(Inlet.Ingestion.TokenContainers.TrackTokenContainersHandler), typeof(Inlet.Tabular.LoadTable.LoadTableHandler), typeof(Inlet.Tabular.ReceiveFile.ReceiveDatabaseFileHandler), typeof(Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler), typeof(Inlet.Tokens.RecordUsage.RecordUploadTokenUsageHandler) };
         }
 
         public override System.Type[] MessageTypes()
@@ -28,6 +28,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GeneratedHandlerRegistry))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.DatabaseFileLoadProgressedHandler538603351))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.DatabaseFileLoadedHandler1683437596))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.DatabaseFileRefusedHandler1055989895))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.DatabaseFileStagedHandler759783074))]
@@ -38,6 +39,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.UploadTokenActivatedHandler2030344194))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.UploadTokenClosedHandler1329878695))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.DatabaseRouting.DatabaseOutcomeHandler))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.DatabaseRouting.UploadProgressHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.Routing.IngestBlobHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.TokenContainers.TrackTokenContainersHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.LoadTable.LoadTableHandler))]
@@ -46,6 +48,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.RecordUsage.RecordUploadTokenUsageHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.Contracts.DatabaseFileStaged))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.Routing.IngestBlob))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.Contracts.DatabaseFileLoadProgressed))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.Contracts.DatabaseFileLoaded))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.Contracts.DatabaseFileRefused))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.LoadTable.LoadTable))]

@@ -48,7 +48,7 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Inlet.Tabular.LoadTable.LoadTableHandler");
             
             // The actual message execution
-            await Inlet.Tabular.LoadTable.LoadTableHandler.Handle(loadTable, _documentStore, martenOutbox, context, _tableLoader, _storageAccount, _optionsOfTabularOptions, _timeProvider, _inletMetrics, cancellation).ConfigureAwait(false);
+            await Inlet.Tabular.LoadTable.LoadTableHandler.Handle(loadTable, _documentStore, martenOutbox, context, _tableLoader, _storageAccount, _optionsOfTabularOptions, _timeProvider, _inletMetrics, _wolverineRuntime, cancellation).ConfigureAwait(false);
 
             
             // Save all pending changes to this Marten session

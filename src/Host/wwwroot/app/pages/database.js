@@ -1,14 +1,19 @@
 import { h, show, notice, dataTable } from '../dom.js';
 import { dateTime } from '../format.js';
 import { tokenNames, tokenLink } from './token-names.js';
+import { progressText } from './uploads.js';
 
 const PREVIEW_ROWS = 10;
 
 export async function render({ wsid, api }) {
-  const [tables, names] = await Promise.all([api.tables(), tokenNames(api)]);
+  const [tables, names, uploads] = await Promise.all([api.tables(), tokenNames(api), api.uploads()]);
+  const loading = uploads.filter(u => u.status === 'pending' && u.routed_to === 'database');
   const previews = await Promise.all(tables.map(t => api.rows(t.name, PREVIEW_ROWS).catch(error => error)));
   const rejects = await Promise.all(tables.map(t => t.rows_rejected > 0 ? api.rejects(t.name).catch(error => error) : null));
   show(h('h1', {}, 'Database'),
+    loading.length === 0 ? null : h('section', { class: 'panel loading', 'aria-labelledby': 'loading-heading' },
+      h('h2', { id: 'loading-heading' }, 'Loading now'),
+      h('ul', {}, loading.map(u => h('li', {}, `${u.name}: `, u.progress ? progressText(u.progress) : 'waiting to start')))),
     tables.length === 0
       ? h('p', {}, 'No tables yet. Create an upload token with "Upload data to database" to load CSV files as tables.')
       : h('ul', { class: 'table-index' }, tables.map(t => h('li', {}, h('a', { href: `#table-${t.name}`, onclick: jump(t.name) }, t.name)))),

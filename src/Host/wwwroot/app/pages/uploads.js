@@ -10,7 +10,7 @@ export async function render({ wsid, api }) {
     { label: 'Name', cell: u => u.name, className: 'wrap' },
     { label: 'Size', cell: u => bytes(u.size), className: 'number' },
     { label: 'Via token', cell: u => tokenLink(wsid, names, u.tid), className: 'wrap' },
-    { label: 'Status', cell: u => h('span', { class: `status status-${u.status}` }, u.status) },
+    { label: 'Status', cell: u => h('span', { class: `status status-${u.status}` }, u.status, u.progress ? ` — ${progressText(u.progress)}` : '') },
     { label: 'Went to', cell: u => u.location || u.routed_to, className: 'wrap' },
     { label: 'Why rejected', cell: u => u.error ?? '', className: 'wrap' },
   ];
@@ -19,4 +19,10 @@ export async function render({ wsid, api }) {
     h('p', {}, `Every file any token delivered, newest first: ${uploads.length} in all, ${rejected} rejected.`),
     uploads.length === 0 ? h('p', {}, 'Nothing uploaded yet.') :
       dataTable('Uploads and where they went', columns, newestFirst.map(u => ({ data: u, attributes: { class: u.status === 'rejected' ? 'rejected' : null } }))));
+}
+
+/** A running load, as its upload record reports it: "loading 42 % (1,234 rows)". */
+export function progressText(p) {
+  const percent = p.bytes_total > 0 ? Math.min(100, Math.floor(100 * p.bytes_done / p.bytes_total)) : 0;
+  return `${p.phase} ${percent} % (${p.rows_loaded.toLocaleString('en')} rows)`;
 }

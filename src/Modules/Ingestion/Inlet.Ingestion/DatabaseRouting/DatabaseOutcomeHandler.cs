@@ -25,6 +25,7 @@ public static class DatabaseOutcomeHandler
             return; // a re-delivery
         stream.AppendOne(new UploadRouted(record.Id, record.Tid, location, record.Size, record.Md5, loaded.At,
             RowsLoaded: loaded.RowsLoaded, RowsRejected: loaded.RowsRejected, Note: loaded.Note));
+        session.Delete<UploadProgress>(record.Id);
     }
 
     public static async Task Handle(DatabaseFileRefused refused, IDocumentStore store, WorkspaceStorage storage, InletMetrics metrics, CancellationToken ct)
@@ -45,6 +46,7 @@ public static class DatabaseOutcomeHandler
         if (stream.Aggregate is not { Status: UploadStatus.Pending })
             return;
         stream.AppendOne(new DatabaseUploadRefused(record.Id, record.Tid, refused.Reason, keptAt, refused.At));
+        session.Delete<UploadProgress>(record.Id);
         await session.SaveChangesAsync(ct);
         metrics.UploadsRejected.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Stage, "database"));
         await storage.Delete(record.Wsid, record.Location, ct);

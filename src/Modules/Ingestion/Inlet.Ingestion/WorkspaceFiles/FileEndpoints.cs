@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Inlet.BuildingBlocks.Http;
+using Inlet.Ingestion.DatabaseRouting;
 using Inlet.Ingestion.ReviewInbox;
 using Inlet.Ingestion.Routing;
 using Marten;
@@ -29,7 +30,16 @@ public sealed record UploadResponse(
     [property: JsonPropertyName("purged_at")] DateTimeOffset? PurgedAt = null,
     [property: JsonPropertyName("rows_loaded")] long? RowsLoaded = null,
     [property: JsonPropertyName("rows_rejected")] long? RowsRejected = null,
-    [property: JsonPropertyName("note")] string? Note = null);
+    [property: JsonPropertyName("note")] string? Note = null,
+    [property: JsonPropertyName("progress")] UploadProgressResponse? Progress = null);
+
+/// <summary>While the database loads a pending upload: how far it has come (reported every few seconds).</summary>
+public sealed record UploadProgressResponse(
+    [property: JsonPropertyName("phase")] string Phase,
+    [property: JsonPropertyName("bytes_done")] long BytesDone,
+    [property: JsonPropertyName("bytes_total")] long BytesTotal,
+    [property: JsonPropertyName("rows_loaded")] long RowsLoaded,
+    [property: JsonPropertyName("at")] DateTimeOffset At);
 
 public static class FileEndpoints
 {
@@ -71,7 +81,12 @@ public static class FileEndpoints
     public static async Task<IReadOnlyList<UploadResponse>> Uploads(string wsid, IQuerySession session, CancellationToken ct)
     {
         var records = await session.Query<UploadRecord>().Where(r => r.Wsid == wsid).OrderBy(r => r.ReceivedAt).ToListAsync(ct);
-        return records.Select(r => new UploadResponse(r.Tid, r.Name, r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At, r.PurgedAt, r.RowsLoaded, r.RowsRejected, r.Note)).ToList();
+        var pending = records.Where(r => r.Status == UploadStatus.Pending && r.StagedAt != null).Select(r => r.Id).ToList();
+        var progress = pending.Count == 0
+            ? new Dictionary<Guid, UploadProgress>()
+            : (await session.LoadManyAsync<UploadProgress>(ct, pending)).ToDictionary(p => p.Id);
+        return records.Select(r => new UploadResponse(r.Tid, r.Name, r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At, r.PurgedAt, r.RowsLoaded, r.RowsRejected, r.Note,
+            r.Status == UploadStatus.Pending && progress.TryGetValue(r.Id, out var p) ? new UploadProgressResponse(p.Phase, p.BytesDone, p.BytesTotal, p.RowsLoaded, p.At) : null)).ToList();
     }
 
     private static async Task<IReadOnlyList<WorkspaceFileResponse>> Files(IQuerySession session, string wsid, string prefix, CancellationToken ct)

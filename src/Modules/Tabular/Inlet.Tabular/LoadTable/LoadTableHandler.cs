@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Wolverine;
 using Wolverine.Attributes;
+using Wolverine.Runtime;
 using Wolverine.Marten;
 
 namespace Inlet.Tabular.LoadTable;
@@ -27,7 +28,7 @@ public static class LoadTableHandler
     /// <summary>Large files take minutes; the default one-minute limit would cut them off.</summary>
     [MessageTimeout(4 * 3600)]
     public static async Task Handle(LoadTable command, IDocumentStore store, IMartenOutbox outbox, IMessageBus bus, TableLoader loader, StorageAccount storage,
-        IOptions<TabularOptions> options, TimeProvider clock, InletMetrics metrics, CancellationToken ct)
+        IOptions<TabularOptions> options, TimeProvider clock, InletMetrics metrics, IWolverineRuntime runtime, CancellationToken ct)
     {
         StagedTableFile? csv;
         (StagedTableFile File, TableDefinition Definition)? metadata;
@@ -62,7 +63,8 @@ public static class LoadTableHandler
         var blob = storage.Container(csv.Container).GetBlobClient(csv.Path);
         var request = new LoadRequest(csv.Wsid, table, key, csv.Name,
             async innerCt => await blob.OpenReadAsync(new Azure.Storage.Blobs.Models.BlobOpenReadOptions(false) { BufferSize = 4 * 1024 * 1024 }, innerCt),
-            definition, options.Value.MissingValues, csv.Md5, csv.BadRows switch { "report" => BadRowPolicy.Report, "refuse" => BadRowPolicy.Refuse, _ => null });
+            definition, options.Value.MissingValues, csv.Md5, csv.BadRows switch { "report" => BadRowPolicy.Report, "refuse" => BadRowPolicy.Refuse, _ => null },
+            new LoadProgress());
 
         using var span = InletTelemetry.Source.StartActivity("table.load");
         span?.SetTag(InletTelemetry.UploadId, csv.Id)
@@ -76,7 +78,19 @@ public static class LoadTableHandler
         try
         {
             if (failure is null)
-                outcome = await loader.Load(request, ct);
+            {
+                using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var reporting = ReportProgress(csv, request.Progress!, new MessageBus(runtime), options.Value.ProgressInterval, clock, stopReporting.Token);
+                try
+                {
+                    outcome = await loader.Load(request, ct);
+                }
+                finally
+                {
+                    await stopReporting.CancelAsync();
+                    await reporting;
+                }
+            }
         }
         catch (TableLoadException e)
         {
@@ -125,6 +139,33 @@ public static class LoadTableHandler
         catch (Exception e) when (IsAlreadyRecorded(e))
         {
             // Another node (or an earlier attempt) recorded this very load.
+        }
+    }
+
+    /// <summary>
+    /// Tells the upload record how far the load has come, every <paramref name="interval"/> while it runs. Sent at once
+    /// (not with the handler's outbox, which sends only when the handler ends); a report that fails is skipped.
+    /// </summary>
+    private static async Task ReportProgress(StagedTableFile csv, LoadProgress progress, IMessageBus bus, TimeSpan interval, TimeProvider clock, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(interval, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    await bus.PublishAsync(new DatabaseFileLoadProgressed(csv.Id, csv.Wsid, progress.Phase, progress.BytesDone, csv.Size, progress.Rows, clock.GetUtcNow()));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Progress is shown, never relied on: the next tick tries again.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The load ended.
         }
     }
 

@@ -12,7 +12,7 @@ namespace Inlet.Tabular.LoadTable;
 /// <param name="Open">Opens the CSV's bytes from the start; called once: storage is read once per load.</param>
 /// <param name="ExpectedMd5">The Content-MD5 the uploader stored (base64): checked on the load's own read, before anything commits.</param>
 /// <param name="BadRows">What to do with rows that cannot be loaded; null: report them without metadata, refuse the file with it.</param>
-/// <param name="Progress">Told bytes read and rows loaded as the load goes.</param>
+/// <param name="Progress">Updated with the phase, bytes done and rows loaded as the load goes, for a sampler to show.</param>
 public sealed record LoadRequest(
     string Wsid,
     string Table,
@@ -23,7 +23,7 @@ public sealed record LoadRequest(
     IReadOnlyList<string> MissingValues,
     string? ExpectedMd5 = null,
     BadRowPolicy? BadRows = null,
-    Action<long, long>? Progress = null);
+    LoadProgress? Progress = null);
 
 /// <param name="RowsRejected">Rows of the file that were not loaded; each is listed with its line and reason.</param>
 /// <param name="Encoding">The text encoding the file was read in.</param>
@@ -71,6 +71,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         await using var spool = declared ? null : TempFile();
         var check = new EncodingCheck();
         await using var through = new ReadThroughStream(await request.Open(ct), spool, check);
+        request.Progress?.Enter(declared ? LoadProgress.Loading : LoadProgress.Reading, () => through.BytesRead);
         var sample = await ReadSample(through, ct);
         var plan = declared
             ? Declared(request, sample, through.Ended)
@@ -81,6 +82,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
             RequireMd5(request, through);
             spool.Position = 0;
             body = spool;
+            var spooled = spool;
+            request.Progress?.Enter(LoadProgress.Loading, () => spooled.Position);
         }
         else
         {
@@ -363,8 +366,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
                 }
                 values = pipeline.Commit();
                 loaded++;
-                if ((loaded & 0xFFFF) == 0)
-                    request.Progress?.Invoke(0, loaded);
+                if ((loaded & 0xFFF) == 0)
+                    request.Progress?.SetRows(loaded);
             }
         }
         catch (CsvFormatException e)

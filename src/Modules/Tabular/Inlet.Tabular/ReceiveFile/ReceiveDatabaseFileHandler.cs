@@ -34,6 +34,7 @@ public static class ReceiveDatabaseFileHandler
             Container = staged.StagedContainer,
             Path = staged.StagedPath,
             ArrivedAt = staged.At,
+            Size = staged.Size,
             AwaitedMetadata = [.. staged.AwaitedMetadata ?? []],
             Md5 = staged.Md5,
             BadRows = staged.BadRows,

@@ -25,6 +25,9 @@ public sealed class StagedTableFile
     public TableFileKind Kind { get; set; }
     public DateTimeOffset ArrivedAt { get; set; }
 
+    /// <summary>The file's size in bytes.</summary>
+    public long Size { get; set; }
+
     /// <summary>For a CSV: metadata files that were delivered with it but not yet staged (uploaded names).</summary>
     public List<string> AwaitedMetadata { get; set; } = [];
 
