@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Audit;
 using Inlet.Tabular.Catalogue;
 using Inlet.Tabular.Database;
 using Inlet.Tabular.LoadTable;
@@ -23,12 +24,12 @@ public static class TabularModule
         var connection = new NpgsqlConnectionStringBuilder(workspaceDatabase) { IncludeErrorDetail = true };
         services.AddSingleton(_ => new WorkspaceDatabase(NpgsqlDataSource.Create(connection)));
         services.AddSingleton<TableLoader>();
-        services.AddSingleton<Inlet.BuildingBlocks.Audit.IWorkspaceAuditSource, TableAuditSource>();
         services.ConfigureMarten(opts =>
         {
             opts.Events.AddEventType<TableLoaded>();
             opts.Events.AddEventType<TableLoadFailed>();
             opts.Projections.Add<WorkspaceTableProjection>(ProjectionLifecycle.Inline);
+            opts.AddAuditMap(TableAudit.Map);
             opts.Schema.For<WorkspaceTable>().DatabaseSchemaName(Schema).Index(x => x.Wsid);
             opts.Schema.For<StagedTableFile>().DatabaseSchemaName(Schema).Index(x => x.Tid);
             opts.Schema.For<RecordedTableLoad>().DatabaseSchemaName(Schema);

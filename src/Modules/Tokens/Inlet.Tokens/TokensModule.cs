@@ -21,7 +21,6 @@ public static class TokensModule
     public static IServiceCollection AddTokensModule(this IServiceCollection services)
     {
         services.AddSingleton<UploadTokenStorage>();
-        services.AddSingleton<IWorkspaceAuditSource, TokenAuditSource>();
         services.AddOptions<TokenRetentionOptions>().BindConfiguration("Tokens:Retention");
         services.AddSingleton<TokenArchiving>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<TokenArchiving>());
@@ -33,6 +32,7 @@ public static class TokensModule
             opts.Events.AddEventType<UploadTokenExpired>();
             opts.Events.AddEventType<UploadTokenArchived>();
             opts.Projections.Add<UploadTokenSummaryProjection>(ProjectionLifecycle.Inline);
+            opts.AddAuditMap(AuditEndpoints.Map);
             opts.Schema.For<UploadTokenSummary>().DatabaseSchemaName(Schema).Index(x => x.Wsid);
             opts.Schema.For<CountedUsage>().DatabaseSchemaName(Schema);
         });
