@@ -192,7 +192,7 @@ public sealed class AuditStore(NpgsqlDataSource db)
         command.CommandText = $"""
             with c as (
               select seq, pos, hash, lag(pos) over w as prev_pos,
-                     {AuditSchema.Name}.chain_hash(lag(hash) over w, {AuditSchema.Name}.canonical(seq, wsid, at, type, tid, upload, tbl, by, details)) as expected
+                     {AuditSchema.Name}.chain_hash(lag(hash) over w, {AuditSchema.Name}.canonical(pos, event, wsid, at, type, tid, upload, tbl, by, details)) as expected
               from {AuditSchema.Entries} where wsid = @wsid window w as (order by pos))
             select (select count(*) from c),
                    (select seq from c where pos <> coalesce(prev_pos, 0) + 1 or hash is distinct from expected order by pos limit 1),
