@@ -297,4 +297,113 @@ public sealed class AuditTests(InletApp app) : IClassFixture<InletApp>
         Assert.False(verify.GetProperty("valid").GetBoolean());
         Assert.Equal(seqs[2], verify.GetProperty("first_invalid").GetProperty("seq").GetInt64());
     }
+
+    [Fact]
+    public async Task Reading_and_exporting_a_table_are_audited_with_who_and_which_table()
+    {
+        var ws = InletApp.NewWorkspace("atab");
+        var alice = await app.SignedIn("alice", ws);
+        var token = await alice.Issue(ws, new { reason = "tables", upload_to_database = true });
+        var copy = await AzCopy.Copy(LocalFiles.Folder(("visits.csv", "id,day\n1,2026-03-01\n2,2026-03-02\n")).FullName + "/*", token.Str("token"));
+        Assert.True(copy.Succeeded, copy.Output);
+        await TokenApi.Eventually(async () => (await alice.GetJson($"/api/workspaces/{ws}/tables")).GetArrayLength() == 1, 60, "the table loaded");
+        var loaded = Assert.Single((await Page(alice, $"/api/workspaces/{ws}/audit?type=table_loaded")).Entries);
+        Assert.Equal("visits", loaded.Str("table"));
+
+        await alice.GetJson($"/api/workspaces/{ws}/tables/visits/rows?limit=1");
+        await alice.GetStringAsync($"/api/workspaces/{ws}/tables/visits/export?format=csv");
+        var read = Assert.Single((await Page(alice, $"/api/workspaces/{ws}/audit?type=table_rows_read")).Entries);
+        Assert.Equal(("alice", "visits", "1"), (read.Str("by"), read.Str("table"), read.GetProperty("details").Str("limit")));
+        var exported = Assert.Single((await Page(alice, $"/api/workspaces/{ws}/audit?type=table_exported")).Entries);
+        Assert.Equal(("alice", "visits", "csv"), (exported.Str("by"), exported.Str("table"), exported.GetProperty("details").Str("format")));
+        // Everything that touched the table, by its name.
+        var history = (await All(alice, $"/api/workspaces/{ws}/audit")).Where(e => e.GetProperty("table").ValueKind == JsonValueKind.String).Select(e => e.Str("type"));
+        Assert.Equal(["table_loaded", "table_rows_read", "table_exported"], history);
+    }
+
+    [Fact]
+    public async Task The_token_listing_pages_newest_first_and_searches_by_status_and_text()
+    {
+        var ws = InletApp.NewWorkspace("alist");
+        var alice = await app.SignedIn("alice", ws);
+        var bob = await app.SignedIn("bob", ws);
+        var issued = new List<JsonElement>();
+        for (var i = 0; i < 7; i++)
+            issued.Add(await (i % 3 == 0 ? bob : alice).Issue(ws, new { reason = i == 4 ? "Quarterly Export" : $"nightly {i}" }));
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/workspaces/{ws}/upload-tokens/{issued[1].Str("tid")}")).StatusCode);
+
+        var unpaged = (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens")).EnumerateArray().Select(t => t.Str("tid")).ToList();
+        Assert.Equal(7, unpaged.Count);
+        var paged = new List<string>();
+        string? after = null;
+        do
+        {
+            var page = await alice.GetJson($"/api/workspaces/{ws}/upload-tokens?limit=3" + (after is null ? "" : $"&after={after}"));
+            var tokens = page.GetProperty("tokens").EnumerateArray().ToList();
+            Assert.True(tokens.Count <= 3);
+            paged.AddRange(tokens.Select(t => t.Str("tid")));
+            after = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetString();
+        } while (after is not null);
+        Assert.Equal(unpaged, paged);
+
+        var revoked = (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens?status=revoked")).GetProperty("tokens");
+        Assert.Equal(issued[1].Str("tid"), Assert.Single(revoked.EnumerateArray()).Str("tid"));
+        Assert.Equal(6, (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens?status=active")).GetProperty("tokens").GetArrayLength());
+        Assert.Equal(0, (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens?status=expired")).GetProperty("tokens").GetArrayLength());
+        Assert.Equal(3, (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens?q=BOB")).GetProperty("tokens").GetArrayLength());
+        var quarterly = (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens?q=quarterly")).GetProperty("tokens");
+        Assert.Equal(issued[4].Str("tid"), Assert.Single(quarterly.EnumerateArray()).Str("tid"));
+        Assert.Equal(1, (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens?q={issued[5].Str("tid")}")).GetProperty("tokens").GetArrayLength());
+        Assert.Equal(50, ListLimitDefault());
+        foreach (var (query, field) in new[] { ("status=gone", "status"), ("limit=0", "limit"), ("limit=1001", "limit"), ("after=x", "after"), ($"after={Guid.NewGuid()}", "after"), ("sort=date", "sort") })
+        {
+            var response = await alice.GetAsync($"/api/workspaces/{ws}/upload-tokens?{query}");
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _), query);
+        }
+    }
+
+    private static int ListLimitDefault() => Inlet.Tokens.ListUploadTokens.ListUploadTokensEndpoints.DefaultPageSize;
+
+    [Fact]
+    public async Task Rebuilding_the_projection_from_the_event_store_gives_the_same_rows()
+    {
+        var ws = InletApp.NewWorkspace("areb");
+        var alice = await app.SignedIn("alice", ws);
+        var token = await alice.Issue(ws);
+        await alice.Issue(ws, new { reason = "second" });
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/workspaces/{ws}/upload-tokens/{token.Str("tid")}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.PutAsJsonAsync($"/api/workspaces/{ws}/settings", new { inbox_approval = true })).StatusCode);
+        await alice.GetStringAsync($"/api/workspaces/{ws}/audit?format=csv");
+
+        // This workspace's rows only: other tests' background work (routing, loads) may append to theirs meanwhile.
+        var rows = $"select wsid, event, stream, pos, at, type, tid, upload, tbl, by, details::text, hash from audit.entries where wsid = '{ws}' order by pos";
+        var before = await Rows(rows);
+        Assert.Equal(["issued", "issued", "revoked", "settings_changed", "audit_downloaded"], before.Select(r => (string)r[5]));
+        var store = app.Host.Services.GetRequiredService<IDocumentStore>();
+        using var daemon = await store.BuildProjectionDaemonAsync();
+        await daemon.RebuildProjectionAsync(AuditTrailProjection.Name, 2.Minutes(), CancellationToken.None);
+        var after = await Rows(rows);
+        var extra = after.Select(r => string.Join("|", r)).Except(before.Select(r => string.Join("|", r))).ToList();
+        var missing = before.Select(r => string.Join("|", r)).Except(after.Select(r => string.Join("|", r))).ToList();
+        Assert.True(extra.Count == 0 && missing.Count == 0, $"extra: {string.Join("; ", extra)} missing: {string.Join("; ", missing)}");
+        Assert.Equal(before.Select(r => string.Join("|", r)), after.Select(r => string.Join("|", r)));
+        Assert.True((await alice.GetJson($"/api/workspaces/{ws}/audit/verify")).GetProperty("valid").GetBoolean());
+    }
+
+    private async Task<List<object[]>> Rows(string sql)
+    {
+        await using var connection = new NpgsqlConnection(app.Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var result = new List<object[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            result.Add(row);
+        }
+        return result;
+    }
 }
