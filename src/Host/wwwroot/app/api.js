@@ -39,6 +39,9 @@ export function workspaceApi(wsid) {
     revokeToken: tid => request(`${base}/upload-tokens/${encodeURIComponent(tid)}`, { method: 'DELETE' }),
     tokenEvents: tid => getJson(`${base}/upload-tokens/${encodeURIComponent(tid)}/events`),
     audit: () => getJson(`${base}/audit`),
+    // One page of the flat audit trail: { entries, next } (docs/api-extensions.md, issue #17).
+    auditPage: query => getJson(`${base}/audit?${query}`),
+    auditCsv: query => request(`${base}/audit?${query}${query ? '&' : ''}format=csv`).then(r => r.blob()),
     inbox: () => getJson(`${base}/inbox`),
     files: folder => getJson(`${base}/files${folder ? `?folder=${encodeURIComponent(folder)}` : ''}`),
     fileContent: path => request(`${base}/files/content?path=${encodeURIComponent(path)}`),
