@@ -33,7 +33,12 @@ public static class TokensModule
             opts.Events.AddEventType<UploadTokenArchived>();
             opts.Projections.Add<UploadTokenSummaryProjection>(ProjectionLifecycle.Inline);
             opts.AddAuditMap(AuditEndpoints.Map);
-            opts.Schema.For<UploadTokenSummary>().DatabaseSchemaName(Schema).Index(x => x.Wsid);
+            // Wsid and Date as real columns, indexed together with the id: the listing's page (newest first,
+            // keyset cursor on date and id, ADR 17) is then an index range scan however many tokens.
+            opts.Schema.For<UploadTokenSummary>().DatabaseSchemaName(Schema)
+                .Duplicate(x => x.Wsid, notNull: true)
+                .Duplicate(x => x.Date, pgType: "timestamp with time zone", notNull: true,
+                    configure: index => { index.Columns = ["wsid", "date", "id"]; index.Name = "mt_doc_uploadtokensummary_wsid_date_id"; });
             opts.Schema.For<CountedUsage>().DatabaseSchemaName(Schema);
         });
         return services;

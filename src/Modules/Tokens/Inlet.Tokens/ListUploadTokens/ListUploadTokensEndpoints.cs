@@ -53,7 +53,7 @@ public static class ListUploadTokensEndpoints
             if (last is null)
                 return Results.Problem(Problems.Validation("after", "'after' is the 'tid' of the last token seen (the previous answer's 'next'), a token of this workspace."));
             tokens = tokens.Where(t => t.MatchesSql(
-                "(CAST(d.data ->> 'Date' as timestamp with time zone) < ? or (CAST(d.data ->> 'Date' as timestamp with time zone) = ? and d.id < ?))",
+                "(d.date < ? or (d.date = ? and d.id < ?))",
                 last.Date, last.Date, last.Id));
         }
         var found = await tokens.OrderByDescending(t => t.Date).ThenByDescending(t => t.Id).Take(page.Limit + 1).ToListAsync(ct);
