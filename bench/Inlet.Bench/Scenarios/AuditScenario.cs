@@ -43,7 +43,7 @@ public sealed class AuditScenario : IScenario
             await using var session = store.LightweightSession();
             foreach (var (tid, i) in chunk)
             {
-                var at = now - span + span * i / tids.Length;
+                var at = now - span + span * ((double)i / tids.Length);
                 session.Events.StartStream(tid, new UploadTokenIssued(tid, Workspace, $"bench token {i}", People[i % People.Length], at, at, at.AddDays(30),
                     UploadDestination.Inbox, "bench-none"));
             }
@@ -176,7 +176,7 @@ public sealed class AuditScenario : IScenario
             await using var session = store.LightweightSession();
             foreach (var tid in chunk)
             {
-                session.Events.Append(tid, new UploadTokenUsed(tid, Guid.NewGuid(), 1, 65536, now - span + span * done / targets.Length));
+                session.Events.Append(tid, new UploadTokenUsed(tid, Guid.NewGuid(), 1, 65536, now - span + span * ((double)done / targets.Length)));
                 done++;
             }
             await session.SaveChangesAsync();
