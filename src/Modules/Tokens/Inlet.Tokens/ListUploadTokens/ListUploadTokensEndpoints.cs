@@ -53,8 +53,8 @@ public static class ListUploadTokensEndpoints
             if (last is null)
                 return Results.Problem(Problems.Validation("after", "'after' is the 'tid' of the last token seen (the previous answer's 'next'), a token of this workspace."));
             tokens = tokens.Where(t => t.MatchesSql(
-                "(d.date < ? or (d.date = ? and d.id < ?))",
-                last.Date, last.Date, last.Id));
+                "(d.date, d.id) < (?, ?)", // a row comparison, so PostgreSQL walks the (wsid, date, id) index
+                last.Date, last.Id));
         }
         var found = await tokens.OrderByDescending(t => t.Date).ThenByDescending(t => t.Id).Take(page.Limit + 1).ToListAsync(ct);
         var more = found.Count > page.Limit;
