@@ -10,7 +10,7 @@ public static class TableAudit
     {
         TableLoaded l => new AuditFact(l.Wsid, new AuditEntry(l.Tid, "table_loaded", l.At, null, new Dictionary<string, object?>
         {
-            ["upload"] = l.UploadId, ["table"] = l.Table, ["source"] = l.Source, ["rows"] = l.Rows, ["rows_added"] = l.RowsAdded, ["mode"] = l.Mode,
+            ["upload"] = l.UploadId, ["table"] = l.Table, ["source"] = l.Source, ["rows"] = l.Rows, ["rows_added"] = l.RowsAdded, ["rows_rejected"] = l.RowsRejected, ["mode"] = l.Mode,
         })),
         TableLoadFailed f => new AuditFact(f.Wsid, new AuditEntry(f.Tid, "table_load_failed", f.At, null, new Dictionary<string, object?>
         {
