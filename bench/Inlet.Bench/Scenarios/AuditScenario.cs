@@ -108,7 +108,7 @@ public sealed class AuditScenario : IScenario
             ["audit_entries"] = entries,
             ["seed_issued_per_s"] = Math.Round(tids.Length / issuing.Elapsed.TotalSeconds),
             ["seed_used_events_per_s"] = Math.Round(size.AuditUsedEvents / seeding.TotalSeconds),
-            ["projection_catch_up_s"] = 0, // inline (ADR 17): verified above, every entry present when seeding returned
+            ["projection_catch_up_s"] = 0, // inline (ADR 18): verified above, every entry present when seeding returned
             ["verify_chain_s"] = Stats.Round(verifying.Elapsed.TotalSeconds, 2),
             ["page_by_token"] = Figures(byToken),
             ["page_by_busy_token_deep"] = Figures(byBusyToken),

@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace Inlet.Tests.Audit;
 
-/// <summary>The flat audit trail end to end (issue #17, docs/adr/0017): filters, cursor, exports, access events, hash chain, isolation.</summary>
+/// <summary>The flat audit trail end to end (issue #17, docs/adr/0018): filters, cursor, exports, access events, hash chain, isolation.</summary>
 public sealed class AuditTests(InletApp app) : IClassFixture<InletApp>
 {
     private static async Task<(List<JsonElement> Entries, long? Next)> Page(HttpClient client, string url)

@@ -34,7 +34,7 @@ public static class TokensModule
             opts.Projections.Add<UploadTokenSummaryProjection>(ProjectionLifecycle.Inline);
             opts.AddAuditMap(AuditEndpoints.Map);
             // Wsid and Date as real columns, indexed together with the id: the listing's page (newest first,
-            // keyset cursor on date and id, ADR 17) is then an index range scan however many tokens.
+            // keyset cursor on date and id, ADR 18) is then an index range scan however many tokens.
             opts.Schema.For<UploadTokenSummary>().DatabaseSchemaName(Schema)
                 .Duplicate(x => x.Wsid, notNull: true)
                 .Duplicate(x => x.Date, pgType: "timestamp with time zone", notNull: true,

@@ -10,7 +10,7 @@ public enum AuditFormat { Json, Csv, Ndjson }
 /// <summary>
 /// A question to the flat audit trail: filters, the cursor (<c>after</c> = the last <c>seq</c> seen), page
 /// size and order. <see cref="Paged"/> is false only for a request with no parameter at all, which keeps
-/// the v1 answer of shared/api.md: the whole trail as one array (docs/adr/0017).
+/// the v1 answer of shared/api.md: the whole trail as one array (docs/adr/0018).
 /// </summary>
 public sealed record AuditQuery(
     string[]? Types, Guid? Tid, string? By, Guid? Upload, DateTimeOffset? From, DateTimeOffset? To,

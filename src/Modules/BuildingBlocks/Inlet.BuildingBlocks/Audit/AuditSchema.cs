@@ -106,7 +106,7 @@ public static class AuditSchema
               if w is null then
                 select s.wsid into w from {Name}.streams s where s.stream = p_stream;
                 if w is null then
-                  raise exception 'audit: no workspace is known for event stream % (event %). An event store from before the audit projection needs the {AuditTrailProjection.Name} projection rebuilt once (docs/adr/0017).', p_stream, p_event;
+                  raise exception 'audit: no workspace is known for event stream % (event %). An event store from before the audit projection needs the {AuditTrailProjection.Name} projection rebuilt once (docs/adr/0018).', p_stream, p_event;
                 end if;
               else
                 insert into {Name}.streams (stream, wsid) values (p_stream, w) on conflict (stream) do nothing;

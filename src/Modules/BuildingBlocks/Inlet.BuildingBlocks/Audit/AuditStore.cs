@@ -184,7 +184,7 @@ public sealed class AuditStore(NpgsqlDataSource db)
         return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 
-    /// <summary>Recomputes the workspace's hash chain in PostgreSQL (docs/adr/0017).</summary>
+    /// <summary>Recomputes the workspace's hash chain in PostgreSQL (docs/adr/0018).</summary>
     public async Task<AuditVerification> Verify(string wsid, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

@@ -7,7 +7,7 @@ using Marten.Events.Projections;
 namespace Inlet.BuildingBlocks.Audit;
 
 /// <summary>
-/// The flat audit projection (docs/adr/0017-flat-audit-projection.md): inline, so an entry is committed in
+/// The flat audit projection (docs/adr/0018-flat-audit-projection.md): inline, so an entry is committed in
 /// the same transaction as its event and every read sees every event committed before it. The row, its
 /// place in the workspace's hash chain and the chain hash are computed in
 /// PostgreSQL (<c>audit.next_entry</c>), which serialises one workspace's appends with a transaction-scoped advisory lock.

@@ -28,7 +28,7 @@ public static class AuditEndpoints
 
     /// <summary>
     /// Every module's entries of the workspace (tokens, uploads, reviews, tables, access), from the flat
-    /// projection (docs/adr/0017): without parameters the v1 answer, the whole trail oldest first; with any,
+    /// projection (docs/adr/0018): without parameters the v1 answer, the whole trail oldest first; with any,
     /// a filtered page <c>{ entries, next }</c> or, with <c>format=csv|ndjson</c>, every matching entry.
     /// </summary>
     [WolverineGet("/api/workspaces/{wsid}/audit")]

@@ -15,7 +15,7 @@ public static class ListUploadTokensEndpoints
     /// <summary>
     /// Newest first. Without parameters the v1 answer (every token, one array); with any of
     /// <c>status</c>, <c>q</c>, <c>after</c>, <c>limit</c> one page <c>{ "tokens": [...], "next": tid | null }</c>
-    /// (docs/adr/0017).
+    /// (docs/adr/0018).
     /// </summary>
     [WolverineGet("/api/workspaces/{wsid}/upload-tokens")]
     public static async Task<IResult> List(string wsid, HttpContext context, IQuerySession session, TimeProvider clock, CancellationToken ct)
