@@ -4,7 +4,8 @@ import { dateTime, bytes, destination } from '../format.js';
 const PAGE_SIZE = 50;
 const TYPES = ['issued', 'used', 'revoked', 'expired', 'archived', 'upload_received', 'upload_routed', 'upload_rejected',
   'upload_approved', 'upload_rejected_by_reviewer', 'upload_purged', 'table_loaded', 'table_load_failed',
-  'file_downloaded', 'table_rows_read', 'table_exported', 'settings_changed', 'audit_downloaded', 'access_denied'];
+  'file_downloaded', 'table_rows_read', 'table_exported', 'settings_changed', 'audit_downloaded', 'access_denied',
+  'database_credentials_issued', 'database_credentials_rotated', 'database_credentials_revoked'];
 const FILTERS = ['tid', 'type', 'by', 'from', 'to'];
 
 // The filters of the page's address as the API's query: dates are whole UTC days, "to" inclusive.
@@ -125,6 +126,9 @@ function details(e) {
     case 'settings_changed': return `${d.setting}: ${d.from} → ${d.to}`;
     case 'audit_downloaded': return `Audit downloaded as ${d.format}`;
     case 'access_denied': return `Refused: ${d.method} ${d.path}`;
+    case 'database_credentials_issued': return `Database login ${d.user}`;
+    case 'database_credentials_rotated':
+    case 'database_credentials_revoked': return `Database login ${d.user}; ${d.sessions_ended} ${d.sessions_ended === 1 ? 'session' : 'sessions'} ended`;
     default: return '';
   }
 }

@@ -18,6 +18,7 @@ public sealed record IssuedDatabaseCredentialsResponse(
     [property: JsonPropertyName("port")] int Port,
     [property: JsonPropertyName("database")] string Database,
     [property: JsonPropertyName("schema")] string Schema,
+    [property: JsonPropertyName("sslmode")] string? SslMode,
     [property: JsonPropertyName("user")] string User,
     [property: JsonPropertyName("password")] string Password,
     [property: JsonPropertyName("url")] string Url,
@@ -33,6 +34,7 @@ public sealed record DatabaseCredentialsResponse(
     [property: JsonPropertyName("port")] int Port,
     [property: JsonPropertyName("database")] string Database,
     [property: JsonPropertyName("schema")] string Schema,
+    [property: JsonPropertyName("sslmode")] string? SslMode,
     [property: JsonPropertyName("user")] string User,
     [property: JsonPropertyName("issued_at")] DateTimeOffset IssuedAt,
     [property: JsonPropertyName("issued_by")] string IssuedBy,
@@ -66,7 +68,7 @@ public static class DatabaseCredentialsEndpoints
 
             var where = Where(database, options.Value);
             var o = options.Value;
-            return Results.Json(new IssuedDatabaseCredentialsResponse(wsid, where.Host, where.Port, where.Database, WorkspaceDatabase.SchemaFor(wsid), user, password,
+            return Results.Json(new IssuedDatabaseCredentialsResponse(wsid, where.Host, where.Port, where.Database, WorkspaceDatabase.SchemaFor(wsid), SslMode(o), user, password,
                 Url(where, user, password, o.WorkspaceSslMode), rotates, now, o.WorkspaceConnectionLimit, o.WorkspaceStatementTimeout.TotalSeconds),
                 statusCode: StatusCodes.Status201Created);
         }
@@ -83,7 +85,7 @@ public static class DatabaseCredentialsEndpoints
                 "This workspace has no database login. POST to this address to create one."));
         var where = Where(database, options.Value);
         var o = options.Value;
-        return Results.Json(new DatabaseCredentialsResponse(wsid, where.Host, where.Port, where.Database, WorkspaceDatabase.SchemaFor(wsid), login.User,
+        return Results.Json(new DatabaseCredentialsResponse(wsid, where.Host, where.Port, where.Database, WorkspaceDatabase.SchemaFor(wsid), SslMode(o), login.User,
             login.IssuedAt, login.IssuedBy, login.RotatedAt, login.RotatedBy, o.WorkspaceConnectionLimit, o.WorkspaceStatementTimeout.TotalSeconds));
     }
 
@@ -110,6 +112,8 @@ public static class DatabaseCredentialsEndpoints
     private static IResult? InvalidWorkspace(string wsid) => WorkspaceId.IsValid(wsid)
         ? null
         : Results.Problem(Problems.Validation("wsid", "A workspace id is 3–40 characters of a-z, 0-9 and '-'."));
+
+    private static string? SslMode(DatabaseCredentialsOptions o) => o.WorkspaceSslMode is { Length: > 0 } mode ? mode : null;
 
     public sealed record Location(string Host, int Port, string Database);
 
