@@ -14,6 +14,8 @@ public sealed class DatabaseCredentialsApp : InletApp
         builder.UseSetting("Database:WorkspaceStatementTimeout", "00:00:02");
         builder.UseSetting("Database:WorkspaceConnectionLimit", ConnectionLimit.ToString());
         builder.UseSetting("Database:WorkspaceSslMode", "disable");
+        builder.UseSetting("Database:WorkspaceIdleInTransactionTimeout", "00:00:02");
+        builder.UseSetting("Database:WorkspaceSessionSweepInterval", "00:00:00.5");
     }
 }
 
@@ -243,6 +245,34 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
             Assert.False(audit.Contains(password, StringComparison.Ordinal), "a password appears in the audit trail");
             Assert.False((await alice.GetStringAsync(Credentials(ws))).Contains(password, StringComparison.Ordinal), "a password appears in the login's listing");
         }
+    }
+
+    [Fact]
+    public async Task A_session_that_lifts_its_own_timeouts_is_still_stopped_at_the_configured_limits()
+    {
+        var ws = InletApp.NewWorkspace("dbt");
+        var alice = await app.SignedIn("alice", ws);
+        var credentials = await Issue(alice, ws);
+
+        await using var slow = await Open(credentials);
+        await Scalar(slow, "set statement_timeout = 0"); // any session may lift the role's default
+        var started = DateTime.UtcNow;
+        var cancelled = await Refused(slow, "select pg_sleep(30)");
+        Assert.Equal(PostgresErrorCodes.QueryCanceled, cancelled.SqlState);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15), $"cancelled only after {DateTime.UtcNow - started}");
+        Assert.Equal(1, await Scalar(slow, "select 1")); // the statement was cancelled, not the session
+
+        await using var idle = await Open(credentials);
+        await Scalar(idle, "set idle_in_transaction_session_timeout = 0");
+        await Scalar(idle, "begin");
+        await Scalar(idle, "select count(*) from pg_class");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAnyAsync<Exception>(() => Scalar(idle, "select 1")); // the session was ended
+
+        // Inlet's own sessions are never touched, however long they run.
+        await using var own = new NpgsqlConnection(app.Postgres);
+        await own.OpenAsync();
+        Assert.Equal("", (await Scalar(own, "select pg_sleep(4)::text")) as string);
     }
 
     [Fact]

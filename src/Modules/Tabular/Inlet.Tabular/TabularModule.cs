@@ -8,6 +8,7 @@ using JasperFx.Events.Projections;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Inlet.Tabular;
@@ -29,8 +30,11 @@ public static class TabularModule
             .Validate(o => o.WorkspaceConnectionLimit >= 1, "Database:WorkspaceConnectionLimit must be at least 1.")
             .Validate(o => o.WorkspaceStatementTimeout >= TimeSpan.FromSeconds(1), "Database:WorkspaceStatementTimeout must be at least 1 second (0 would mean no limit).")
             .Validate(o => o.WorkspaceIdleInTransactionTimeout >= TimeSpan.FromSeconds(1), "Database:WorkspaceIdleInTransactionTimeout must be at least 1 second (0 would mean no limit).")
+            .Validate(o => o.WorkspaceSessionSweepInterval > TimeSpan.Zero, "Database:WorkspaceSessionSweepInterval must be positive.")
             .ValidateOnStart();
         services.AddSingleton<WorkspaceRoles>();
+        services.AddSingleton<WorkspaceSessionLimits>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<WorkspaceSessionLimits>());
         services.ConfigureMarten(opts =>
         {
             opts.Events.AddEventType<TableLoaded>();

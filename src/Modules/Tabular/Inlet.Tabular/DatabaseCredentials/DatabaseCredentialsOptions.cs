@@ -32,6 +32,12 @@ public sealed class DatabaseCredentialsOptions
     public TimeSpan WorkspaceIdleInTransactionTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// How often each node checks for workspace sessions that lifted their own limits (<c>SET statement_timeout = 0</c>)
+    /// and stops them (<see cref="WorkspaceSessionLimits"/>).
+    /// </summary>
+    public TimeSpan WorkspaceSessionSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
     /// Role names are cluster-wide, unlike schemas: two Inlet deployments sharing one PostgreSQL server
     /// need different prefixes. Lower-case letters, digits and '_', at most 16 characters.
     /// </summary>
