@@ -20,6 +20,84 @@ public sealed class DatabaseCredentialsApp : InletApp
 }
 
 /// <summary>
+/// Inlet as a managed PostgreSQL service would have it: the workspace database belongs to a role that is
+/// no superuser, only CREATEROLE and pg_signal_backend (docs/operations.md).
+/// </summary>
+public sealed class NonSuperuserDatabaseApp : InletApp
+{
+    public string Manager { get; } = $"inlet_mgr_{Guid.NewGuid():N}"[..24];
+
+    private string? _workspaceDatabase;
+
+    protected override void Configure(IWebHostBuilder builder)
+    {
+        _workspaceDatabase ??= Prepare().GetAwaiter().GetResult();
+        builder.UseSetting("ConnectionStrings:WorkspaceDatabase", _workspaceDatabase);
+        builder.UseSetting("Database:WorkspaceSslMode", "disable");
+    }
+
+    private async Task<string> Prepare()
+    {
+        var password = Guid.NewGuid().ToString("N");
+        var database = Manager + "_db";
+        await using var connection = new NpgsqlConnection(TestServices.PostgresServer);
+        await connection.OpenAsync();
+        foreach (var sql in new[]
+        {
+            $"create role {Manager} login createrole password '{password}'", $"grant pg_signal_backend to {Manager}", $"create database {database} owner {Manager}",
+        })
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(TestServices.PostgresServer) { Database = database, Username = Manager, Password = password }.ConnectionString;
+    }
+}
+
+public sealed class DatabaseCredentialsNonSuperuserTests(NonSuperuserDatabaseApp app) : IClassFixture<NonSuperuserDatabaseApp>
+{
+    [Fact]
+    public async Task A_role_with_only_CREATEROLE_and_pg_signal_backend_issues_rotates_and_revokes_logins_and_without_CREATEROLE_the_answer_says_what_to_grant()
+    {
+        var ws = InletApp.NewWorkspace("dbm");
+        var alice = await app.SignedIn("alice", ws);
+        var first = await DatabaseCredentialsTests.Issue(alice, ws);
+        await using (var session = await DatabaseCredentialsTests.Open(first))
+        {
+            // Loaded after the login exists, by the non-superuser owner: its default privileges apply.
+            await DatabaseCredentialsTests.Load(alice, ws, 0, ("late.csv", "a\n1\n2\n"));
+            Assert.Equal(2L, await DatabaseCredentialsTests.Scalar(session, "select count(*) from late"));
+            Assert.Equal("0", await DatabaseCredentialsTests.Scalar(session, "select count(*)::text from pg_roles where rolname = current_user and rolsuper"));
+            var second = await DatabaseCredentialsTests.Issue(alice, ws);
+            await Assert.ThrowsAnyAsync<Exception>(() => DatabaseCredentialsTests.Scalar(session, "select 1")); // ended with pg_signal_backend alone
+            Assert.Equal(PostgresErrorCodes.InvalidPassword, (await Assert.ThrowsAsync<PostgresException>(() => DatabaseCredentialsTests.Open(first))).SqlState);
+            await using (var rotated = await DatabaseCredentialsTests.Open(second))
+                Assert.Equal(2L, await DatabaseCredentialsTests.Scalar(rotated, "select count(*) from late"));
+            Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/workspaces/{ws}/database/credentials")).StatusCode);
+            await Assert.ThrowsAsync<PostgresException>(() => DatabaseCredentialsTests.Open(second));
+        }
+
+        await using var admin = new NpgsqlConnection(TestServices.PostgresServer);
+        await admin.OpenAsync();
+        await DatabaseCredentialsTests.Scalar(admin, $"alter role {app.Manager} nocreaterole");
+        try
+        {
+            var other = InletApp.NewWorkspace("dbm");
+            var bob = await app.SignedIn("bob", other);
+            var refused = await bob.PostAsync($"/api/workspaces/{other}/database/credentials", null);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains("CREATEROLE", problem.Str("detail"));
+            Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/workspaces/{other}/database/credentials")).StatusCode);
+        }
+        finally
+        {
+            await DatabaseCredentialsTests.Scalar(admin, $"alter role {app.Manager} createrole");
+        }
+    }
+}
+
+/// <summary>
 /// The workspace database login as real PostgreSQL roles, tried with real connections: what it may read,
 /// and every way it must fail (docs/adr/0017).
 /// </summary>
@@ -27,7 +105,7 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
 {
     private static string Credentials(string ws) => $"/api/workspaces/{ws}/database/credentials";
 
-    private static async Task<JsonElement> Issue(HttpClient client, string ws)
+    internal static async Task<JsonElement> Issue(HttpClient client, string ws)
     {
         var response = await client.PostAsync(Credentials(ws), null);
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -46,14 +124,14 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
         SslMode = SslMode.Disable,
     }.ConnectionString);
 
-    private static async Task<NpgsqlConnection> Open(JsonElement credentials, string? password = null)
+    internal static async Task<NpgsqlConnection> Open(JsonElement credentials, string? password = null)
     {
         var connection = Login(credentials, password);
         await connection.OpenAsync();
         return connection;
     }
 
-    private static async Task<object?> Scalar(NpgsqlConnection connection, string sql)
+    internal static async Task<object?> Scalar(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteScalarAsync();
@@ -83,7 +161,7 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
     }
 
     /// <summary>Files through a database token and the real AzCopy, exactly as an uploader loads them.</summary>
-    private async Task Load(HttpClient client, string ws, int routedBefore, params (string Name, string Content)[] files)
+    internal static async Task Load(HttpClient client, string ws, int routedBefore, params (string Name, string Content)[] files)
     {
         var token = await client.Issue(ws, new { reason = "tables", upload_to_database = true });
         var upload = await AzCopy.Copy(LocalFiles.Folder(files).FullName + "/*", token.Str("token"));

@@ -60,7 +60,15 @@ public static class DatabaseCredentialsEndpoints
             var rotates = DatabaseCredentialsDecisions.Rotates(stream.Aggregate);
             var password = ScramVerifier.NewPassword();
             // PostgreSQL first: should the Host die before the event commits, what is left is a password nobody saw.
-            var ended = await roles.Provision(wsid, ScramVerifier.For(password), ct);
+            int ended;
+            try
+            {
+                ended = await roles.Provision(wsid, ScramVerifier.For(password), ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                return NotPermitted();
+            }
             var now = clock.GetUtcNow();
             stream.AppendOne(DatabaseCredentialsDecisions.Issue(stream.Aggregate, wsid, user, principal.UserName(), ended, now));
             // Saved while the lock is held, so that the order of events is the order of passwords.
@@ -98,7 +106,15 @@ public static class DatabaseCredentialsEndpoints
         await using (await roles.Lock(wsid, ct))
         {
             var stream = await session.Events.FetchForWriting<WorkspaceDatabaseLogin>(WorkspaceDatabaseLogin.IdFor(wsid), ct);
-            var ended = await roles.Drop(wsid, ct);
+            int ended;
+            try
+            {
+                ended = await roles.Drop(wsid, ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                return NotPermitted();
+            }
             if (DatabaseCredentialsDecisions.Revoke(stream.Aggregate, principal.UserName(), ended, clock.GetUtcNow()) is { } revoked)
             {
                 stream.AppendOne(revoked);
@@ -107,6 +123,10 @@ public static class DatabaseCredentialsEndpoints
             return Results.NoContent();
         }
     }
+
+    /// <summary>An operator's set-up, not the member's request, is at fault; the detail says what to fix.</summary>
+    private static IResult NotPermitted() => Results.Problem(Problems.Create(StatusCodes.Status503ServiceUnavailable, "Database logins are not set up",
+        "Inlet's own PostgreSQL role may not manage workspace logins. An operator must grant it CREATEROLE, ownership of the workspace database and pg_signal_backend (docs/operations.md, \"Workspace database logins\")."));
 
     /// <summary>A role name is made from the workspace id, so only a well-formed one may become one.</summary>
     private static IResult? InvalidWorkspace(string wsid) => WorkspaceId.IsValid(wsid)

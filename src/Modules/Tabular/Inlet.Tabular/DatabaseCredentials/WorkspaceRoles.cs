@@ -55,11 +55,11 @@ public sealed partial class WorkspaceRoles(WorkspaceDatabase database, IOptions<
         {
             await SerialiseGrants(connection, tx, ct);
             // Roles are cluster-wide: another database's Inlet (or a test) may create the group at the same moment.
+            // A new role has no attribute beyond LOGIN (only a superuser may even name NOSUPERUSER), checked below.
             await Execute(connection, tx, ct, $"""
                 do $$ begin create role {group} nologin; exception when duplicate_object or unique_violation then null; end $$;
                 do $$ begin create role {role}; exception when duplicate_object or unique_violation then null; end $$;
-                alter role {role} with login nosuperuser nocreatedb nocreaterole noreplication nobypassrls
-                    connection limit {o.WorkspaceConnectionLimit.ToString(CultureInfo.InvariantCulture)} password {Literal(scramVerifier)};
+                alter role {role} with login connection limit {o.WorkspaceConnectionLimit.ToString(CultureInfo.InvariantCulture)} password {Literal(scramVerifier)};
                 grant {group} to {role};
                 alter role {role} set statement_timeout = {Milliseconds(o.WorkspaceStatementTimeout)};
                 alter role {role} set idle_in_transaction_session_timeout = {Milliseconds(o.WorkspaceIdleInTransactionTimeout)};
@@ -72,6 +72,7 @@ public sealed partial class WorkspaceRoles(WorkspaceDatabase database, IOptions<
                 alter default privileges in schema {schema} grant select on tables to {role};
                 revoke temporary on database {db} from public;
                 """);
+            await RefuseElevated(connection, tx, RoleFor(wsid), ct);
             await tx.CommitAsync(ct);
         }
         return await EndSessions(connection, RoleFor(wsid), ct);
@@ -157,6 +158,16 @@ public sealed partial class WorkspaceRoles(WorkspaceDatabase database, IOptions<
     {
         await using var connection = await database.Open(ct);
         return await RoleExists(connection, RoleFor(wsid), ct);
+    }
+
+    /// <summary>A role of that name made by someone else, with more than a login may have, is never handed out.</summary>
+    private static async Task RefuseElevated(NpgsqlConnection connection, NpgsqlTransaction tx, string role, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "select rolsuper or rolcreatedb or rolcreaterole or rolreplication or rolbypassrls from pg_roles where rolname = $1", connection, tx);
+        command.Parameters.Add(new NpgsqlParameter { Value = role });
+        if (await command.ExecuteScalarAsync(ct) is true)
+            throw new InvalidOperationException($"PostgreSQL role {role} exists with attributes beyond LOGIN (superuser, createdb, createrole, replication or bypassrls); it is not handed out as a workspace login. An operator must drop or reduce it.");
     }
 
     private static async Task<int> EndSessions(NpgsqlConnection connection, string role, CancellationToken ct)

@@ -32,7 +32,8 @@ public sealed class WorkspaceSessionLimits(WorkspaceDatabase database, Workspace
     public async Task<(int Cancelled, int Ended)> RunOnce(CancellationToken ct)
     {
         var o = options.Value;
-        await using var connection = await database.Open(ct);
+        // Straight from the pool: a check of sessions needs none of the bookkeeping tables Open sets up.
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         // Members of the logins' group only: Inlet's own sessions, and anyone else's, are never touched.
         await using var command = new NpgsqlCommand("""
             with logins as (
