@@ -63,7 +63,8 @@ public static class DatabaseCredentialsEndpoints
             int ended;
             try
             {
-                ended = await roles.Provision(wsid, ScramVerifier.For(password), ct);
+                // Not cancelled half-way by a client that gives up: once PostgreSQL changed, the event must follow.
+                ended = await roles.Provision(wsid, ScramVerifier.For(password), CancellationToken.None);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
             {
@@ -72,7 +73,7 @@ public static class DatabaseCredentialsEndpoints
             var now = clock.GetUtcNow();
             stream.AppendOne(DatabaseCredentialsDecisions.Issue(stream.Aggregate, wsid, user, principal.UserName(), ended, now));
             // Saved while the lock is held, so that the order of events is the order of passwords.
-            await session.SaveChangesAsync(ct);
+            await session.SaveChangesAsync(CancellationToken.None);
 
             var where = Where(database, options.Value);
             var o = options.Value;
@@ -109,7 +110,7 @@ public static class DatabaseCredentialsEndpoints
             int ended;
             try
             {
-                ended = await roles.Drop(wsid, ct);
+                ended = await roles.Drop(wsid, CancellationToken.None);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
             {
@@ -118,7 +119,7 @@ public static class DatabaseCredentialsEndpoints
             if (DatabaseCredentialsDecisions.Revoke(stream.Aggregate, principal.UserName(), ended, clock.GetUtcNow()) is { } revoked)
             {
                 stream.AppendOne(revoked);
-                await session.SaveChangesAsync(ct);
+                await session.SaveChangesAsync(CancellationToken.None);
             }
             return Results.NoContent();
         }
