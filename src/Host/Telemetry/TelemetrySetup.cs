@@ -109,7 +109,7 @@ public static partial class TelemetrySetup
         [GeneratedRegex(@"(?i)\b(sig|signature|key|code|access_token)=[^&\s""']*")]
         private static partial Regex SecretParameter();
 
-        // A database login's statement carries a SCRAM verifier, not the password (docs/adr/0017), but even that stays out of traces.
+        // A database login's statement carries a SCRAM verifier, not the password (docs/adr/0019), but even that stays out of traces.
         [GeneratedRegex(@"(?i)\bpassword\s+'[^']*'")]
         private static partial Regex RolePassword();
 

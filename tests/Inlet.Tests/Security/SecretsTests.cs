@@ -85,7 +85,7 @@ public sealed class SecretsTests(DebugLoggingApp app) : IClassFixture<DebugLoggi
             ["first database password"] = loginPasswords[0],
             ["rotated database password"] = loginPasswords[1],
             ["database password"] = loginPasswords[2],
-            // What PostgreSQL stores instead of the password (docs/adr/0017): not a password, but not for logs either.
+            // What PostgreSQL stores instead of the password (docs/adr/0019): not a password, but not for logs either.
             ["SCRAM verifier"] = "SCRAM-SHA-256$",
         };
 

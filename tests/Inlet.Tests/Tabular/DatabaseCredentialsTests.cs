@@ -99,7 +99,7 @@ public sealed class DatabaseCredentialsNonSuperuserTests(NonSuperuserDatabaseApp
 
 /// <summary>
 /// The workspace database login as real PostgreSQL roles, tried with real connections: what it may read,
-/// and every way it must fail (docs/adr/0017).
+/// and every way it must fail (docs/adr/0019).
 /// </summary>
 public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClassFixture<DatabaseCredentialsApp>
 {

@@ -92,7 +92,7 @@ function previewTable(table, preview) {
 }
 
 // The Connect panel: a login of the workspace's own for psql, R or Python. It may read every table of
-// this workspace and nothing else (docs/adr/0017).
+// this workspace and nothing else (docs/adr/0019).
 function renderConnect(panel, api, login, exampleTable) {
   const heading = h('h2', { id: 'connect-heading' }, 'Connect');
   if (!login) {

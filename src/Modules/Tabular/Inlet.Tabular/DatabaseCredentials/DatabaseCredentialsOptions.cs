@@ -2,7 +2,7 @@ namespace Inlet.Tabular.DatabaseCredentials;
 
 /// <summary>
 /// Configuration section <c>Database</c>: where analysts connect to a workspace's database, and what its
-/// login may do (docs/adr/0017, docs/operations.md).
+/// login may do (docs/adr/0019, docs/operations.md).
 /// </summary>
 public sealed class DatabaseCredentialsOptions
 {

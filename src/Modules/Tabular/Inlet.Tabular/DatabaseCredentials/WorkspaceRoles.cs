@@ -9,7 +9,7 @@ using Npgsql;
 namespace Inlet.Tabular.DatabaseCredentials;
 
 /// <summary>
-/// The PostgreSQL side of a workspace's database login (docs/adr/0017): one login role per workspace that
+/// The PostgreSQL side of a workspace's database login (docs/adr/0019): one login role per workspace that
 /// may read its workspace's schema — tables loaded later included, through default privileges of the
 /// role that loads them — and nothing else. Every step is idempotent, so a retry after a crash completes
 /// what the first attempt began.
