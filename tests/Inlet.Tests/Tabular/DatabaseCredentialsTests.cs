@@ -318,6 +318,25 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
         Assert.All(entries, e => Assert.Equal(first.Str("user"), e.GetProperty("details").Str("user")));
         Assert.Equal(1, entries[1].GetProperty("details").GetProperty("sessions_ended").GetInt32());
         Assert.Equal(1, entries[2].GetProperty("details").GetProperty("sessions_ended").GetInt32());
+        // Rows of the flat audit projection like every other entry: no token (tid null), the workspace, the hash chain.
+        Assert.All(entries, e => Assert.Equal(JsonValueKind.Null, e.GetProperty("tid").ValueKind));
+        Assert.All(entries, e => Assert.Equal(ws, e.Str("wsid")));
+        Assert.All(entries, e => Assert.False(string.IsNullOrEmpty(e.Str("hash"))));
+        Assert.True((await alice.GetJson($"/api/workspaces/{ws}/audit/verify")).GetProperty("valid").GetBoolean());
+        // The type filter finds them, and the CSV export carries them with their details.
+        const string types = "database_credentials_issued,database_credentials_rotated,database_credentials_revoked";
+        var page = await alice.GetJson($"/api/workspaces/{ws}/audit?type={types}");
+        Assert.Equal(entries.Select(e => e.GetProperty("seq").GetInt64()), page.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("seq").GetInt64()));
+        var csv = await alice.GetStringAsync($"/api/workspaces/{ws}/audit?format=csv&type={types}");
+        var rows = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var header = rows[0].Split(',');
+        Assert.Contains("details.user", header);
+        Assert.Contains("details.sessions_ended", header);
+        Assert.Equal(5, rows.Length);
+        Assert.All(rows.Skip(1), row => Assert.Contains(first.Str("user"), row));
+        Assert.Equal(["database_credentials_issued", "database_credentials_rotated", "database_credentials_revoked", "database_credentials_issued"],
+            rows.Skip(1).Select(row => row.Split(',')[Array.IndexOf(header, "type")]));
+        Assert.DoesNotContain(new[] { first, second, third }.Select(c => c.Str("password")), password => csv.Contains(password, StringComparison.Ordinal));
         foreach (var password in new[] { first, second, third }.Select(c => c.Str("password")))
         {
             Assert.False(audit.Contains(password, StringComparison.Ordinal), "a password appears in the audit trail");

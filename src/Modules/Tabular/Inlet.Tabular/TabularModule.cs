@@ -45,6 +45,7 @@ public static class TabularModule
             opts.Events.AddEventType<DatabaseCredentialsRotated>();
             opts.Events.AddEventType<DatabaseCredentialsRevoked>();
             opts.Projections.Add<WorkspaceDatabaseLoginProjection>(ProjectionLifecycle.Inline);
+            opts.AddAuditMap(DatabaseCredentialsAudit.Map);
             opts.Schema.For<WorkspaceDatabaseLogin>().DatabaseSchemaName(Schema);
             opts.Schema.For<WorkspaceTable>().DatabaseSchemaName(Schema).Index(x => x.Wsid);
             opts.Schema.For<StagedTableFile>().DatabaseSchemaName(Schema).Index(x => x.Tid);
