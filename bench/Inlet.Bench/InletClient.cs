@@ -55,5 +55,23 @@ public sealed class InletClient : IDisposable
         return clock.Elapsed.TotalMilliseconds;
     }
 
+    /// <summary>Streams a GET's body without keeping it: milliseconds, bytes and lines (newlines) received.</summary>
+    public async Task<(double Ms, long Bytes, long Lines)> TimeStream(string path)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[81920];
+        long bytes = 0, lines = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer)) > 0)
+        {
+            bytes += read;
+            lines += buffer.AsSpan(0, read).Count((byte)'\n');
+        }
+        return (clock.Elapsed.TotalMilliseconds, bytes, lines);
+    }
+
     public void Dispose() => _http.Dispose();
 }

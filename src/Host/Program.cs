@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inlet.BuildingBlocks.Audit;
 using Inlet.BuildingBlocks.Auth;
 using Inlet.BuildingBlocks.Http;
 using Inlet.BuildingBlocks.Storage;
@@ -62,6 +63,7 @@ if (autoCreate != AutoCreate.None)
     marten.ApplyAllDatabaseChangesOnStartup();
 marten.IntegrateWithWolverine();
 
+builder.Services.AddAuditTrail();
 builder.Services.AddTokensModule();
 builder.Services.AddRateLimiter(options => Inlet.Tokens.IssueUploadToken.IssueRateLimit.Configure(options, config));
 builder.Services.AddIngestionModule(config);

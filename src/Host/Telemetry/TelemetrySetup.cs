@@ -109,7 +109,14 @@ public static partial class TelemetrySetup
         [GeneratedRegex(@"(?i)\b(sig|signature|key|code|access_token)=[^&\s""']*")]
         private static partial Regex SecretParameter();
 
-        private static string Redact(string text) => SecretParameter().Replace(text, m => m.Value[..m.Value.IndexOf('=')] + ":redacted");
+        // A database login's statement carries a SCRAM verifier, not the password (docs/adr/0019), but even that stays out of traces.
+        [GeneratedRegex(@"(?i)\bpassword\s+'[^']*'")]
+        private static partial Regex RolePassword();
+
+        private static string Redact(string text) =>
+            RolePassword().Replace(SecretParameter().Replace(text, m => m.Value[..m.Value.IndexOf('=')] + ":redacted"), "password 'redacted'");
+
+        private static bool Secret(string text) => SecretParameter().IsMatch(text) || RolePassword().IsMatch(text);
 
         public override void OnEnd(Activity activity)
         {
@@ -123,7 +130,7 @@ public static partial class TelemetrySetup
                     redacted = null;
                 else if (UrlTags.Contains(tag.Key) && text.IndexOf('?') is var q and >= 0)
                     redacted = text[..q];
-                else if (SecretParameter().IsMatch(text))
+                else if (Secret(text))
                     redacted = Redact(text);
                 if (!ReferenceEquals(redacted, text))
                     (changes ??= []).Add(new(tag.Key, redacted));
@@ -131,9 +138,9 @@ public static partial class TelemetrySetup
             if (changes is not null)
                 foreach (var (key, value) in changes)
                     activity.SetTag(key, value);
-            if (SecretParameter().IsMatch(activity.DisplayName))
+            if (Secret(activity.DisplayName))
                 activity.DisplayName = Redact(activity.DisplayName);
-            if (activity.StatusDescription is { } status && SecretParameter().IsMatch(status))
+            if (activity.StatusDescription is { } status && Secret(status))
                 activity.SetStatus(activity.Status, Redact(status));
         }
     }

@@ -52,7 +52,12 @@ public sealed class InboxApprovalTests(InletApp app) : IClassFixture<InletApp>
         Assert.Contains("bob", uploads["bad.csv"].Str("error"));
         Assert.Contains("Contains a patient of another study", uploads["bad.csv"].Str("error"));
 
-        var audit = (await alice.GetJson($"/api/workspaces/{ws}/audit")).EnumerateArray().ToList();
+        var everything = (await alice.GetJson($"/api/workspaces/{ws}/audit")).EnumerateArray().ToList();
+        // Members' own actions are in the trail too (issue #17): turning approval on, and the download.
+        Assert.Equal("settings_changed", everything[0].Str("type"));
+        Assert.Equal("alice", everything[0].Str("by"));
+        Assert.Equal("alice", everything.Single(e => e.Str("type") == "file_downloaded").Str("by"));
+        var audit = everything.Where(e => e.Str("type") is not ("settings_changed" or "file_downloaded")).ToList();
         var types = audit.Select(e => e.Str("type")).ToList();
         Assert.Equal("issued", types[0]);
         Assert.True(types.IndexOf("upload_received") < types.IndexOf("upload_approved"));

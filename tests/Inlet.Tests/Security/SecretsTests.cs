@@ -61,6 +61,19 @@ public sealed class SecretsTests(DebugLoggingApp app) : IClassFixture<DebugLoggi
         await TokenApi.Eventually(async () =>
             (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().Count(u => u.Str("status") == "routed") == 2, 60, "both files routed");
         Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/workspaces/{ws}/upload-tokens/{inboxToken.Str("tid")}")).StatusCode);
+        // A database login issued, rotated (its listing read while active) and revoked, then issued again.
+        var loginPasswords = new List<string>();
+        async Task IssueLogin()
+        {
+            var issued = await alice.PostAsync($"/api/workspaces/{ws}/database/credentials", null);
+            Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+            loginPasswords.Add((await issued.Content.ReadFromJsonAsync<JsonElement>()).Str("password"));
+        }
+        await IssueLogin();
+        await IssueLogin();
+        var loginListing = await alice.GetStringAsync($"/api/workspaces/{ws}/database/credentials");
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/workspaces/{ws}/database/credentials")).StatusCode);
+        await IssueLogin();
 
         var secrets = new Dictionary<string, string>
         {
@@ -69,15 +82,20 @@ public sealed class SecretsTests(DebugLoggingApp app) : IClassFixture<DebugLoggi
             ["account key"] = TestServices.Storage.Split(';').Single(p => p.StartsWith("AccountKey=")).Split('=', 2)[1],
             ["bearer token"] = bearer,
             ["bearer signature"] = bearer.Split('.')[2],
+            ["first database password"] = loginPasswords[0],
+            ["rotated database password"] = loginPasswords[1],
+            ["database password"] = loginPasswords[2],
+            // What PostgreSQL stores instead of the password (docs/adr/0019): not a password, but not for logs either.
+            ["SCRAM verifier"] = "SCRAM-SHA-256$",
         };
 
-        var answers = new StringBuilder();
+        var answers = new StringBuilder(loginListing);
         foreach (var url in new[]
         {
             $"/api/workspaces/{ws}/upload-tokens", $"/api/workspaces/{ws}/upload-tokens/{inboxToken.Str("tid")}",
             $"/api/workspaces/{ws}/upload-tokens/{inboxToken.Str("tid")}/events", $"/api/workspaces/{ws}/upload-tokens/{databaseToken.Str("tid")}/events",
             $"/api/workspaces/{ws}/audit", $"/api/workspaces/{ws}/uploads", $"/api/workspaces/{ws}/inbox", $"/api/workspaces/{ws}/files",
-            $"/api/workspaces/{ws}/tables", $"/api/workspaces/{ws}/tables/t/rows", "/openapi/v1.json",
+            $"/api/workspaces/{ws}/tables", $"/api/workspaces/{ws}/tables/t/rows", $"/api/workspaces/{ws}/database/credentials", "/openapi/v1.json",
         })
             answers.AppendLine(await alice.GetStringAsync(url));
 

@@ -39,6 +39,9 @@ export function workspaceApi(wsid) {
     revokeToken: tid => request(`${base}/upload-tokens/${encodeURIComponent(tid)}`, { method: 'DELETE' }),
     tokenEvents: tid => getJson(`${base}/upload-tokens/${encodeURIComponent(tid)}/events`),
     audit: () => getJson(`${base}/audit`),
+    // One page of the flat audit trail: { entries, next } (docs/api-extensions.md, issue #17).
+    auditPage: query => getJson(`${base}/audit?${query}`),
+    auditCsv: query => request(`${base}/audit?${query}${query ? '&' : ''}format=csv`).then(r => r.blob()),
     inbox: () => getJson(`${base}/inbox`),
     files: folder => getJson(`${base}/files${folder ? `?folder=${encodeURIComponent(folder)}` : ''}`),
     fileContent: path => request(`${base}/files/content?path=${encodeURIComponent(path)}`),
@@ -48,6 +51,9 @@ export function workspaceApi(wsid) {
     approve: id => request(`${base}/inbox/${encodeURIComponent(id)}/approve`, { method: 'POST' }),
     reject: (id, reason) => request(`${base}/inbox/${encodeURIComponent(id)}/reject`, { method: 'POST', body: { reason } }),
     tables: () => getJson(`${base}/tables`),
+    databaseLogin: () => getJson(`${base}/database/credentials`).catch(error => { if (error.status === 404) return null; throw error; }),
+    issueDatabaseLogin: () => request(`${base}/database/credentials`, { method: 'POST' }).then(r => r.json()),
+    revokeDatabaseLogin: () => request(`${base}/database/credentials`, { method: 'DELETE' }),
     rows: (name, limit) => getJson(`${base}/tables/${encodeURIComponent(name)}/rows?limit=${limit}`),
     rejects: (name, after) => getJson(`${base}/tables/${encodeURIComponent(name)}/rejects?limit=100${after ? `&after=${after}` : ''}`),
   };

@@ -20,7 +20,6 @@ public static class IngestionModule
     {
         services.Configure<IngestionOptions>(config.GetSection("Ingestion"));
         services.AddSingleton<WorkspaceStorage>();
-        services.AddSingleton<Inlet.BuildingBlocks.Audit.IWorkspaceAuditSource, UploadAuditSource>();
         services.AddSingleton<ContainerPoller>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
         services.AddSingleton<RetentionSweep>();
@@ -37,6 +36,7 @@ public static class IngestionModule
             opts.Events.AddEventType<RejectedUploadPurged>();
             opts.Schema.For<WorkspaceSettings>().DatabaseSchemaName(Schema);
             opts.Projections.Add<UploadRecordProjection>(ProjectionLifecycle.Inline);
+            Inlet.BuildingBlocks.Audit.AuditSchema.AddAuditMap(opts, UploadAudit.Map);
             opts.Schema.For<UploadRecord>().DatabaseSchemaName(Schema).Index(x => x.Wsid).Index(x => x.FilePath).Index(x => x.Tid);
             opts.Schema.For<DatabaseRouting.UploadProgress>().DatabaseSchemaName(Schema);
             opts.Schema.For<TokenContainer>().DatabaseSchemaName(Schema).Index(x => x.Container);

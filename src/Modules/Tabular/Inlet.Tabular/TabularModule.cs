@@ -1,11 +1,14 @@
+using Inlet.BuildingBlocks.Audit;
 using Inlet.Tabular.Catalogue;
 using Inlet.Tabular.Database;
+using Inlet.Tabular.DatabaseCredentials;
 using Inlet.Tabular.LoadTable;
 using Inlet.Tabular.ReceiveFile;
 using JasperFx.Events.Projections;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Wolverine;
 
@@ -24,12 +27,27 @@ public static class TabularModule
         var connection = new NpgsqlConnectionStringBuilder(workspaceDatabase) { IncludeErrorDetail = true };
         services.AddSingleton(_ => new WorkspaceDatabase(NpgsqlDataSource.Create(connection)));
         services.AddSingleton<TableLoader>();
-        services.AddSingleton<Inlet.BuildingBlocks.Audit.IWorkspaceAuditSource, TableAuditSource>();
+        services.AddOptions<DatabaseCredentialsOptions>().Bind(config.GetSection("Database"))
+            .Validate(o => o.WorkspaceConnectionLimit >= 1, "Database:WorkspaceConnectionLimit must be at least 1.")
+            .Validate(o => o.WorkspaceStatementTimeout >= TimeSpan.FromSeconds(1), "Database:WorkspaceStatementTimeout must be at least 1 second (0 would mean no limit).")
+            .Validate(o => o.WorkspaceIdleInTransactionTimeout >= TimeSpan.FromSeconds(1), "Database:WorkspaceIdleInTransactionTimeout must be at least 1 second (0 would mean no limit).")
+            .Validate(o => o.WorkspaceSessionSweepInterval > TimeSpan.Zero, "Database:WorkspaceSessionSweepInterval must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<WorkspaceRoles>();
+        services.AddSingleton<WorkspaceSessionLimits>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<WorkspaceSessionLimits>());
         services.ConfigureMarten(opts =>
         {
             opts.Events.AddEventType<TableLoaded>();
             opts.Events.AddEventType<TableLoadFailed>();
             opts.Projections.Add<WorkspaceTableProjection>(ProjectionLifecycle.Inline);
+            opts.AddAuditMap(TableAudit.Map);
+            opts.Events.AddEventType<DatabaseCredentialsIssued>();
+            opts.Events.AddEventType<DatabaseCredentialsRotated>();
+            opts.Events.AddEventType<DatabaseCredentialsRevoked>();
+            opts.Projections.Add<WorkspaceDatabaseLoginProjection>(ProjectionLifecycle.Inline);
+            opts.AddAuditMap(DatabaseCredentialsAudit.Map);
+            opts.Schema.For<WorkspaceDatabaseLogin>().DatabaseSchemaName(Schema);
             opts.Schema.For<WorkspaceTable>().DatabaseSchemaName(Schema).Index(x => x.Wsid);
             opts.Schema.For<StagedTableFile>().DatabaseSchemaName(Schema).Index(x => x.Tid);
             opts.Schema.For<RecordedTableLoad>().DatabaseSchemaName(Schema);

@@ -41,10 +41,9 @@ namespace Internal.Generated.WolverineHandlers
 
             
             // The actual HTTP request handler execution
-            var uploadTokenSummaryResponseIReadOnlyList_response = await Inlet.Tokens.ListUploadTokens.ListUploadTokensEndpoints.List(wsid, ((Marten.IQuerySession)documentSession), _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Inlet.Tokens.ListUploadTokens.ListUploadTokensEndpoints.List(wsid, httpContext, ((Marten.IQuerySession)documentSession), _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
 
-            // Writing the response body to JSON because this was the first 'return variable' in the method signature
-            await WriteJsonAsync(httpContext, uploadTokenSummaryResponseIReadOnlyList_response, 404);
+            await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
     }
 

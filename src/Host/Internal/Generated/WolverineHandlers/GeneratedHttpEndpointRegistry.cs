@@ -9,7 +9,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         public override System.Type[] EndpointTypes()
         {
-            return new System.Type[] { typeof(Inlet.Ingestion.Detection.EventGridEndpoint), typeof(Inlet.Ingestion.ReviewInbox.InboxReview), typeof(Inlet.Ingestion.WorkspaceFiles.FileEndpoints), typeof(Inlet.Tabular.Catalogue.TableEndpoints), typeof(Inlet.Tabular.ExportTable.ExportTableEndpoint), typeof(Inlet.Tokens.Audit.AuditEndpoints), typeof(Inlet.Tokens.IssueUploadToken.IssueUploadTokenEndpoint), typeof(Inlet.Tokens.ListUploadTokens.ListUploadTokensEndpoints), typeof(Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint) };
+            return new System.Type[] { typeof(Inlet.Ingestion.Detection.EventGridEndpoint), typeof(Inlet.Ingestion.ReviewInbox.InboxReview), typeof(Inlet.Ingestion.WorkspaceFiles.FileEndpoints), typeof(Inlet.Tabular.Catalogue.TableEndpoints), typeof(Inlet.Tabular.DatabaseCredentials.DatabaseCredentialsEndpoints), typeof(Inlet.Tabular.ExportTable.ExportTableEndpoint), typeof(Inlet.Tokens.Audit.AuditEndpoints), typeof(Inlet.Tokens.IssueUploadToken.IssueUploadTokenEndpoint), typeof(Inlet.Tokens.ListUploadTokens.ListUploadTokensEndpoints), typeof(Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint) };
         }
     }
 
@@ -23,8 +23,11 @@ namespace Internal.Generated.WolverineHandlers
     {
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GeneratedHttpEndpointRegistry))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.DELETE_api_workspaces_wsid_database_credentials))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.DELETE_api_workspaces_wsid_upload_tokens_tid))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GET_api_workspaces_wsid_audit))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GET_api_workspaces_wsid_audit_verify))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GET_api_workspaces_wsid_database_credentials))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GET_api_workspaces_wsid_files))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GET_api_workspaces_wsid_files_content))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GET_api_workspaces_wsid_inbox))]
@@ -38,6 +41,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GET_api_workspaces_wsid_upload_tokens_tid_events))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GET_api_workspaces_wsid_uploads))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.POST_api_ingestion_eventgrid))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.POST_api_workspaces_wsid_database_credentials))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.POST_api_workspaces_wsid_inbox_id_approve))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.POST_api_workspaces_wsid_inbox_id_reject))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.POST_api_workspaces_wsid_upload_tokens))]
@@ -46,6 +50,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.ReviewInbox.InboxReview))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.WorkspaceFiles.FileEndpoints))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.Catalogue.TableEndpoints))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.DatabaseCredentials.DatabaseCredentialsEndpoints))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.ExportTable.ExportTableEndpoint))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.Audit.AuditEndpoints))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.IssueUploadToken.IssueUploadTokenEndpoint))]

@@ -119,7 +119,7 @@ function actions(wsid, api, list, token) {
   return h('div', { class: 'actions' }, buttons);
 }
 
-function copyButton(label, className, secret) {
+export function copyButton(label, className, secret) {
   const button = h('button', { type: 'button', class: `primary ${className}` }, label);
   button.addEventListener('click', async () => {
     const value = secret();

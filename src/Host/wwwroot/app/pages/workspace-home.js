@@ -11,5 +11,5 @@ export async function render({ wsid, api }) {
       h('li', {}, h('h2', {}, link('tokens', 'Upload tokens')), h('p', {}, `${active} active of ${tokens.length}`)),
       h('li', {}, h('h2', {}, link('files?folder=inbox', 'Inbox')), h('p', {}, `${inbox.length} ${inbox.length === 1 ? 'file' : 'files'}`)),
       h('li', {}, h('h2', {}, link('database', 'Database')), h('p', {}, `${tables.length} ${tables.length === 1 ? 'table' : 'tables'}`)),
-      h('li', {}, h('h2', {}, link('audit', 'Audit trail')), h('p', {}, 'Every token issued, used, revoked or expired'))));
+      h('li', {}, h('h2', {}, link('audit', 'Audit trail')), h('p', {}, 'Every token issued, used, revoked or expired, and who read, exported or changed what'))));
 }

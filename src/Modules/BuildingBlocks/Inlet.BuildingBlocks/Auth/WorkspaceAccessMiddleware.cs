@@ -1,4 +1,6 @@
+using Inlet.BuildingBlocks.Audit;
 using Inlet.BuildingBlocks.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 
 namespace Inlet.BuildingBlocks.Auth;
@@ -26,6 +28,13 @@ public sealed class WorkspaceAccessMiddleware(RequestDelegate next)
             }
             if (!context.User.IsMemberOf(wsid))
             {
+                // A signed-in user knocking on a workspace not theirs is recorded in that workspace's audit
+                // (method and path only: a query string could carry anything). The answer stays the same.
+                if (WorkspaceId.IsValid(wsid) && context.RequestServices.GetService<AccessAudit>() is { } access)
+                    await access.Record(wsid, AccessAudit.AccessDenied, context.User.UserName(), new Dictionary<string, string?>
+                    {
+                        ["method"] = context.Request.Method, ["path"] = path.Value,
+                    }, context.RequestAborted);
                 await Problems.Write(context, StatusCodes.Status403Forbidden, "Not a member of this workspace",
                     "Your identity does not list this workspace in its 'ws' claim. Ask a workspace administrator for access.");
                 return;

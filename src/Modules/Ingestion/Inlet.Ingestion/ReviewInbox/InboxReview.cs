@@ -44,11 +44,19 @@ public static class InboxReview
         new((await session.LoadAsync<WorkspaceSettings>(wsid, ct))?.InboxApproval == true);
 
     [WolverinePut("/api/workspaces/{wsid}/settings")]
-    public static IResult PutSettings(string wsid, WorkspaceSettingsRequest? request, IDocumentSession session)
+    public static async Task<IResult> PutSettings(string wsid, WorkspaceSettingsRequest? request, ClaimsPrincipal user, IDocumentSession session,
+        TimeProvider clock, CancellationToken ct)
     {
         if (request?.InboxApproval is not { } approval)
             return Results.Problem(Problems.Validation("inbox_approval", "Give inbox_approval: true to hold Inbox files for review, false to make them available at once."));
+        var before = (await session.LoadAsync<WorkspaceSettings>(wsid, ct))?.InboxApproval == true;
         session.Store(new WorkspaceSettings { Id = wsid, InboxApproval = approval });
+        // Committed with the change itself: a setting never changes without its audit entry.
+        session.Events.StartStream(Guid.CreateVersion7(), new Inlet.BuildingBlocks.Audit.WorkspaceAccessed(wsid, Inlet.BuildingBlocks.Audit.AccessAudit.SettingsChanged,
+            user.UserName(), new Dictionary<string, string?>
+            {
+                ["setting"] = "inbox_approval", ["from"] = before ? "true" : "false", ["to"] = approval ? "true" : "false",
+            }, clock.GetUtcNow()));
         return Results.Ok(new WorkspaceSettingsResponse(approval));
     }
 

@@ -1,4 +1,7 @@
 using System.Text.Json.Serialization;
+using System.Security.Claims;
+using Inlet.BuildingBlocks.Audit;
+using Inlet.BuildingBlocks.Auth;
 using Inlet.BuildingBlocks.Http;
 using Inlet.Ingestion.DatabaseRouting;
 using Inlet.Ingestion.ReviewInbox;
@@ -60,7 +63,8 @@ public static class FileEndpoints
     }
 
     [WolverineGet("/api/workspaces/{wsid}/files/content")]
-    public static async Task<IResult> Content(string wsid, string? path, IQuerySession session, WorkspaceStorage storage, CancellationToken ct)
+    public static async Task<IResult> Content(string wsid, string? path, IQuerySession session, WorkspaceStorage storage,
+        ClaimsPrincipal user, AccessAudit access, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(path))
             return Results.Problem(Problems.Validation("path", "Give the file's path, e.g. ?path=inbox/site-a/data.csv."));
@@ -74,6 +78,10 @@ public static class FileEndpoints
         var stream = file is null ? null : await storage.OpenRead(wsid, file.FilePath!, ct);
         if (stream is null)
             return Results.Problem(Problems.NotFound("file at that path"));
+        await access.Record(wsid, AccessAudit.FileDownloaded, user.UserName(), new Dictionary<string, string?>
+        {
+            ["path"] = file!.FilePath, ["upload"] = file.Id.ToString(), ["tid"] = file.Tid.ToString(),
+        }, ct);
         return Results.Stream(stream, "application/octet-stream", System.IO.Path.GetFileName(file!.FilePath), enableRangeProcessing: true);
     }
 

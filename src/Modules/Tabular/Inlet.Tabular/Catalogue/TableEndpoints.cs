@@ -1,4 +1,7 @@
 using System.Text.Json.Serialization;
+using System.Security.Claims;
+using Inlet.BuildingBlocks.Audit;
+using Inlet.BuildingBlocks.Auth;
 using Inlet.BuildingBlocks.Http;
 using Inlet.Tabular.Database;
 using Inlet.Tabular.Loading;
@@ -90,13 +93,16 @@ public static class TableEndpoints
     }
 
     [WolverineGet("/api/workspaces/{wsid}/tables/{name}/rows")]
-    public static async Task<IResult> Rows(string wsid, string name, int? limit, IQuerySession session, WorkspaceDatabase database, CancellationToken ct)
+    public static async Task<IResult> Rows(string wsid, string name, int? limit, IQuerySession session, WorkspaceDatabase database,
+        ClaimsPrincipal user, AccessAudit access, CancellationToken ct)
     {
         if (limit is < 1 or > MaxRows)
             return Results.Problem(Problems.Validation("limit", $"Give a limit from 1 to {MaxRows}."));
         var table = name.Length <= 63 ? await session.LoadAsync<WorkspaceTable>(WorkspaceTable.IdFor(wsid, name), ct) : null;
         if (table is not { Loaded: true })
             return Results.Problem(Problems.NotFound("table"));
+        await access.Record(wsid, AccessAudit.TableRowsRead, user.UserName(),
+            new Dictionary<string, string?> { ["table"] = table.Name, ["limit"] = (limit ?? 100).ToString(System.Globalization.CultureInfo.InvariantCulture) }, ct);
 
         await using var connection = await database.Open(ct);
         var columns = table.Columns.Select(c => c.Name).ToList();

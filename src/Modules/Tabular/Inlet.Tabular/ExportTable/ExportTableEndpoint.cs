@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using System.Security.Claims;
+using Inlet.BuildingBlocks.Audit;
+using Inlet.BuildingBlocks.Auth;
 using Inlet.BuildingBlocks.Http;
 using Inlet.Tabular.Catalogue;
 using Inlet.Tabular.Database;
@@ -21,13 +24,15 @@ namespace Inlet.Tabular.ExportTable;
 public static class ExportTableEndpoint
 {
     [WolverineGet("/api/workspaces/{wsid}/tables/{name}/export")]
-    public static async Task<IResult> Export(string wsid, string name, string? format, IQuerySession session, WorkspaceDatabase database, CancellationToken ct)
+    public static async Task<IResult> Export(string wsid, string name, string? format, IQuerySession session, WorkspaceDatabase database,
+        ClaimsPrincipal user, AccessAudit access, CancellationToken ct)
     {
         if (format is not ("csv" or "xml" or "schema"))
             return Results.Problem(Problems.Validation("format", "Give format=csv (the rows), format=xml (a DatasetDefinition) or format=schema (a Frictionless Table Schema)."));
         var table = name.Length <= SqlNames.MaxIdentifierBytes ? await session.LoadAsync<WorkspaceTable>(WorkspaceTable.IdFor(wsid, name), ct) : null;
         if (table is not { Loaded: true })
             return Results.Problem(Problems.NotFound("table"));
+        await access.Record(wsid, AccessAudit.TableExported, user.UserName(), new Dictionary<string, string?> { ["table"] = table.Name, ["format"] = format }, ct);
         return format switch
         {
             "xml" => Results.Text(DatasetDefinition(table).ToString(), "application/xml", System.Text.Encoding.UTF8),

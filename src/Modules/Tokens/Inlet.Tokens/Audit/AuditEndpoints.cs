@@ -1,4 +1,5 @@
 using Inlet.BuildingBlocks.Audit;
+using Inlet.BuildingBlocks.Auth;
 using Inlet.BuildingBlocks.Http;
 using Inlet.Tokens.ExpireUploadToken;
 using Inlet.Tokens.IssueUploadToken;
@@ -14,27 +15,57 @@ namespace Inlet.Tokens.Audit;
 
 public static class AuditEndpoints
 {
+    /// <summary>The token's own trail (its stream: issued, used, revoked, expired, archived), with the workspace audit's filters.</summary>
     [WolverineGet("/api/workspaces/{wsid}/upload-tokens/{tid}/events")]
-    public static async Task<IResult> TokenEvents(string wsid, string tid, IQuerySession session, CancellationToken ct)
+    public static async Task<IResult> TokenEvents(string wsid, string tid, HttpContext context, IQuerySession session, AuditStore audit,
+        AccessAudit access, CancellationToken ct)
     {
         var token = await TokenLookup.Find(session, wsid, tid, ct);
         if (token is null)
             return Results.Problem(Problems.NotFound("upload token"));
-        // Read like the workspace audit, archived events included: FetchStream leaves out the events of an
-        // archived stream, and a token archived after its retention (docs/adr/0014) keeps its audit trail.
-        var entries = await AuditEvents.FromStreams(session, [token.Id], ToEntry, ct);
-        return Results.Json(entries.OrderBy(e => e.Sequence).Select(e => e.Entry).ToList());
+        return await Serve(context, wsid, token.Id, audit, access, ct, "tid");
     }
 
-    /// <summary>Every module's events of the workspace (tokens, uploads, reviews), oldest first.</summary>
+    /// <summary>
+    /// Every module's entries of the workspace (tokens, uploads, reviews, tables, access), from the flat
+    /// projection (docs/adr/0018): without parameters the v1 answer, the whole trail oldest first; with any,
+    /// a filtered page <c>{ entries, next }</c> or, with <c>format=csv|ndjson</c>, every matching entry.
+    /// </summary>
     [WolverineGet("/api/workspaces/{wsid}/audit")]
-    public static async Task<IReadOnlyList<AuditEntry>> Workspace(string wsid, IEnumerable<IWorkspaceAuditSource> sources, CancellationToken ct)
+    public static Task<IResult> Workspace(string wsid, HttpContext context, AuditStore audit, AccessAudit access, CancellationToken ct) =>
+        Serve(context, wsid, null, audit, access, ct);
+
+    /// <summary>Recomputes the workspace's hash chain and says whether it holds.</summary>
+    [WolverineGet("/api/workspaces/{wsid}/audit/verify")]
+    public static Task<AuditVerification> Verify(string wsid, AuditStore audit, CancellationToken ct) => audit.Verify(wsid, ct);
+
+    private static async Task<IResult> Serve(HttpContext context, string wsid, Guid? stream, AuditStore audit, AccessAudit access,
+        CancellationToken ct, params string[] refused)
     {
-        var entries = new List<SequencedAuditEntry>();
-        foreach (var source in sources)
-            entries.AddRange(await source.Read(wsid, ct));
-        return entries.OrderBy(e => e.Sequence).Select(e => e.Entry).ToList();
+        var (query, problem) = AuditQuery.Parse(context.Request.Query, refused);
+        if (query is null)
+            return Results.Problem(problem!);
+        if (query.Format != AuditFormat.Json)
+        {
+            // Handing the trail to someone is itself an access worth recording (what was asked, not the answer).
+            var what = new Dictionary<string, string?> { ["format"] = query.Format.ToString().ToLowerInvariant() };
+            foreach (var (key, value) in context.Request.Query)
+                if (key != "format")
+                    what["filter." + key] = value.ToString();
+            if (stream is { } s)
+                what["tid"] = s.ToString();
+            await access.Record(wsid, AccessAudit.AuditDownloaded, context.User.UserName(), what, ct);
+            var (type, extension) = query.Format == AuditFormat.Csv ? ("text/csv; charset=utf-8", "csv") : ("application/x-ndjson", "ndjson");
+            return Results.Stream(body => audit.WriteAll(body, wsid, stream, query, query.Format, ct), type, $"audit-{wsid}.{extension}");
+        }
+        return query.Paged
+            ? Results.Stream(body => audit.WritePage(body, wsid, stream, query, ct), "application/json; charset=utf-8")
+            : Results.Stream(body => audit.WriteAll(body, wsid, stream, query, AuditFormat.Json, ct), "application/json; charset=utf-8");
     }
+
+    public static AuditFact? Map(IEvent e) => ToEntry(e) is { } entry
+        ? new AuditFact(e.Data is UploadTokenIssued i ? i.Wsid : null, entry)
+        : null;
 
     /// <summary>Turns an event into its public audit shape; secrets are never in events to begin with.</summary>
     public static AuditEntry? ToEntry(IEvent e) => e.Data switch

@@ -2,19 +2,16 @@ using Inlet.BuildingBlocks.Audit;
 using Inlet.Ingestion.ReviewInbox;
 using Inlet.Ingestion.Routing;
 using JasperFx.Events;
-using Marten;
 
 namespace Inlet.Ingestion.WorkspaceFiles;
 
 /// <summary>Every upload's life in a workspace's audit trail: received, routed or rejected, and reviewed.</summary>
-public sealed class UploadAuditSource(IDocumentStore store) : IWorkspaceAuditSource
+public static class UploadAudit
 {
-    public async Task<IReadOnlyList<SequencedAuditEntry>> Read(string wsid, CancellationToken ct)
-    {
-        await using var session = store.QuerySession();
-        var uploads = await session.Query<UploadRecord>().Where(r => r.Wsid == wsid).Select(r => r.Id).ToListAsync(ct);
-        return await AuditEvents.FromStreams(session, uploads, ToEntry, ct);
-    }
+    /// <summary>An upload's stream starts with <see cref="UploadReceived"/>, which names the workspace; later events inherit it.</summary>
+    public static AuditFact? Map(IEvent e) => ToEntry(e) is { } entry
+        ? new AuditFact(e.Data is UploadReceived r ? r.Wsid : null, entry)
+        : null;
 
     private static AuditEntry? ToEntry(IEvent e) => e.Data switch
     {
