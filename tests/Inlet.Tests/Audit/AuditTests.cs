@@ -304,7 +304,7 @@ public sealed class AuditTests(InletApp app) : IClassFixture<InletApp>
         var ws = InletApp.NewWorkspace("atab");
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "tables", upload_to_database = true });
-        var copy = await AzCopy.Copy(LocalFiles.Folder(("visits.csv", "id,day\n1,2026-03-01\n2,2026-03-02\n")).FullName + "/*", token.Str("token"));
+        var copy = await AzCopy.Copy(LocalFiles.Folder(("visits.csv", "id,day\n1,2026-03-01\n2,2026-03-02\n3,2026-03-03,a value too many\n")).FullName + "/*", token.Str("token"));
         Assert.True(copy.Succeeded, copy.Output);
         await TokenApi.Eventually(async () => (await alice.GetJson($"/api/workspaces/{ws}/tables")).GetArrayLength() == 1, 60, "the table loaded");
         var loaded = Assert.Single((await Page(alice, $"/api/workspaces/{ws}/audit?type=table_loaded")).Entries);
@@ -312,13 +312,19 @@ public sealed class AuditTests(InletApp app) : IClassFixture<InletApp>
 
         await alice.GetJson($"/api/workspaces/{ws}/tables/visits/rows?limit=1");
         await alice.GetStringAsync($"/api/workspaces/{ws}/tables/visits/export?format=csv");
+        // The rows a load did not take are raw data of the file: reading them is on record too.
+        var rejects = await alice.GetJson($"/api/workspaces/{ws}/tables/visits/rejects?limit=5");
+        Assert.Equal(4, rejects.GetProperty("rejects").EnumerateArray().Single().GetProperty("line").GetInt64());
         var read = Assert.Single((await Page(alice, $"/api/workspaces/{ws}/audit?type=table_rows_read")).Entries);
         Assert.Equal(("alice", "visits", "1"), (read.Str("by"), read.Str("table"), read.GetProperty("details").Str("limit")));
         var exported = Assert.Single((await Page(alice, $"/api/workspaces/{ws}/audit?type=table_exported")).Entries);
         Assert.Equal(("alice", "visits", "csv"), (exported.Str("by"), exported.Str("table"), exported.GetProperty("details").Str("format")));
         // Everything that touched the table, by its name.
         var history = (await All(alice, $"/api/workspaces/{ws}/audit")).Where(e => e.GetProperty("table").ValueKind == JsonValueKind.String).Select(e => e.Str("type"));
-        Assert.Equal(["table_loaded", "table_rows_read", "table_exported"], history);
+        var rejectsRead = Assert.Single((await Page(alice, $"/api/workspaces/{ws}/audit?type=table_rejects_read")).Entries);
+        Assert.Equal(("alice", "visits", "5", "0"),
+            (rejectsRead.Str("by"), rejectsRead.Str("table"), rejectsRead.GetProperty("details").Str("limit"), rejectsRead.GetProperty("details").Str("after")));
+        Assert.Equal(["table_loaded", "table_rows_read", "table_exported", "table_rejects_read"], history);
     }
 
     [Fact]

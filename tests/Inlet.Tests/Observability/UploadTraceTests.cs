@@ -226,7 +226,13 @@ public sealed class UploadTraceTests(TracedInletApp app) : IClassFixture<TracedI
         Assert.Equal(1, app.Sum("inlet.uploads.rejected|inlet.stage=database") - databaseBefore);
         Assert.Equal(1, app.Sum("inlet.uploads.rejected|inlet.stage=routing") - routingBefore);
 
-        var spans = app.Spans.Snapshot().Where(s => Tag(s, InletTelemetry.TokenId)?.ToString() == tid).ToList();
+        // A counter is added to inside its span, which ends (and is collected) a moment later.
+        List<System.Diagnostics.Activity> spans = [];
+        await TokenApi.Eventually(() =>
+        {
+            spans = app.Spans.Snapshot().Where(s => Tag(s, InletTelemetry.TokenId)?.ToString() == tid).ToList();
+            return Task.FromResult(spans.Count(s => s.DisplayName == "ingest.route") >= 2 && spans.Any(s => s.DisplayName == "table.load"));
+        }, 10, "the spans of both routes and of the load ended");
         var load = spans.Single(s => s.DisplayName == "table.load");
         Assert.Equal("refused", Tag(load, InletTelemetry.Outcome));
         Assert.DoesNotContain(load.TagObjects, t => t.Value is string s && s.Contains("line 3", StringComparison.Ordinal)); // the reason quotes the file

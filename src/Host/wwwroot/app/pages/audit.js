@@ -4,7 +4,7 @@ import { dateTime, bytes, destination } from '../format.js';
 const PAGE_SIZE = 50;
 const TYPES = ['issued', 'used', 'revoked', 'expired', 'archived', 'upload_received', 'upload_routed', 'upload_rejected',
   'upload_approved', 'upload_rejected_by_reviewer', 'upload_purged', 'table_loaded', 'table_load_failed',
-  'file_downloaded', 'table_rows_read', 'table_exported', 'settings_changed', 'audit_downloaded', 'access_denied',
+  'file_downloaded', 'table_rows_read', 'table_rejects_read', 'table_exported', 'settings_changed', 'audit_downloaded', 'access_denied',
   'database_credentials_issued', 'database_credentials_rotated', 'database_credentials_revoked'];
 const FILTERS = ['tid', 'type', 'by', 'from', 'to'];
 
@@ -122,6 +122,7 @@ function details(e) {
     case 'table_loaded': return `Table ${d.table}: ${d.rows} rows (${d.mode})`;
     case 'file_downloaded': return `Downloaded ${d.path}`;
     case 'table_rows_read': return `Read up to ${d.limit} rows of ${e.table}`;
+    case 'table_rejects_read': return `Read up to ${d.limit} rows ${e.table} did not load`;
     case 'table_exported': return `Exported ${e.table} as ${d.format}`;
     case 'settings_changed': return `${d.setting}: ${d.from} → ${d.to}`;
     case 'audit_downloaded': return `Audit downloaded as ${d.format}`;

@@ -14,6 +14,8 @@ public sealed class AccessAudit(IDocumentStore store, TimeProvider clock)
 {
     public const string FileDownloaded = "file_downloaded";
     public const string TableRowsRead = "table_rows_read";
+    /// <summary>The rows a load did not take, raw text of the uploaded file: as much data as the table's own rows.</summary>
+    public const string TableRejectsRead = "table_rejects_read";
     public const string TableExported = "table_exported";
     public const string SettingsChanged = "settings_changed";
     public const string AuditDownloaded = "audit_downloaded";

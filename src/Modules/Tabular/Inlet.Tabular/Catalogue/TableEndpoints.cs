@@ -55,7 +55,8 @@ public static class TableEndpoints
 
     /// <summary>The rows of the table's file(s) that were not loaded, in file order, a page at a time.</summary>
     [WolverineGet("/api/workspaces/{wsid}/tables/{name}/rejects")]
-    public static async Task<IResult> Rejects(string wsid, string name, long? after, int? limit, IQuerySession session, WorkspaceDatabase database, CancellationToken ct)
+    public static async Task<IResult> Rejects(string wsid, string name, long? after, int? limit, IQuerySession session, WorkspaceDatabase database,
+        ClaimsPrincipal user, AccessAudit access, CancellationToken ct)
     {
         if (limit is < 1 or > MaxRows)
             return Results.Problem(Problems.Validation("limit", $"Give a limit from 1 to {MaxRows}."));
@@ -65,6 +66,12 @@ public static class TableEndpoints
         if (table is not { Loaded: true })
             return Results.Problem(Problems.NotFound("table"));
         var size = limit ?? DefaultRejects;
+        await access.Record(wsid, AccessAudit.TableRejectsRead, user.UserName(), new Dictionary<string, string?>
+        {
+            ["table"] = table.Name,
+            ["after"] = (after ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["limit"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, ct);
         await using var connection = await database.Open(ct);
         await using var command = new NpgsqlCommand(
             $"select seq, source, line, reason, raw from {WorkspaceDatabase.Bookkeeping}.rejects where wsid = $1 and table_name = $2 and seq > $3 order by seq limit $4",
