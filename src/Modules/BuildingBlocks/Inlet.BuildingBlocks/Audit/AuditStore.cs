@@ -19,7 +19,10 @@ public sealed class AuditStore(NpgsqlDataSource db)
         var where = new StringBuilder("wsid = @wsid");
         command.Parameters.AddWithValue("wsid", wsid);
         if (stream is { } s) { where.Append(" and stream = @stream"); command.Parameters.AddWithValue("stream", s); }
-        if (q.Types is { Length: > 0 } types) { where.Append(" and type = any(@types)"); command.Parameters.AddWithValue("types", types); }
+        // One type as a plain equality: PostgreSQL 15 reads (wsid, type, seq) in seq order only for `=`, not for
+        // `= any(array)`, and otherwise walks (wsid, seq) filtering by type, which is slow when few entries match.
+        if (q.Types is [var single]) { where.Append(" and type = @type"); command.Parameters.AddWithValue("type", single); }
+        else if (q.Types is { Length: > 1 } types) { where.Append(" and type = any(@types)"); command.Parameters.AddWithValue("types", types); }
         if (q.Tid is { } tid) { where.Append(" and tid = @tid"); command.Parameters.AddWithValue("tid", tid); }
         if (q.By is { } by) { where.Append(" and by = @by"); command.Parameters.AddWithValue("by", by); }
         if (q.Upload is { } upload) { where.Append(" and upload = @upload"); command.Parameters.AddWithValue("upload", upload); }

@@ -185,7 +185,7 @@ public static class IngestBlobHandler
         {
             var actual = Convert.ToBase64String(await storage.ComputeMd5(record.Container, record.Name, etag, ct));
             if (actual != record.Md5)
-                rejection = $"The file's content does not match the MD5 the uploader stored (expected {record.Md5}, got {actual}); it was probably damaged in transit. Upload it again.";
+                rejection = Inlet.BuildingBlocks.Storage.ContentMd5.Mismatch(null, record.Md5, actual);
         }
         var location = rejection is null ? record.Location : RoutingRules.QuarantineLocation(record.Id);
         if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, location, record.Id, ct))

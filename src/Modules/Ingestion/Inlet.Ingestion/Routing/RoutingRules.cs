@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Inlet.BuildingBlocks.Http;
+using Inlet.BuildingBlocks.Text;
 using Inlet.Tokens.Contracts;
 
 namespace Inlet.Ingestion.Routing;
@@ -34,7 +35,7 @@ public static class RoutingRules
             _ => ("inbox", InboxFolder, (string?)null),
         };
         if (problem is not null)
-            return new Decision(routedTo, null, null, $"Unsafe file name '{Printable(blobName)}': {problem}");
+            return new Decision(routedTo, null, null, $"Unsafe file name '{QuotedText.Printable(blobName, 200)}': {problem}");
         var location = routedTo == "database" ? $"{folder}/{FileName(blobName)}" : $"{folder}/{blobName}";
         if (location.Length > MaxPathLength)
             return new Decision(routedTo, null, null, $"The file's path in the workspace would be {location.Length} characters; at most {MaxPathLength} are allowed.");
@@ -91,10 +92,4 @@ public static class RoutingRules
     private static string FileName(string blobName) => blobName[(blobName.LastIndexOf('/') + 1)..];
 
     public static string QuarantineLocation(Guid uploadId) => $"{QuarantineFolder}/{uploadId:N}";
-
-    private static string Printable(string s)
-    {
-        var cleaned = new string(s.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        return cleaned.Length > 200 ? cleaned[..200] + "…" : cleaned;
-    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Inlet.BuildingBlocks.Text;
 using Inlet.Tabular.Database;
 using Inlet.Tabular.Loading;
 using Inlet.Tabular.Metadata;
@@ -179,8 +180,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
     private static void RequireMd5(LoadRequest request, ReadThroughStream through)
     {
         if (request.ExpectedMd5 is { } expected && through.Md5() is var actual && actual != expected)
-            throw new TableLoadException(
-                $"{request.Source}: the file's content does not match the MD5 the uploader stored (expected {expected}, got {actual}); it was probably damaged in transit. Upload it again.");
+            throw new TableLoadException(Inlet.BuildingBlocks.Storage.ContentMd5.Mismatch(request.Source, expected, actual));
     }
 
     /// <summary>The encoding to read in: declared, else a byte order mark's, else UTF-8 unless the sample says Windows-1252.</summary>
@@ -383,7 +383,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
     }
 
     private static string Bad(int index, PlannedColumn column, ReadOnlySpan<char> value, string expected) =>
-        $"column {index + 1} ('{column.Header}'): '{Shorten(value.ToString())}' is not valid; expected {expected}.";
+        $"column {index + 1} ('{column.Header}'): '{QuotedText.Printable(value.ToString(), 80)}' is not valid; expected {expected}.";
 
     private static void RequireDeclaredHeader(string source, IReadOnlyList<string> header, List<PlannedColumn> columns)
     {
@@ -395,7 +395,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         for (var i = 0; i < header.Count; i++)
             if (!string.Equals(header[i].Trim(), columns[i].Header, StringComparison.OrdinalIgnoreCase))
                 throw new TableLoadException(
-                    $"{source}, line 1, column {i + 1}: the header says '{Shorten(header[i])}' but the metadata's field {i + 1} is '{columns[i].Header}'. Fields must be declared in the file's column order.");
+                    $"{source}, line 1, column {i + 1}: the header says '{QuotedText.Printable(header[i], 80)}' but the metadata's field {i + 1} is '{columns[i].Header}'. Fields must be declared in the file's column order.");
     }
 
     private static string? Violation(PlannedColumn column, string text, object? value)
@@ -417,12 +417,6 @@ public sealed class TableLoader(WorkspaceDatabase database)
         if (number is { } m && field.Maximum is { } max && m > max)
             return $"a number of at most {max}";
         return null;
-    }
-
-    private static string Shorten(string value)
-    {
-        var printable = new string(value.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        return printable.Length > 80 ? printable[..80] + "…" : printable;
     }
 
     private static void RequireSameColumns(LoadRequest request, IReadOnlyList<(string Name, string Type)> existing, List<PlannedColumn> columns)

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
+using Inlet.BuildingBlocks.Text;
 using Inlet.Tabular.Loading;
 
 namespace Inlet.Tabular.Metadata;
@@ -83,10 +84,10 @@ public static class XmlTableDefinitionParser
     {
         var where = $"{fileName}: column {index + 1}";
         var name = Value(column, "Name") ?? throw new MetadataException($"{where} has no Name.");
-        where += $" ('{Printable(name)}')";
+        where += $" ('{QuotedText.Printable(name, 100)}')";
         var typeName = Value(column, "Type") ?? throw new MetadataException($"{where} has no Type; expected one of {ColumnTypes.DeclarableNames}.");
         if (!ColumnTypes.TryDeclared(typeName, out var type))
-            throw new MetadataException($"{where} has Type '{Printable(typeName)}'; expected one of {ColumnTypes.DeclarableNames}.");
+            throw new MetadataException($"{where} has Type '{QuotedText.Printable(typeName, 100)}'; expected one of {ColumnTypes.DeclarableNames}.");
         var format = dateFormat is not null && type is ColumnType.Date or ColumnType.Timestamp or ColumnType.TimestampTz
             ? StrptimeFrom(dateFormat, fileName)
             : null;
@@ -99,7 +100,7 @@ public static class XmlTableDefinitionParser
     {
         null or "create" or "replace" => LoadMode.Replace,
         "append" => LoadMode.Append,
-        var other => throw new MetadataException($"{fileName}: Action is '{Printable(other)}'; expected 'create' or 'append'."),
+        var other => throw new MetadataException($"{fileName}: Action is '{QuotedText.Printable(other, 100)}'; expected 'create' or 'append'."),
     };
 
     private static char? Delimiter(string? text, string fileName) => text?.ToLowerInvariant() switch
@@ -116,14 +117,14 @@ public static class XmlTableDefinitionParser
     {
         null => null,
         { Length: 1 } when !char.IsControl(text[0]) || text[0] == '\t' => text[0],
-        _ => throw new MetadataException($"{fileName}: {what} is '{Printable(text)}'; expected a single character."),
+        _ => throw new MetadataException($"{fileName}: {what} is '{QuotedText.Printable(text, 100)}'; expected a single character."),
     };
 
     private static bool Header(string? text, string fileName) => text?.ToLowerInvariant() switch
     {
         null or "true" or "yes" or "1" => true,
         "false" or "no" or "0" => false,
-        _ => throw new MetadataException($"{fileName}: Format/Header is '{Printable(text)}'; expected true or false."),
+        _ => throw new MetadataException($"{fileName}: Format/Header is '{QuotedText.Printable(text, 100)}'; expected true or false."),
     };
 
     private static string? Encoding(string? name, string fileName)
@@ -136,7 +137,7 @@ public static class XmlTableDefinitionParser
         }
         catch (ArgumentException)
         {
-            throw new MetadataException($"{fileName}: Format/Encoding '{Printable(name)}' is not an encoding Inlet knows; use UTF-8 (or e.g. ISO-8859-1, UTF-16).");
+            throw new MetadataException($"{fileName}: Format/Encoding '{QuotedText.Printable(name, 100)}' is not an encoding Inlet knows; use UTF-8 (or e.g. ISO-8859-1, UTF-16).");
         }
     }
 
@@ -160,7 +161,7 @@ public static class XmlTableDefinitionParser
             if (match.Token is null)
             {
                 if (char.IsLetter(dateFormat[i]) && dateFormat[i] != 'T')
-                    throw new MetadataException($"{fileName}: Format/DateFormat '{Printable(dateFormat)}' has '{dateFormat[i]}', which Inlet cannot read; use e.g. dd/MM/yyyy or yyyy-MM-dd HH:mm:ss.");
+                    throw new MetadataException($"{fileName}: Format/DateFormat '{QuotedText.Printable(dateFormat, 100)}' has '{dateFormat[i]}', which Inlet cannot read; use e.g. dd/MM/yyyy or yyyy-MM-dd HH:mm:ss.");
                 result.Append(dateFormat[i]);
                 i++;
                 continue;
@@ -178,11 +179,5 @@ public static class XmlTableDefinitionParser
     {
         var text = element.Attributes().FirstOrDefault(a => a.Name.LocalName == name)?.Value ?? Child(element, name)?.Value;
         return string.IsNullOrWhiteSpace(text) ? null : text.Trim();
-    }
-
-    private static string Printable(string s)
-    {
-        var cleaned = new string(s.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        return cleaned.Length > 100 ? cleaned[..100] + "…" : cleaned;
     }
 }

@@ -98,8 +98,7 @@ public static class ReceiveDatabaseFileHandler
             throw new MetadataException($"{staged.Name} is {staged.Size:N0} bytes; metadata files may be at most {MaxMetadataBytes:N0} bytes.");
         var bytes = (await storage.Container(staged.StagedContainer).GetBlobClient(staged.StagedPath).DownloadContentAsync(ct)).Value.Content.ToArray();
         if (staged.Md5 is { } expected && Convert.ToBase64String(System.Security.Cryptography.MD5.HashData(bytes)) is var actual && actual != expected)
-            throw new MetadataException(
-                $"{staged.Name}: the file's content does not match the MD5 the uploader stored (expected {expected}, got {actual}); it was probably damaged in transit. Upload it again.");
+            throw new MetadataException(ContentMd5.Mismatch(staged.Name, expected, actual));
         if (bytes is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
             return new StreamReader(new MemoryStream(bytes), detectEncodingFromByteOrderMarks: true).ReadToEnd(); // UTF-16 with its byte order mark
         try
