@@ -13,8 +13,8 @@ namespace Inlet.Ingestion.Contracts;
 /// <param name="Md5">The Content-MD5 the uploader stored (base64), or null: the database checks it on its own read of
 /// the file, so the bytes are read once, not once to check and again to load.</param>
 /// <param name="BadRows">The token's setting for rows that cannot be loaded: "report", "refuse", or null for the default.</param>
-/// <param name="CommittedAt">When storage committed the uploaded file (null where the detection did not say): the database's
-/// wait for late metadata counts from then, so the time detection and staging took is not waited again.</param>
+/// <param name="DetectedAt">When Inlet first saw the file (its upload record's receipt, on the Host's own clock, never
+/// storage's): the database's wait for late metadata counts from then, so the time staging took is not waited again.</param>
 public sealed record DatabaseFileStaged(
     Guid UploadId,
     Guid Tid,
@@ -27,4 +27,4 @@ public sealed record DatabaseFileStaged(
     IReadOnlyList<string>? AwaitedMetadata = null,
     string? Md5 = null,
     string? BadRows = null,
-    DateTimeOffset? CommittedAt = null);
+    DateTimeOffset? DetectedAt = null);

@@ -5,7 +5,7 @@ public sealed class TabularOptions
 {
     /// <summary>
     /// How long a CSV without metadata waits for its metadata file before it is loaded with inferred
-    /// types, counted from the CSV's commit to storage. AzCopy sends files in any order; metadata arriving later
+    /// types, counted from the CSV's detection. AzCopy sends files in any order; metadata arriving later
     /// still reloads the CSV.
     /// </summary>
     public TimeSpan MetadataGrace { get; set; } = TimeSpan.FromSeconds(10);

@@ -99,7 +99,7 @@ public static class IngestBlobHandler
                         .Select(u => u.Name).ToListAsync(ct))];
                 var token = await session.LoadAsync<TokenContainer>(record.Tid, ct);
                 await outbox.PublishAsync(new DatabaseFileStaged(uploadId, record.Tid, record.Wsid, record.Name,
-                    WorkspaceStorage.ContainerFor(record.Wsid), record.Location, record.Size, now, awaited, record.Md5, token?.Destination.BadRows, blob.LastModified));
+                    WorkspaceStorage.ContainerFor(record.Wsid), record.Location, record.Size, now, awaited, record.Md5, token?.Destination.BadRows, record.ReceivedAt));
             }
             if (moved)
                 await outbox.PublishAsync(new RecordUploadTokenUsage(record.Tid, record.Wsid, uploadId, 1, record.Size, now));

@@ -52,9 +52,10 @@ public static class ReceiveDatabaseFileHandler
         if (kind == TableFileKind.Csv)
         {
             var metadata = await MetadataLookup.For(session, file, ct);
-            // Without metadata, wait what is left of the grace since the CSV's commit: a large file's detection and
-            // staging usually took longer than that already, and then it loads at once.
-            var waitLeft = options.Value.MetadataGrace - (now - (staged.CommittedAt ?? staged.At));
+            // Without metadata, wait what is left of the grace since the CSV was detected: a large file's staging
+            // usually took longer than that already, and then it loads at once. Both instants are on the Host's
+            // clock: storage's Last-Modified would mix in the skew between two clocks.
+            var waitLeft = options.Value.MetadataGrace - (now - (staged.DetectedAt ?? staged.At));
             messages.Add(metadata is null && waitLeft > TimeSpan.Zero ? new LoadTable.LoadTable(file.Id).DelayedFor(waitLeft) : new LoadTable.LoadTable(file.Id));
             return messages;
         }
