@@ -25,7 +25,10 @@ public sealed class LoadProgressTests(InletApp app) : IClassFixture<InletApp>
         JsonElement upload = default;
         await TokenApi.Eventually(async () =>
         {
-            upload = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().Single();
+            var uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+            if (uploads.Count == 0)
+                return false; // not detected yet
+            upload = Assert.Single(uploads);
             if (upload.Str("status") == "pending" && upload.TryGetProperty("progress", out var progress) && progress.ValueKind == JsonValueKind.Object)
                 seen.Add(progress.Clone());
             return upload.Str("status") != "pending";
