@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Azure;
+using Inlet.BuildingBlocks.Storage;
 using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Contracts;
 using Inlet.Ingestion.ReviewInbox;
@@ -185,7 +186,7 @@ public static class IngestBlobHandler
         {
             var actual = Convert.ToBase64String(await storage.ComputeMd5(record.Container, record.Name, etag, ct));
             if (actual != record.Md5)
-                rejection = Inlet.BuildingBlocks.Storage.ContentMd5.Mismatch(null, record.Md5, actual);
+                rejection = ContentMd5.Mismatch(null, record.Md5, actual);
         }
         var location = rejection is null ? record.Location : RoutingRules.QuarantineLocation(record.Id);
         if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, location, record.Id, ct))

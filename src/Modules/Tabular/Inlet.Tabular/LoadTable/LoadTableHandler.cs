@@ -61,10 +61,11 @@ public static class LoadTableHandler
 
         var table = MetadataMatching.TableNameFor(csv.Name, definition);
         var blob = storage.Container(csv.Container).GetBlobClient(csv.Path);
+        var progress = new LoadProgress();
         var request = new LoadRequest(csv.Wsid, table, key, csv.Name,
             async innerCt => await blob.OpenReadAsync(new Azure.Storage.Blobs.Models.BlobOpenReadOptions(false) { BufferSize = 4 * 1024 * 1024 }, innerCt),
             definition, options.Value.MissingValues, csv.Md5, csv.BadRows switch { "report" => BadRowPolicy.Report, "refuse" => BadRowPolicy.Refuse, _ => null },
-            new LoadProgress());
+            progress);
 
         using var span = InletTelemetry.Source.StartActivity("table.load");
         span?.SetTag(InletTelemetry.UploadId, csv.Id)
@@ -80,7 +81,7 @@ public static class LoadTableHandler
             if (failure is null)
             {
                 using var stopReporting = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var reporting = ReportProgress(csv, request.Progress!, new MessageBus(runtime), options.Value.ProgressInterval, clock, stopReporting.Token);
+                var reporting = ReportProgress(csv, progress, new MessageBus(runtime), options.Value.ProgressInterval, clock, stopReporting.Token);
                 try
                 {
                     outcome = await loader.Load(request, ct);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Inlet.BuildingBlocks.Storage;
 using Inlet.BuildingBlocks.Text;
 using Inlet.Tabular.Database;
 using Inlet.Tabular.Loading;
@@ -180,7 +181,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
     private static void RequireMd5(LoadRequest request, ReadThroughStream through)
     {
         if (request.ExpectedMd5 is { } expected && through.Md5() is var actual && actual != expected)
-            throw new TableLoadException(Inlet.BuildingBlocks.Storage.ContentMd5.Mismatch(request.Source, expected, actual));
+            throw new TableLoadException(ContentMd5.Mismatch(request.Source, expected, actual));
     }
 
     /// <summary>The encoding to read in: declared, else a byte order mark's, else UTF-8 unless the sample says Windows-1252.</summary>
