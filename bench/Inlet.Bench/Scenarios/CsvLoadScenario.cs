@@ -52,6 +52,8 @@ public sealed class CsvLoadScenario : IScenario
             ["rss_before_mb"] = Math.Round(r.RssBeforeMb),
             ["peak_rss_mb"] = Math.Round(r.PeakRssMb),
             ["column_types"] = new JsonArray(r.Types.Select(t => (JsonNode)t).ToArray()),
+            // Where load_s went, from the events' commit times: commit → detected → staged → loaded.
+            ["phases_s"] = r.Phases,
         };
         return new JsonObject
         {
@@ -102,7 +104,36 @@ public sealed class CsvLoadScenario : IScenario
         await command.ExecuteNonQueryAsync();
     }
 
-    private sealed record LoadResult(TimeSpan Total, TimeSpan Upload, double RssBeforeMb, double PeakRssMb, List<string> Types);
+    private sealed record LoadResult(TimeSpan Total, TimeSpan Upload, double RssBeforeMb, double PeakRssMb, List<string> Types, JsonObject Phases);
+
+    /// <summary>
+    /// The CSV's route through Inlet, from the event store's commit times (the database's clock for all three):
+    /// detected (upload_received), staged (upload_staged), loaded (table_loaded), each from the one before.
+    /// </summary>
+    private static async Task<JsonObject> Phases(BenchEnvironment env, string wsid, DateTimeOffset committed)
+    {
+        await using var connection = new NpgsqlConnection(env.Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            with csv as (select stream_id from events.mt_events where type = 'upload_received' and data->>'Wsid' = @wsid and data->>'BlobName' like '%.csv')
+            select (select min(timestamp) from events.mt_events where type = 'upload_received' and stream_id in (select stream_id from csv)),
+                   (select min(timestamp) from events.mt_events where type = 'upload_staged' and stream_id in (select stream_id from csv)),
+                   (select max(timestamp) from events.mt_events where type = 'table_loaded' and data->>'Wsid' = @wsid),
+                   now()
+            """, connection);
+        command.Parameters.AddWithValue("wsid", wsid);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
+        var (detected, staged, loaded) = (At(0), At(1), At(2));
+        static JsonNode? Span(DateTimeOffset? from, DateTimeOffset? to) => from is { } f && to is { } t ? Stats.Round((t - f).TotalSeconds) : null;
+        return new JsonObject
+        {
+            ["commit_to_detected"] = Span(committed, detected),
+            ["detected_to_staged"] = Span(detected, staged),
+            ["staged_to_loaded"] = Span(staged, loaded),
+        };
+    }
 
     private static async Task<LoadResult> InletLoad(BenchContext context, string wsid, string csv, long rows, string? schema)
     {
@@ -121,6 +152,7 @@ public sealed class CsvLoadScenario : IScenario
                 TimeSpan.FromMinutes(2), "the Table Schema file is accepted");
         }
         var upload = await AzCopy.Copy(context.Env, csv, token.Sas);
+        var committed = DateTimeOffset.UtcNow;
         List<string>? types = null;
         await Wait.Until(async () =>
         {
@@ -133,6 +165,7 @@ public sealed class CsvLoadScenario : IScenario
             types = table.GetProperty("columns").EnumerateArray().Select(c => $"{c.GetProperty("name").GetString()} {c.GetProperty("type").GetString()}").ToList();
             return true;
         }, context.Size.LongWait, $"table trips of {wsid} holds {rows} rows", pollMs: 500);
-        return new LoadResult(clock.Elapsed, upload, before, rss.PeakMb, types!);
+        var elapsed = clock.Elapsed;
+        return new LoadResult(elapsed, upload, before, rss.PeakMb, types!, await Phases(context.Env, wsid, committed));
     }
 }

@@ -41,6 +41,16 @@ public sealed class HostileCsvTests(InletApp app) : IClassFixture<InletApp>
         yield return Rejected("only_newlines.csv", Utf8("\n\n\r\n"), "only_newlines.csv", "empty");
         yield return Table("duplicate_headers.csv", "id,id,Id\n1,2,3\n", "duplicate_headers", 1, "id", "id_2", "id_3");
         yield return Table("late_outlier.csv", "n\n" + string.Concat(Enumerable.Range(1, 5000).Select(i => $"{i}\n")) + "n/a\n", "late_outlier", 5001, "n");
+        // Larger than the 1 MiB sample, so COPY starts on types guessed from the sample (TableLoader.Guess): the guess
+        // holds for the first; in the next two a value past the sample overturns it (a type, the encoding), and the
+        // whole file's types load instead.
+        yield return Table("large_typed.csv", "id,day,flag,score\n" + string.Concat(Enumerable.Range(1, 150_000).Select(i => $"{i},2026-01-{i % 28 + 1:00},{(i % 2 == 0 ? "t" : "f")},{i}.5\n")) + "150001,2026-02-01,f,NA\n",
+            "large_typed", 150_001, "id", "day", "flag", "score");
+        yield return Table("late_outlier_large.csv", "n,flag\n" + string.Concat(Enumerable.Range(1, 200_000).Select(i => $"{i},t\n")) + "n/a,f\n", "late_outlier_large", 200_001, "n", "flag");
+        yield return Table("late_1252.csv", "", "late_1252", 150_001, "a", "b") with
+        {
+            Bytes = [.. Utf8("a,b\n" + string.Concat(Enumerable.Range(1, 150_000).Select(i => $"x{i},{i}\n")) + "caf"), 0xe9, .. Utf8(",1\n")],
+        };
         yield return Table("bom_crlf.csv", "\uFEFFa,b\r\n1,2\r\n", "bom_crlf", 1, "a", "b");
         yield return Table("semicolons.csv", "a;b\n1;2\n3;4\n", "semicolons", 2, "a", "b");
         yield return Table("tabs.tsv", "a\tb\n1\t2\n", "tabs", 1, "a", "b");
@@ -127,6 +137,12 @@ public sealed class HostileCsvTests(InletApp app) : IClassFixture<InletApp>
         Assert.Contains("windows-1252", uploads["invalid_utf8.csv"].Str("note"));
         Assert.Equal("1,\u00ff\u00fe", (await alice.GetJson($"/api/workspaces/{ws}/tables/invalid_utf8/rows")).GetProperty("rows")[0].EnumerateArray().Select(v => v.ToString()).Aggregate((a, b) => a + "," + b));
         Assert.Equal("text", tables["late_outlier"].GetProperty("columns")[0].Str("type"));
+        string[] Types(string table) => tables[table].GetProperty("columns").EnumerateArray().Select(c => c.Str("type")).ToArray();
+        Assert.Equal(["integer", "date", "boolean", "numeric"], Types("large_typed"));
+        Assert.Equal(["text", "boolean"], Types("late_outlier_large"));
+        Assert.Equal(["text", "integer"], Types("late_1252"));
+        Assert.Contains("windows-1252", uploads["late_1252.csv"].Str("note"));
+
         Assert.Equal("text", tables["impossible_date"].GetProperty("columns")[0].Str("type"));
         Assert.Equal("numeric", tables["huge_number"].GetProperty("columns")[0].Str("type"));
         var huge = await alice.GetJson($"/api/workspaces/{ws}/tables/huge_field/rows");

@@ -171,6 +171,31 @@ public sealed class PollutedCorpusTests(InletApp app) : IClassFixture<InletApp>
                 }
             });
         }
+        // Past the 1 MiB sample: COPY starts on the sample's guessed types while the rest is still read (TableLoader.Guess).
+        const int large = 40_000;
+        yield return Make("large_ragged_extra", 90, (r, w) => { Header(w); Rows(r, w, large, (_, row) => w.Format(row) + ",extra"); });
+        yield return Make("large_semicolon", 91, (r, w) => { Header(w); Rows(r, w, large, commaNames: true); }, new Writer(';'));
+        yield return Make("large_windows_1252", 92, (r, w) => { Header(w); Rows(r, w, large, accents: true); }, encoding: CodePages1252());
+        yield return Make("large_missing_markers", 93, (r, w) =>
+        {
+            Header(w);
+            for (var id = 1; id <= large; id++)
+            {
+                var row = CleanRow(r, id);
+                if (id > large - 10)
+                {
+                    // Only at the very end, past the sample: the guess saw none of them.
+                    var written = (string?[])row.Clone();
+                    written[2] = "NA";
+                    row[2] = null;
+                    w.Row(row, w.Format(written));
+                }
+                else
+                {
+                    w.Row(row);
+                }
+            }
+        });
     }
 
     private static Encoding CodePages1252()

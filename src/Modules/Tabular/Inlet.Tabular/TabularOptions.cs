@@ -26,6 +26,13 @@ public sealed class TabularOptions
     /// </summary>
     public int MaxConcurrentLoads { get; set; } = 4;
 
+    /// <summary>
+    /// A CSV without metadata at least this large starts loading at once instead of waiting out the grace: reading it takes
+    /// longer than the grace anyway, and the load waits for what is left of it only before it commits (metadata found then
+    /// is used, from the local copy of the file). Smaller files wait as a scheduled message, holding no load slot.
+    /// </summary>
+    public long StartDuringGraceBytes { get; set; } = 32L * 1024 * 1024;
+
     /// <summary>How often a running load tells the upload record how far it has come.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

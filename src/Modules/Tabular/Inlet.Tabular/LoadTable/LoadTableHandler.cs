@@ -62,10 +62,14 @@ public static class LoadTableHandler
         var table = MetadataMatching.TableNameFor(csv.Name, definition);
         var blob = storage.Container(csv.Container).GetBlobClient(csv.Path);
         var progress = new LoadProgress();
+        // A large CSV started before its grace ended (ReceiveDatabaseFileHandler): before it commits, metadata that came meanwhile wins.
+        Func<CancellationToken, Task<bool>>? lateMetadata = metadata is null && refusedSidecar is null && csv.LoadedKey is null && csv.GraceEndsAt is { } graceEnds && graceEnds > clock.GetUtcNow()
+            ? innerCt => MetadataArrived(store, csv, graceEnds, options.Value, clock, innerCt)
+            : null;
         var request = new LoadRequest(csv.Wsid, table, key, csv.Name,
             async innerCt => await blob.OpenReadAsync(new Azure.Storage.Blobs.Models.BlobOpenReadOptions(false) { BufferSize = 4 * 1024 * 1024 }, innerCt),
             definition, options.Value.MissingValues, csv.Md5, csv.BadRows switch { "report" => BadRowPolicy.Report, "refuse" => BadRowPolicy.Refuse, _ => null },
-            progress);
+            progress, lateMetadata);
 
         using var span = InletTelemetry.Source.StartActivity("table.load");
         span?.SetTag(InletTelemetry.UploadId, csv.Id)
@@ -73,6 +77,7 @@ public static class LoadTableHandler
             .SetTag(InletTelemetry.Table, table)
             .SetTag("inlet.metadata", metadata is null ? "inferred" : "declared");
         LoadOutcome? outcome = null;
+        var superseded = false;
         string? failure = refusedSidecar is null
             ? null
             : $"{csv.Name} was not loaded because its metadata file was refused — {refusedSidecar.RefusedReason} Upload a corrected {StagedTableFile.FileName(refusedSidecar.Name)} together with the CSV again.";
@@ -85,6 +90,7 @@ public static class LoadTableHandler
                 try
                 {
                     outcome = await loader.Load(request, ct);
+                    superseded = outcome is null;
                 }
                 finally
                 {
@@ -101,6 +107,13 @@ public static class LoadTableHandler
         {
             span.Failed(e);
             throw;
+        }
+        if (superseded)
+        {
+            // Nothing committed; the same command again finds the metadata (or waits for it, as any load does).
+            span?.SetTag(InletTelemetry.Outcome, "superseded");
+            await bus.PublishAsync(command);
+            return;
         }
         // The uploader's data is at fault, not Inlet: the span says so without quoting the message (it may quote the data).
         span?.SetTag(InletTelemetry.Outcome, outcome is null ? "refused" : "loaded")
@@ -176,6 +189,18 @@ public static class LoadTableHandler
     /// </summary>
     private static bool MayReload(StagedTableFile csv, WorkspaceTable? current, TableDefinition? definition) =>
         current is not null && current.UploadId == csv.Id && csv.LoadedMode != LoadMode.Append && definition?.Mode != LoadMode.Append;
+
+    /// <summary>Waits out the grace, then tells whether metadata for the CSV is known now (found, refused, or delivered and on its way).</summary>
+    private static async Task<bool> MetadataArrived(IDocumentStore store, StagedTableFile csv, DateTimeOffset graceEnds, TabularOptions options, TimeProvider clock,
+        CancellationToken ct)
+    {
+        if (graceEnds - clock.GetUtcNow() is { } left && left > TimeSpan.Zero)
+            await Task.Delay(left, clock, ct);
+        await using var query = store.QuerySession();
+        return await MetadataLookup.For(query, csv, ct) is not null
+            || await MetadataLookup.RefusedSidecar(query, csv, ct) is not null
+            || await StillAwaitsMetadata(query, csv, options, clock, ct);
+    }
 
     private static async Task<bool> StillAwaitsMetadata(IQuerySession query, StagedTableFile csv, TabularOptions options, TimeProvider clock, CancellationToken ct)
     {

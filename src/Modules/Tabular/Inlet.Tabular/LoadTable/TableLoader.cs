@@ -15,6 +15,8 @@ namespace Inlet.Tabular.LoadTable;
 /// <param name="ExpectedMd5">The Content-MD5 the uploader stored (base64): checked on the load's own read, before anything commits.</param>
 /// <param name="BadRows">What to do with rows that cannot be loaded; null: report them without metadata, refuse the file with it.</param>
 /// <param name="Progress">Updated with the phase, bytes done and rows loaded as the load goes, for a sampler to show.</param>
+/// <param name="LateMetadata">For a load with inferred types: called before it commits; true when metadata for the CSV arrived
+/// meanwhile: then nothing commits and the load returns null, to be run again with the metadata.</param>
 public sealed record LoadRequest(
     string Wsid,
     string Table,
@@ -25,7 +27,8 @@ public sealed record LoadRequest(
     IReadOnlyList<string> MissingValues,
     string? ExpectedMd5 = null,
     BadRowPolicy? BadRows = null,
-    LoadProgress? Progress = null);
+    LoadProgress? Progress = null,
+    Func<CancellationToken, Task<bool>>? LateMetadata = null);
 
 /// <param name="RowsRejected">Rows of the file that were not loaded; each is listed with its line and reason.</param>
 /// <param name="Encoding">The text encoding the file was read in.</param>
@@ -66,7 +69,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
     /// <summary>What reading the file decided: how it is written, its columns, and which values are missing.</summary>
     private sealed record Plan(CsvDialect Dialect, string Encoding, List<PlannedColumn> Columns, HashSet<string> Missing, bool TokensAreMissing);
 
-    public async Task<LoadOutcome> Load(LoadRequest request, CancellationToken ct)
+    /// <returns>What was loaded; null when metadata arrived before the commit (<see cref="LoadRequest.LateMetadata"/>).</returns>
+    public async Task<LoadOutcome?> Load(LoadRequest request, CancellationToken ct)
     {
         var declared = request.Definition is { Fields.Count: > 0 };
         var policy = request.BadRows ?? (declared ? BadRowPolicy.Refuse : BadRowPolicy.Report);
@@ -75,23 +79,56 @@ public sealed class TableLoader(WorkspaceDatabase database)
         await using var through = new ReadThroughStream(await request.Open(ct), spool, check);
         request.Progress?.Enter(declared ? LoadProgress.Loading : LoadProgress.Reading, () => through.BytesRead);
         var sample = await ReadSample(through, ct);
-        var plan = declared
-            ? Declared(request, sample, through.Ended)
-            : await Task.Factory.StartNew(() => Infer(request, sample, through, check), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        Stream body;
-        if (spool is not null)
+        if (declared)
+            return (await Attempt(request, policy, Declared(request, sample, through.Ended), new PrefixedStream(sample, through), through, null, ct)).Outcome!;
+
+        // Inferred types: a guess from the sample lets the one read of storage feed COPY at once, while every value of the
+        // whole file is still observed. The load commits only if the whole file agrees with the guess; otherwise the
+        // observed types are loaded again from the local spool (storage is still read once).
+        Plan plan;
+        AttemptResult? attempt = null;
+        if (Guess(request, sample, through.Ended) is { } guess)
         {
-            RequireMd5(request, through);
-            spool.Position = 0;
-            body = spool;
-            var spooled = spool;
-            request.Progress?.Enter(LoadProgress.Loading, () => spooled.Position);
+            request.Progress?.Enter(LoadProgress.Loading, () => through.BytesRead);
+            attempt = await Attempt(request, policy, guess, new PrefixedStream(sample, through), through, new Observation(sample, check), ct);
+            if (attempt.Outcome is { } outcome)
+                return outcome;
+            plan = attempt.Observed ?? guess;
         }
         else
         {
-            body = new PrefixedStream(sample, through);
+            plan = await Task.Factory.StartNew(() => Infer(request, sample, through, check), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
+        RequireMd5(request, through);
+        spool!.Position = 0;
+        request.Progress?.Enter(LoadProgress.Loading, () => spool.Position);
+        if (attempt is not { Superseded: true })
+            attempt = await Attempt(request, policy, plan, spool, null, null, ct);
+        return attempt.Outcome;
+    }
 
+    /// <summary>What the guessed load saw of the whole file, to tell whether the guess held.</summary>
+    private sealed class Observation(byte[] sample, EncodingCheck check)
+    {
+        public byte[] Sample { get; } = sample;
+        public EncodingCheck Check { get; } = check;
+        public ColumnTypeInference[] Inference { get; set; } = [];
+
+        /// <summary>Set at the first value the guessed types cannot hold: from then on values are only observed.</summary>
+        public bool GuessFailed { get; set; }
+    }
+
+    /// <summary>
+    /// The load committed (<see cref="Outcome"/>); or the guess did not hold and this is the plan the whole file calls for;
+    /// or metadata arrived before the commit (<see cref="Superseded"/>) and nothing committed.
+    /// </summary>
+    private sealed record AttemptResult(LoadOutcome? Outcome, Plan? Observed, bool Superseded = false);
+
+    /// <param name="through">The storage read when <paramref name="body"/> streams it (its MD5 is checked once it ended); null when reading the spool.</param>
+    /// <param name="observation">Set when <paramref name="plan"/> is a guess to verify against the whole file.</param>
+    private async Task<AttemptResult> Attempt(LoadRequest request, BadRowPolicy policy, Plan plan, Stream body, ReadThroughStream? through, Observation? observation,
+        CancellationToken ct)
+    {
         var schema = WorkspaceDatabase.SchemaFor(request.Wsid);
         var mode = request.Definition?.Mode ?? LoadMode.Replace;
         var columns = plan.Columns;
@@ -99,7 +136,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Execute(connection, "select pg_advisory_xact_lock(hashtext($1))", ct, $"{schema}.{request.Table}");
         if (await Recorded(connection, request.LoadKey, ct) is { } done)
-            return done;
+            return new AttemptResult(done, null);
 
         await Execute(connection, $"create schema if not exists {SqlNames.Quote(schema)}", ct);
         var table = Qualified(schema, request.Table);
@@ -120,13 +157,21 @@ public sealed class TableLoader(WorkspaceDatabase database)
                 await Execute(connection, $"create table {Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => c.Sql))})", ct);
                 target = Qualified(schema, staging);
             }
-            rowsAdded = await Task.Factory.StartNew(() => Copy(connection, target, plan, request, policy, body, rejects, ct), ct,
+            rowsAdded = await Task.Factory.StartNew(() => Copy(connection, target, plan, request, policy, body, rejects, observation, ct), ct,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
-            if (spool is null)
+            if (through is not null)
             {
                 through.ReadToEnd();
                 RequireMd5(request, through);
             }
+            if (observation is not null)
+            {
+                var observed = Observed(request, plan, observation);
+                if (observation.GuessFailed || !SamePlan(plan, observed))
+                    return new AttemptResult(null, observed); // rolled back with the transaction; the spool holds the whole file
+            }
+            if (request.LateMetadata is { } late && columns.All(c => c.Field is null) && await late(ct))
+                return new AttemptResult(null, null, Superseded: true); // rolled back: the metadata's types and names win
             if (target != table)
             {
                 await Execute(connection, $"drop table if exists {table}", ct);
@@ -157,8 +202,14 @@ public sealed class TableLoader(WorkspaceDatabase database)
         record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, OutcomeJson) });
         var sequence = (long)(await record.ExecuteScalarAsync(ct))!;
         await tx.CommitAsync(ct);
-        return outcome with { Sequence = sequence };
+        return new AttemptResult(outcome with { Sequence = sequence }, null);
     }
+
+    /// <summary>The same table either way: dialect, encoding, column names, types and boolean spellings.</summary>
+    private static bool SamePlan(Plan guess, Plan observed) =>
+        guess.Encoding == observed.Encoding && guess.Dialect == observed.Dialect && guess.Columns.Count == observed.Columns.Count
+        && guess.Columns.Zip(observed.Columns).All(p => p.First.Name == p.Second.Name && p.First.Header == p.Second.Header && p.First.Type == p.Second.Type
+            && (p.First.Type != ColumnType.Boolean || p.First.Booleans.Equals(p.Second.Booleans)));
 
     /// <summary>A local file for one load, unlinked as soon as it is open: only this handle reaches it, and a crash frees it.</summary>
     private static FileStream TempFile()
@@ -264,6 +315,15 @@ public sealed class TableLoader(WorkspaceDatabase database)
             }
         }
         through.ReadToEnd();
+        return Settled(request, sample, dialect, encoding, headers, inference, check, missing);
+    }
+
+    /// <summary>The plan once every byte was seen: the encoding is settled, and each column's type is the one every value fits.</summary>
+    private static Plan Settled(LoadRequest request, byte[] sample, CsvDialect dialect, string encoding, IReadOnlyList<string> headers,
+        ColumnTypeInference[] inference, EncodingCheck check, HashSet<string> missing)
+    {
+        if (inference.Length != headers.Count)
+            throw new InvalidOperationException($"{request.Source}: {inference.Length} columns observed but {headers.Count} in the header; the two reads disagree.");
         check.Complete();
         if (request.Definition?.Encoding is null && TextEncodings.FromByteOrderMark(sample) is null)
         {
@@ -281,6 +341,60 @@ public sealed class TableLoader(WorkspaceDatabase database)
         return new Plan(dialect, encoding, columns, missing, TokensAreMissing: true);
     }
 
+    /// <summary>
+    /// Column types from the sample alone, for a file larger than it: the sample's last, possibly cut record is left
+    /// out. Null when the sample holds no row of the table (a long preamble, a huge first row): then the whole
+    /// file is read for its types before COPY starts.
+    /// </summary>
+    private static Plan? Guess(LoadRequest request, byte[] sample, bool wholeFile)
+    {
+        if (wholeFile || request.Definition?.Mode == LoadMode.Append)
+            return null; // the sample is the file, so reading it twice costs nothing; or rows go straight into an existing table
+        var encoding = SampleEncoding(request, sample, wholeFile);
+        var definition = request.Definition;
+        var text = TextEncodings.DecodeSample(sample, encoding);
+        var dialect = CsvSniffer.Sniff(text, wholeFile, definition?.Delimiter, definition?.Quote);
+        if (definition is { Header: false })
+            dialect = dialect with { Header = false, HeaderRows = 1 };
+        var cut = Math.Max(text.LastIndexOf('\n'), text.LastIndexOf('\r'));
+        if (cut <= 0)
+            return null;
+        var missing = (definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
+        var lookup = missing.GetAlternateLookup<ReadOnlySpan<char>>();
+        ColumnTypeInference[] inference = [];
+        try
+        {
+            using var rows = new CsvRows(new StringReader(text[..cut]), dialect);
+            var records = new TableRecords(rows, dialect);
+            while (records.Read(out var kind))
+            {
+                if (kind != RecordKind.Data)
+                    continue;
+                if (inference.Length == 0)
+                    inference = records.Header!.Select(_ => new ColumnTypeInference()).ToArray();
+                for (var i = 0; i < inference.Length; i++)
+                    if (!lookup.Contains(rows[i]))
+                        inference[i].Observe(rows[i]);
+            }
+            if (inference.Length == 0)
+                return null;
+            var headers = records.Header!;
+            var names = SqlNames.Columns(headers);
+            var columns = headers.Select((h, i) => new PlannedColumn(names[i], h, inference[i].Result, null,
+                inference[i].Result == ColumnType.Boolean ? inference[i].Booleans : null)).ToList();
+            return new Plan(dialect, encoding, columns, missing, TokensAreMissing: true);
+        }
+        catch (CsvFormatException)
+        {
+            return null; // the whole read will say what is wrong, with the line
+        }
+    }
+
+    /// <summary>What the guessed load observed, as the plan for the whole file.</summary>
+    private static Plan Observed(LoadRequest request, Plan guess, Observation observation) =>
+        Settled(request, observation.Sample, guess.Dialect, guess.Encoding, guess.Columns.Select(c => c.Header).ToList(),
+            observation.Inference, observation.Check, guess.Missing);
+
     /// <summary>Decoding for the inference pass: the encoding is only settled once every byte was seen, so nothing may throw yet.</summary>
     private static System.Text.Encoding Lenient(string encoding) => encoding switch
     {
@@ -288,8 +402,10 @@ public sealed class TableLoader(WorkspaceDatabase database)
         _ => System.Text.Encoding.GetEncoding(TextEncodings.Get(encoding).CodePage),
     };
 
+    /// <param name="observation">When the plan's types are a guess: every value is observed, and the first the guess cannot hold ends
+    /// the writing (the attempt is rolled back) while the rest of the file is still observed.</param>
     private static async Task<long> Copy(NpgsqlConnection connection, string table, Plan plan, LoadRequest request, BadRowPolicy policy, Stream body,
-        RejectedRows rejects, CancellationToken ct)
+        RejectedRows rejects, Observation? observation, CancellationToken ct)
     {
         var columns = plan.Columns;
         var definition = request.Definition;
@@ -303,8 +419,12 @@ public sealed class TableLoader(WorkspaceDatabase database)
         // Parsing and converting (this thread) and writing to PostgreSQL (the writer) run side by side on batches of rows.
         using var pipeline = new CopyPipeline(importer, types, ct);
         var values = pipeline.Next();
-        using var text = new StreamReader(body, TextEncodings.ForReading(plan.Encoding, out var invalid), detectEncodingFromByteOrderMarks: true, 1 << 16);
+        // A guess reads leniently, like the inference pass: the encoding is only settled once every byte was seen.
+        InvalidBytes? invalid = null;
+        var encoding = observation is null ? TextEncodings.ForReading(plan.Encoding, out invalid) : Lenient(plan.Encoding);
+        using var text = new StreamReader(body, encoding, detectEncodingFromByteOrderMarks: true, 1 << 16);
         using var rows = new CsvRows(text, plan.Dialect, invalid: invalid, encoding: plan.Encoding);
+        var observeLookup = plan.Missing.GetAlternateLookup<ReadOnlySpan<char>>();
         var records = new TableRecords(rows, plan.Dialect);
         long loaded = 0;
         var headerChecked = !declared || !plan.Dialect.Header;
@@ -338,6 +458,17 @@ public sealed class TableLoader(WorkspaceDatabase database)
                     RequireDeclaredHeader(request.Source, records.Header!, columns);
                     headerChecked = true;
                 }
+                if (observation is not null)
+                {
+                    // Every value counts, as in the inference pass (the same rows, the same missing values).
+                    if (observation.Inference.Length == 0)
+                        observation.Inference = records.Header!.Select(_ => new ColumnTypeInference()).ToArray();
+                    for (var i = 0; i < observation.Inference.Length; i++)
+                        if (!observeLookup.Contains(rows[i]))
+                            observation.Inference[i].Observe(rows[i]);
+                    if (observation.GuessFailed)
+                        continue;
+                }
                 if (records.Width != columns.Count)
                 {
                     Reject($"the row has {records.Width} values but the table has {columns.Count} columns");
@@ -362,6 +493,12 @@ public sealed class TableLoader(WorkspaceDatabase database)
                 }
                 if (problem is not null)
                 {
+                    if (observation is not null)
+                    {
+                        // Not a bad row but a wrong guess: the whole file decides the types, and this load is rolled back.
+                        observation.GuessFailed = true;
+                        continue;
+                    }
                     Reject(problem);
                     continue;
                 }
@@ -379,6 +516,11 @@ public sealed class TableLoader(WorkspaceDatabase database)
             RequireDeclaredHeader(request.Source, header, columns);
         if (records.Header is null && plan.Dialect.Header && columns.All(c => c.Field is null))
             throw new TableLoadException($"{request.Source} is empty: its first line must be a header naming the columns.");
+        if (observation is { GuessFailed: true } || (observation is not null && records.Width != observation.Inference.Length))
+        {
+            observation.GuessFailed = true;
+            return 0; // nothing of this attempt commits: disposing the pipeline and the importer cancels the COPY
+        }
         pipeline.Complete();
         return (long)await importer.CompleteAsync(ct);
     }

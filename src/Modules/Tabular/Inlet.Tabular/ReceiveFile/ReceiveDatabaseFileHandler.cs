@@ -56,7 +56,9 @@ public static class ReceiveDatabaseFileHandler
             // usually took longer than that already, and then it loads at once. Both instants are on the Host's
             // clock: storage's Last-Modified would mix in the skew between two clocks.
             var waitLeft = options.Value.MetadataGrace - (now - (staged.DetectedAt ?? staged.At));
-            messages.Add(metadata is null && waitLeft > TimeSpan.Zero ? new LoadTable.LoadTable(file.Id).DelayedFor(waitLeft) : new LoadTable.LoadTable(file.Id));
+            file.GraceEndsAt = now + waitLeft;
+            var waits = metadata is null && waitLeft > TimeSpan.Zero && staged.Size < options.Value.StartDuringGraceBytes;
+            messages.Add(waits ? new LoadTable.LoadTable(file.Id).DelayedFor(waitLeft) : new LoadTable.LoadTable(file.Id));
             return messages;
         }
 

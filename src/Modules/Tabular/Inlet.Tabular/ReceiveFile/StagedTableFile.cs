@@ -25,6 +25,9 @@ public sealed class StagedTableFile
     public TableFileKind Kind { get; set; }
     public DateTimeOffset ArrivedAt { get; set; }
 
+    /// <summary>For a CSV: until when metadata delivered after it is still waited for before it commits with inferred types.</summary>
+    public DateTimeOffset? GraceEndsAt { get; set; }
+
     /// <summary>The file's size in bytes.</summary>
     public long Size { get; set; }
 
