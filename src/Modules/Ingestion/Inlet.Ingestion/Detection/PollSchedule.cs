@@ -1,0 +1,60 @@
+namespace Inlet.Ingestion.Detection;
+
+/// <summary>When one container was and will be listed.</summary>
+public sealed class PollState
+{
+    public DateTimeOffset LastActivity;
+    public DateTimeOffset NextPoll;
+    public DateTimeOffset LastListed;
+}
+
+/// <summary>
+/// Which due containers to list now, within the node's listing budget (Ingestion:MaxListsPerSecond,
+/// docs/adr/0022-detection-at-scale.md). Pure, so the trade-off is testable without storage.
+/// </summary>
+public static class PollSchedule
+{
+    /// <summary>
+    /// How long a container waits before it is listed again: a tenth of the time since its last activity or,
+    /// if it never had any, since its token was issued, so active containers and young tokens are listed
+    /// often and long-idle ones rarely, between <paramref name="min"/> and <paramref name="max"/>.
+    /// </summary>
+    public static TimeSpan Interval(DateTimeOffset now, DateTimeOffset lastActivity, bool closed, TimeSpan min, TimeSpan max)
+    {
+        if (closed)
+            return min; // the final sweep should finish promptly
+        var idle = now - lastActivity;
+        return TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 10, min.Ticks, max.Ticks));
+    }
+
+    /// <summary>
+    /// Up to <paramref name="budget"/> due containers, best first. A container not listed for
+    /// <paramref name="max"/> or more comes first (longest waiting first): the promise that even a token idle for
+    /// days is seen within MaxPollInterval. Then the others by how late they are relative to their own interval,
+    /// so, once the budget is short, a busy container 1 s late beats an idle one 1 s late.
+    /// </summary>
+    public static List<Guid> Pick(IEnumerable<KeyValuePair<Guid, PollState>> states, DateTimeOffset now, int budget, TimeSpan max)
+    {
+        if (budget <= 0)
+            return [];
+        var due = new List<(Guid Id, bool Starving, double Score)>();
+        foreach (var (id, s) in states)
+        {
+            if (now < s.NextPoll)
+                continue;
+            var waited = now - s.LastListed;
+            var starving = waited >= max;
+            var interval = Math.Max(1, (s.NextPoll - s.LastListed).Ticks);
+            var score = starving ? waited.Ticks : (double)(now - s.NextPoll).Ticks / interval;
+            due.Add((id, starving, score));
+        }
+        return due.OrderByDescending(d => d.Starving).ThenByDescending(d => d.Score).Take(budget).Select(d => d.Id).ToList();
+    }
+
+    /// <summary>
+    /// When a container first seen by this node is first listed: a young token at once; an older one at a random
+    /// point within its interval, so a restart or a new node does not list every container in one burst.
+    /// </summary>
+    public static DateTimeOffset FirstPoll(DateTimeOffset now, TimeSpan interval, TimeSpan min, Random random)
+        => interval <= min ? now : now + TimeSpan.FromTicks((long)(random.NextDouble() * interval.Ticks));
+}
