@@ -12,8 +12,10 @@ namespace Inlet.Ingestion.Detection;
 /// table, not the Tokens messages, is what keeps every node current: a message is handled on one node only.
 /// A full read every <see cref="FullRefresh"/> is the safety net behind the overlap.
 /// </summary>
-public sealed class TokenCatalogue(IDocumentStore store)
+public sealed class TokenCatalogue(IDocumentStore store, TimeSpan? overlap = null)
 {
+    private readonly TimeSpan _overlap = overlap ?? Overlap;
+
     /// <summary>How far back each incremental read reaches past the high-water mark; far longer than any
     /// transaction that writes a TokenContainer (one small document).</summary>
     public static readonly TimeSpan Overlap = TimeSpan.FromMinutes(1);
@@ -27,7 +29,8 @@ public sealed class TokenCatalogue(IDocumentStore store)
     /// <summary>Documents read by the last refresh: what it cost (tests and logs).</summary>
     public int LastRead { get; private set; }
 
-    public IReadOnlyCollection<TokenContainer> Tokens => _tokens.Values;
+    /// <summary>A snapshot taken after the latest refresh, safe to read from any thread.</summary>
+    public IReadOnlyCollection<TokenContainer> Tokens { get; private set; } = [];
 
     /// <summary>Applies what changed; returns the ids no longer watched (deleted), so the caller can drop their state.</summary>
     public async Task<IReadOnlyList<Guid>> Refresh(DateTimeOffset now, CancellationToken ct)
@@ -39,7 +42,7 @@ public sealed class TokenCatalogue(IDocumentStore store)
             changed = await query.Query<TokenContainer>().ToListAsync(ct);
         else
         {
-            var since = _highWater!.Value - Overlap;
+            var since = _highWater!.Value - _overlap;
             changed = await query.Query<TokenContainer>().Where(t => t.ModifiedSince(since)).ToListAsync(ct);
         }
         LastRead = changed.Count;
@@ -73,7 +76,8 @@ public sealed class TokenCatalogue(IDocumentStore store)
                 _tokens[token.Id] = token;
         }
         // An empty table still needs a mark, or every refresh would be a full one.
-        _highWater ??= DateTimeOffset.MinValue + Overlap;
+        _highWater ??= DateTimeOffset.MinValue + _overlap;
+        Tokens = _tokens.Values.ToList();
         return dropped;
     }
 }
