@@ -45,6 +45,19 @@ public sealed class PollScheduleTests
     }
 
     [Fact]
+    public void An_over_full_schedule_still_lists_active_containers_with_half_the_budget()
+    {
+        var busy = Enumerable.Range(0, 20).Select(_ => State(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1))).ToList();
+        var starving = Enumerable.Range(0, 1000).Select(i => State(Max + TimeSpan.FromSeconds(i), Max)).ToList();
+        var picked = PollSchedule.Pick([.. starving, .. busy], Now, 10, Max);
+        Assert.Equal(10, picked.Count);
+        Assert.Equal(5, picked.Intersect(busy.Select(b => b.Key)).Count());
+        Assert.Equal(starving[^1].Key, picked[0]); // the longest waiting first
+        // Nothing else due: the whole budget goes to the starving ones.
+        Assert.Equal(10, PollSchedule.Pick(starving, Now, 10, Max).Count);
+    }
+
+    [Fact]
     public void Old_tokens_first_seen_are_spread_over_their_interval_and_young_ones_listed_at_once()
     {
         var random = new Random(1);

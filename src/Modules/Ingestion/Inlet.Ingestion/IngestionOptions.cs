@@ -13,7 +13,7 @@ public sealed class IngestionOptions
     /// Container listings per second this node may make at most (0: no cap). Within it active containers and young
     /// tokens come first; see docs/adr/0022-detection-at-scale.md for the trade-off with MaxPollInterval.
     /// </summary>
-    public int MaxListsPerSecond { get; set; } = 50;
+    public int MaxListsPerSecond { get; set; } = 30;
 
     /// <summary>Files routed at once per node.</summary>
     public int Parallelism { get; set; } = 8;

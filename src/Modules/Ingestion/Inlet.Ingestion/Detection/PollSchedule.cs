@@ -28,27 +28,33 @@ public static class PollSchedule
     }
 
     /// <summary>
-    /// Up to <paramref name="budget"/> due containers, best first. A container not listed for
-    /// <paramref name="max"/> or more comes first (longest waiting first): the promise that even a token idle for
-    /// days is seen within MaxPollInterval. Then the others by how late they are relative to their own interval,
-    /// so, once the budget is short, a busy container 1 s late beats an idle one 1 s late.
+    /// Up to <paramref name="budget"/> due containers, best first. Containers not listed for <paramref name="max"/>
+    /// or more (longest waiting first) take up to half the budget: the promise that even a token idle for days is
+    /// seen within MaxPollInterval, as far as the budget allows. The other half goes to the rest by how late they
+    /// are relative to their own interval, so a busy container 1 s late beats an idle one 1 s late, and an
+    /// over-full schedule slows the idle containers down, never the active ones. Whatever one half leaves unused
+    /// goes to the other.
     /// </summary>
     public static List<Guid> Pick(IEnumerable<KeyValuePair<Guid, PollState>> states, DateTimeOffset now, int budget, TimeSpan max)
     {
         if (budget <= 0)
             return [];
-        var due = new List<(Guid Id, bool Starving, double Score)>();
+        var starving = new List<(Guid Id, long Waited)>();
+        var due = new List<(Guid Id, double Score)>();
         foreach (var (id, s) in states)
         {
             if (now < s.NextPoll)
                 continue;
             var waited = now - s.LastListed;
-            var starving = waited >= max;
-            var interval = Math.Max(1, (s.NextPoll - s.LastListed).Ticks);
-            var score = starving ? waited.Ticks : (double)(now - s.NextPoll).Ticks / interval;
-            due.Add((id, starving, score));
+            if (waited >= max)
+                starving.Add((id, waited.Ticks));
+            else
+                due.Add((id, (double)(now - s.NextPoll).Ticks / Math.Max(1, (s.NextPoll - s.LastListed).Ticks)));
         }
-        return due.OrderByDescending(d => d.Starving).ThenByDescending(d => d.Score).Take(budget).Select(d => d.Id).ToList();
+        var oldest = starving.OrderByDescending(d => d.Waited).Select(d => d.Id).ToList();
+        var latest = due.OrderByDescending(d => d.Score).Select(d => d.Id).ToList();
+        var fromOldest = Math.Min(oldest.Count, Math.Max(budget - latest.Count, (budget + 1) / 2));
+        return oldest.Take(fromOldest).Concat(latest.Take(budget - fromOldest)).ToList();
     }
 
     /// <summary>
