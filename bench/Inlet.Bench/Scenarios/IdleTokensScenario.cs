@@ -48,7 +48,7 @@ public sealed class IdleTokensScenario : IScenario
                 return false;
             routedAt = routed.GetProperty("at").GetDateTimeOffset();
             return true;
-        }, TimeSpan.FromMinutes(3), "the probe upload to an idle token is routed", pollMs: 100);
+        }, TimeSpan.FromMinutes(12), "the probe upload to an idle token is routed", pollMs: 100);
 
         return new JsonObject
         {
