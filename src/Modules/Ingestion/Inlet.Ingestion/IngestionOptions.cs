@@ -15,6 +15,17 @@ public sealed class IngestionOptions
     /// </summary>
     public int MaxListsPerSecond { get; set; } = 30;
 
+    /// <summary>
+    /// True when an Event Grid subscription delivers BlobCreated to <c>/api/ingestion/eventgrid</c>: events then drive
+    /// detection and polling is only a safety net that lists each open container every SafetyNetPollInterval
+    /// (docs/adr/0022-detection-at-scale.md). Closing tokens are still swept at MinPollInterval.
+    /// </summary>
+    public bool PushDetection { get; set; }
+
+    /// <summary>With PushDetection, how often each open container is still listed, to find blobs whose event was lost;
+    /// each interval varies by ±10 % so containers do not fall into step.</summary>
+    public TimeSpan SafetyNetPollInterval { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Files routed at once per node.</summary>
     public int Parallelism { get; set; } = 8;
 

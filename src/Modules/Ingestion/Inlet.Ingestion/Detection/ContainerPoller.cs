@@ -34,7 +34,6 @@ public sealed class ContainerPoller(
     private static readonly TimeSpan CatalogueRefresh = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<Guid, PollState> _state = new();
     private readonly TokenCatalogue _catalogue = new(store);
-    private readonly Random _random = new();
     private long _listings;
 
     // Blob versions being routed right now, so that a listing neither waits for them nor starts them twice:
@@ -72,7 +71,7 @@ public sealed class ContainerPoller(
                     tokens = _catalogue.Tokens.ToDictionary(t => t.Id);
                     refreshedAt = now;
                     metrics.SetActiveTokens(tokens.Values.Count(t => t.ClosedAt is null && t.ActivatedAt <= now && now < t.ValidTo));
-                    var overBudget = o.MaxListsPerSecond > 0 && tokens.Count > o.MaxListsPerSecond * o.MaxPollInterval.TotalSeconds;
+                    var overBudget = o.MaxListsPerSecond > 0 && tokens.Count > o.MaxListsPerSecond * Longest.TotalSeconds;
                     if (overBudget && !warned)
                         logger.LogWarning("{Tokens} token containers cannot each be listed every {Max} within {Budget} listings per second; "
                             + "idle ones are listed less often. Raise Ingestion:MaxListsPerSecond or Ingestion:MaxPollInterval, or configure Event Grid.",
@@ -99,7 +98,7 @@ public sealed class ContainerPoller(
                     budget = (int)allowance;
                 }
                 budgetAt = now;
-                var due = PollSchedule.Pick(_state.Where(s => tokens.ContainsKey(s.Key)), now, budget, o.MaxPollInterval)
+                var due = PollSchedule.Pick(_state.Where(s => tokens.ContainsKey(s.Key)), now, budget, Longest)
                     .Select(id => tokens[id]).ToList();
                 if (o.MaxListsPerSecond > 0)
                     allowance -= due.Count;
@@ -124,6 +123,20 @@ public sealed class ContainerPoller(
         try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
     }
 
+    /// <summary>A container's next interval: adaptive when polling drives detection, the safety net when events do.</summary>
+    private TimeSpan NextInterval(DateTimeOffset now, DateTimeOffset lastActivity, bool closed)
+    {
+        var o = options.Value;
+        if (o.PushDetection && !closed)
+            return PollSchedule.SafetyNet(o.SafetyNetPollInterval, Random.Shared);
+        return PollSchedule.Interval(now, lastActivity, closed, o.MinPollInterval, o.MaxPollInterval);
+    }
+
+    /// <summary>Longest a container should wait between listings: what the budget treats as starving.</summary>
+    private TimeSpan Longest => options.Value.PushDetection
+        ? options.Value.SafetyNetPollInterval * 1.1
+        : options.Value.MaxPollInterval;
+
     /// <summary>Starts the schedule of a token this node has not seen yet (or one that started later than issued).</summary>
     private void Track(TokenContainer token, DateTimeOffset now)
     {
@@ -132,12 +145,12 @@ public sealed class ContainerPoller(
         if (_state.ContainsKey(token.Id))
             return;
         var o = options.Value;
-        var interval = PollSchedule.Interval(now, token.ActivatedAt, token.ClosedAt is not null, o.MinPollInterval, o.MaxPollInterval);
+        var interval = NextInterval(now, token.ActivatedAt, token.ClosedAt is not null);
         _state.TryAdd(token.Id, new PollState
         {
             LastActivity = token.ActivatedAt,
             LastListed = now,
-            NextPoll = PollSchedule.FirstPoll(now, interval, o.MinPollInterval, _random),
+            NextPoll = PollSchedule.FirstPoll(now, interval, o.MinPollInterval, Random.Shared),
         });
     }
 
@@ -188,8 +201,7 @@ public sealed class ContainerPoller(
         }
 
         state.LastListed = now;
-        state.NextPoll = now + PollSchedule.Interval(now, state.LastActivity, token.ClosedAt is not null,
-            options.Value.MinPollInterval, options.Value.MaxPollInterval);
+        state.NextPoll = now + NextInterval(now, state.LastActivity, token.ClosedAt is not null);
     }
 
     /// <summary>

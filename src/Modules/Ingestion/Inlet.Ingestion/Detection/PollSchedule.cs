@@ -28,6 +28,13 @@ public static class PollSchedule
     }
 
     /// <summary>
+    /// The safety-net interval under push detection, varied by ±10 % so that containers listed together once
+    /// (a restart) drift apart instead of being listed in bursts for ever.
+    /// </summary>
+    public static TimeSpan SafetyNet(TimeSpan interval, Random random)
+        => TimeSpan.FromTicks((long)(interval.Ticks * (0.9 + 0.2 * random.NextDouble())));
+
+    /// <summary>
     /// Up to <paramref name="budget"/> due containers, best first. Containers not listed for <paramref name="max"/>
     /// or more (longest waiting first) take up to half the budget: the promise that even a token idle for days is
     /// seen within MaxPollInterval, as far as the budget allows. The other half goes to the rest by how late they
