@@ -26,6 +26,19 @@ public sealed class InletHost : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    private const string ListingsLine = "Container listings so far: ";
+    private (long Listings, DateTimeOffset At) _listings;
+
+    /// <summary>The poller's latest listing count and when it was reported (every 5 s).</summary>
+    public (long Listings, DateTimeOffset At) Listings => _listings;
+
+    private void Observe(string? line)
+    {
+        var at = line?.IndexOf(ListingsLine, StringComparison.Ordinal) ?? -1;
+        if (at >= 0 && long.TryParse(line![(at + ListingsLine.Length)..].Trim(), out var count))
+            _listings = (count, DateTimeOffset.UtcNow);
+    }
+
     public static async Task<InletHost> Start(BenchEnvironment env)
     {
         var directory = Path.Combine(env.Root, "src", "Host", "bin", "Release", "net10.0");
@@ -36,16 +49,20 @@ public sealed class InletHost : IAsyncDisposable
         // Connection strings come from bench.sh's environment, which the child inherits.
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // For list_calls_per_s: the poller reports its listing count every 5 s at Information.
+        start.Environment["Logging__LogLevel__Inlet.Ingestion.Detection.ContainerPoller"] = "Information";
         // The tokens scenario issues 1,000 tokens as one user; the per-user limit guards people, not benchmarks.
         start.Environment["RateLimits__TokenIssuesPerUser"] = "1000000";
         Directory.CreateDirectory(env.RunDirectory);
         var log = new StreamWriter(Path.Combine(env.RunDirectory, "host.log")) { AutoFlush = true };
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the Host");
-        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        InletHost? self = null;
+        process.OutputDataReceived += (_, e) => { Write(log, e.Data); self?.Observe(e.Data); };
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var host = new InletHost(process, log, address);
+        self = host;
         // Ctrl-C or SIGTERM ends the bench without its finally blocks; the Host must not outlive it.
         host._signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT }
             .Select(signal => PosixSignalRegistration.Create(signal, _ => host.KillIfRunning()))];

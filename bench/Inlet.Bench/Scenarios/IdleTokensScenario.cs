@@ -25,7 +25,11 @@ public sealed class IdleTokensScenario : IScenario
         BenchContext.Log($"idle_tokens: measuring CPU for {size.IdleWindow.TotalSeconds:0} s");
         var host = new CpuMeter(context.Host.Pid);
         var azurite = context.Env.AzuritePid is { } pid ? new CpuMeter(pid) : null;
+        var listedBefore = context.Host.Listings;
         await Task.Delay(size.IdleWindow);
+        var listedAfter = context.Host.Listings;
+        double? listPerSecond = listedAfter.At > listedBefore.At && listedBefore.At != default
+            ? (listedAfter.Listings - listedBefore.Listings) / (listedAfter.At - listedBefore.At).TotalSeconds : null;
         var hostCpu = host.PercentOfOneCore();
         var azuriteCpu = azurite?.PercentOfOneCore();
 
@@ -44,7 +48,7 @@ public sealed class IdleTokensScenario : IScenario
                 return false;
             routedAt = routed.GetProperty("at").GetDateTimeOffset();
             return true;
-        }, TimeSpan.FromMinutes(3), "the probe upload to an idle token is routed", pollMs: 100);
+        }, TimeSpan.FromMinutes(12), "the probe upload to an idle token is routed", pollMs: 100);
 
         return new JsonObject
         {
@@ -54,6 +58,7 @@ public sealed class IdleTokensScenario : IScenario
             ["window_s"] = size.IdleWindow.TotalSeconds,
             ["cpu_pct_of_one_core"] = Stats.Round(hostCpu),
             ["azurite_cpu_pct_of_one_core"] = azuriteCpu is { } a ? Stats.Round(a) : null,
+            ["list_calls_per_s"] = listPerSecond is { } l ? Stats.Round(l) : null,
             ["host_rss_mb"] = Math.Round(ProcStats.MemoryMb(context.Host.Pid)),
             ["routing_lag_ms"] = Math.Round((routedAt - committed).TotalMilliseconds),
             ["probe_listed_after_ms"] = Math.Round(clock.Elapsed.TotalMilliseconds),

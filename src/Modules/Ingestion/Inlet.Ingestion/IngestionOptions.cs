@@ -9,6 +9,23 @@ public sealed class IngestionOptions
     /// <summary>How rarely a long-idle container is listed.</summary>
     public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Container listings per second this node may make at most (0: no cap). Within it active containers and young
+    /// tokens come first; see docs/adr/0022-detection-at-scale.md for the trade-off with MaxPollInterval.
+    /// </summary>
+    public int MaxListsPerSecond { get; set; } = 30;
+
+    /// <summary>
+    /// True when an Event Grid subscription delivers BlobCreated to <c>/api/ingestion/eventgrid</c>: events then drive
+    /// detection and polling is only a safety net that lists each open container every SafetyNetPollInterval
+    /// (docs/adr/0022-detection-at-scale.md). Closing tokens are still swept at MinPollInterval.
+    /// </summary>
+    public bool PushDetection { get; set; }
+
+    /// <summary>With PushDetection, how often each open container is still listed, to find blobs whose event was lost;
+    /// each interval varies by ±10 % so containers do not fall into step.</summary>
+    public TimeSpan SafetyNetPollInterval { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Files routed at once per node.</summary>
     public int Parallelism { get; set; } = 8;
 

@@ -16,9 +16,11 @@ namespace Inlet.Ingestion.Detection;
 
 /// <summary>
 /// Lists token containers for committed blobs. Adaptive: a container is listed again after a tenth of the
-/// time since its last activity, between MinPollInterval and MaxPollInterval, so thousands of idle tokens
-/// cost little while an active upload is seen within about a second. Every node may poll every container:
-/// IngestBlob is exactly-once by construction.
+/// time since its last activity (or its token's issue), between MinPollInterval and MaxPollInterval, so thousands
+/// of idle tokens cost little while an active upload is seen within about a second; and capped at
+/// MaxListsPerSecond listings per node (docs/adr/0022-detection-at-scale.md). The token catalogue is kept current
+/// incrementally (<see cref="TokenCatalogue"/>). Every node may poll every container: IngestBlob is exactly-once
+/// by construction.
 /// </summary>
 public sealed class ContainerPoller(
     IServiceProvider services,
@@ -31,36 +33,75 @@ public sealed class ContainerPoller(
 {
     private static readonly TimeSpan CatalogueRefresh = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<Guid, PollState> _state = new();
+    private readonly TokenCatalogue _catalogue = new(store);
+    private long _listings;
 
     // Blob versions being routed right now, so that a listing neither waits for them nor starts them twice:
     // a 200 MiB file still copying must not hold back the small files committed after it.
     private readonly ConcurrentDictionary<string, Guid> _inFlight = new();
     private readonly SemaphoreSlim _routing = new(Math.Max(1, options.Value.Parallelism));
 
-    private sealed class PollState
-    {
-        public DateTimeOffset LastActivity;
-        public DateTimeOffset NextPoll;
-    }
+    /// <summary>Container listings this node has made since it started (bench and tests).</summary>
+    public long Listings => Interlocked.Read(ref _listings);
+
+    /// <summary>The tokens this node watches (tests).</summary>
+    public IReadOnlyCollection<TokenContainer> Catalogue => _catalogue.Tokens;
+
+    /// <summary>Documents read by the latest catalogue refresh (tests: an unchanged catalogue reads none).</summary>
+    public int LastCatalogueRead => _catalogue.LastRead;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        IReadOnlyList<TokenContainer> tokens = [];
+        var tokens = new Dictionary<Guid, TokenContainer>();
         var refreshedAt = DateTimeOffset.MinValue;
+        var budgetAt = clock.GetUtcNow();
+        double allowance = 0;
+        var warned = false;
+        var reportedAt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                var o = options.Value;
                 var now = clock.GetUtcNow();
                 if (now - refreshedAt >= CatalogueRefresh)
                 {
-                    await using var query = store.QuerySession();
-                    tokens = await query.Query<TokenContainer>().Where(t => t.DeletedAt == null).ToListAsync(stoppingToken);
+                    foreach (var id in await _catalogue.Refresh(now, stoppingToken))
+                        _state.TryRemove(id, out _);
+                    tokens = _catalogue.Tokens.ToDictionary(t => t.Id);
                     refreshedAt = now;
-                    metrics.SetActiveTokens(tokens.Count(t => t.ClosedAt is null && t.ActivatedAt <= now && now < t.ValidTo));
+                    metrics.SetActiveTokens(tokens.Values.Count(t => t.ClosedAt is null && t.ActivatedAt <= now && now < t.ValidTo));
+                    var overBudget = o.MaxListsPerSecond > 0 && tokens.Count > o.MaxListsPerSecond * Longest.TotalSeconds;
+                    if (overBudget && !warned)
+                        logger.LogWarning("{Tokens} token containers cannot each be listed every {Max} within {Budget} listings per second; "
+                            + "idle ones are listed less often. Raise Ingestion:MaxListsPerSecond or Ingestion:MaxPollInterval, or configure Event Grid.",
+                            tokens.Count, o.MaxPollInterval, o.MaxListsPerSecond);
+                    warned = overBudget;
                 }
 
-                var due = tokens.Where(t => IsDue(t, now)).ToList();
+                foreach (var token in tokens.Values)
+                    Track(token, now);
+                if (now - reportedAt >= TimeSpan.FromSeconds(5) && logger.IsEnabled(LogLevel.Information))
+                {
+                    // The bench reads this line for list_calls_per_s (an Information line, off by default).
+                    logger.LogInformation("Container listings so far: {Listings}", Listings);
+                    reportedAt = now;
+                }
+
+                int budget;
+                if (o.MaxListsPerSecond <= 0)
+                    budget = int.MaxValue;
+                else
+                {
+                    // A token bucket holding at most one second's worth, so a quiet spell does not buy a burst.
+                    allowance = Math.Min(o.MaxListsPerSecond, allowance + (now - budgetAt).TotalSeconds * o.MaxListsPerSecond);
+                    budget = (int)allowance;
+                }
+                budgetAt = now;
+                var due = PollSchedule.Pick(_state.Where(s => tokens.ContainsKey(s.Key)), now, budget, Longest)
+                    .Select(id => tokens[id]).ToList();
+                if (o.MaxListsPerSecond > 0)
+                    allowance -= due.Count;
                 await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = stoppingToken },
                     async (token, ct) => await Poll(token, ct));
             }
@@ -82,12 +123,35 @@ public sealed class ContainerPoller(
         try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
     }
 
-    private bool IsDue(TokenContainer token, DateTimeOffset now)
+    /// <summary>A container's next interval: adaptive when polling drives detection, the safety net when events do.</summary>
+    private TimeSpan NextInterval(DateTimeOffset now, DateTimeOffset lastActivity, bool closed)
+    {
+        var o = options.Value;
+        if (o.PushDetection && !closed)
+            return PollSchedule.SafetyNet(o.SafetyNetPollInterval, Random.Shared);
+        return PollSchedule.Interval(now, lastActivity, closed, o.MinPollInterval, o.MaxPollInterval);
+    }
+
+    /// <summary>Longest a container should wait between listings: what the budget treats as starving.</summary>
+    private TimeSpan Longest => options.Value.PushDetection
+        ? options.Value.SafetyNetPollInterval * 1.1
+        : options.Value.MaxPollInterval;
+
+    /// <summary>Starts the schedule of a token this node has not seen yet (or one that started later than issued).</summary>
+    private void Track(TokenContainer token, DateTimeOffset now)
     {
         if (now < token.ActivatedAt && token.ClosedAt is null)
-            return false; // a token that starts later cannot have delivered anything yet (storage refuses it)
-        var state = _state.GetOrAdd(token.Id, _ => new PollState { LastActivity = token.ActivatedAt, NextPoll = DateTimeOffset.MinValue });
-        return now >= state.NextPoll;
+            return; // a token that starts later cannot have delivered anything yet (storage refuses it)
+        if (_state.ContainsKey(token.Id))
+            return;
+        var o = options.Value;
+        var interval = NextInterval(now, token.ActivatedAt, token.ClosedAt is not null);
+        _state.TryAdd(token.Id, new PollState
+        {
+            LastActivity = token.ActivatedAt,
+            LastListed = now,
+            NextPoll = PollSchedule.FirstPoll(now, interval, o.MinPollInterval, Random.Shared),
+        });
     }
 
     private async Task Poll(TokenContainer token, CancellationToken ct)
@@ -96,6 +160,7 @@ public sealed class ContainerPoller(
         var container = storage.Container(token.Container);
         var found = new List<IngestBlob>();
         var listedAt = DateTimeOffset.UtcNow; // a span's start: wall-clock time, not the (testable) TimeProvider
+        Interlocked.Increment(ref _listings);
         try
         {
             await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.None, States = BlobStates.None }, ct))
@@ -111,7 +176,8 @@ public sealed class ContainerPoller(
         {
             // One unreadable container must not hold up the others; it is tried again later.
             logger.LogWarning(e, "Listing the container of token {Tid} failed", token.Id);
-            state.NextPoll = clock.GetUtcNow() + options.Value.MaxPollInterval;
+            state.LastListed = clock.GetUtcNow();
+            state.NextPoll = state.LastListed + options.Value.MaxPollInterval;
             return;
         }
 
@@ -134,9 +200,8 @@ public sealed class ContainerPoller(
             return;
         }
 
-        var idle = token.ClosedAt is null ? now - state.LastActivity : TimeSpan.Zero;
-        var interval = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 10, options.Value.MinPollInterval.Ticks, options.Value.MaxPollInterval.Ticks));
-        state.NextPoll = now + interval;
+        state.LastListed = now;
+        state.NextPoll = now + NextInterval(now, state.LastActivity, token.ClosedAt is not null);
     }
 
     /// <summary>
