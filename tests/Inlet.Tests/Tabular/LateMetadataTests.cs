@@ -45,7 +45,7 @@ public sealed class LateMetadataTests(InletApp app) : IClassFixture<InletApp>
     private static async Task<int> TableCount(Delivery delivery) =>
         (await delivery.Client.GetJson($"/api/workspaces/{delivery.Ws}/tables")).GetArrayLength();
 
-    /// <summary>Three metadata graces (2 s each in tests) pass with the schema delivered but not routed.</summary>
+    /// <summary>More than two metadata graces (3 s each in tests) pass with the schema delivered but not routed.</summary>
     private static async Task PastTheGrace(Delivery delivery, string csv)
     {
         await Task.Delay(TimeSpan.FromSeconds(7));
