@@ -29,7 +29,8 @@ public sealed class TabularOptions
     /// <summary>
     /// A CSV without metadata at least this large starts loading at once instead of waiting out the grace: reading it takes
     /// longer than the grace anyway, and the load waits for what is left of it only before it commits (metadata found then
-    /// is used, from the local copy of the file). Smaller files wait as a scheduled message, holding no load slot.
+    /// supersedes it: nothing commits and the load runs again with the metadata). Smaller files wait as a scheduled
+    /// message, holding no load slot.
     /// </summary>
     public long StartDuringGraceBytes { get; set; } = 32L * 1024 * 1024;
 

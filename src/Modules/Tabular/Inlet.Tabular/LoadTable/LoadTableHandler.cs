@@ -77,7 +77,6 @@ public static class LoadTableHandler
             .SetTag(InletTelemetry.Table, table)
             .SetTag("inlet.metadata", metadata is null ? "inferred" : "declared");
         LoadOutcome? outcome = null;
-        var superseded = false;
         string? failure = refusedSidecar is null
             ? null
             : $"{csv.Name} was not loaded because its metadata file was refused — {refusedSidecar.RefusedReason} Upload a corrected {StagedTableFile.FileName(refusedSidecar.Name)} together with the CSV again.";
@@ -90,7 +89,6 @@ public static class LoadTableHandler
                 try
                 {
                     outcome = await loader.Load(request, ct);
-                    superseded = outcome is null;
                 }
                 finally
                 {
@@ -108,9 +106,10 @@ public static class LoadTableHandler
             span.Failed(e);
             throw;
         }
-        if (superseded)
+        if (outcome is null && failure is null)
         {
-            // Nothing committed; the same command again finds the metadata (or waits for it, as any load does).
+            // Superseded by metadata that arrived before the commit (LoadRequest.LateMetadata): nothing committed; the same
+            // command again finds the metadata (or waits for it, as any load does).
             span?.SetTag(InletTelemetry.Outcome, "superseded");
             await bus.PublishAsync(command);
             return;

@@ -270,11 +270,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
     {
         var wholeFile = through.Ended;
         var encoding = SampleEncoding(request, sample, wholeFile);
-        var definition = request.Definition;
-        var dialect = CsvSniffer.Sniff(TextEncodings.DecodeSample(sample, encoding), wholeFile, definition?.Delimiter, definition?.Quote);
-        if (definition is { Header: false })
-            dialect = dialect with { Header = false, HeaderRows = 1 };
-        var missing = (definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
+        var dialect = InferredDialect(request, TextEncodings.DecodeSample(sample, encoding), wholeFile);
+        var missing = MissingFor(request);
         var lookup = missing.GetAlternateLookup<ReadOnlySpan<char>>();
 
         ColumnTypeInference[] inference = [];
@@ -286,29 +283,16 @@ public sealed class TableLoader(WorkspaceDatabase database)
             try
             {
                 while (records.Read(out var kind))
-                {
-                    if (kind != RecordKind.Data)
-                        continue;
-                    if (inference.Length == 0)
-                    {
-                        headers = records.Header!;
-                        inference = headers.Select(_ => new ColumnTypeInference()).ToArray();
-                    }
-                    for (var i = 0; i < inference.Length; i++)
-                    {
-                        var value = rows[i];
-                        if (!lookup.Contains(value))
-                            inference[i].Observe(value);
-                    }
-                }
+                    if (kind == RecordKind.Data)
+                        inference = Observe(inference, records, lookup);
             }
             catch (CsvFormatException e)
             {
                 throw new TableLoadException($"{request.Source}: {e.Message}");
             }
+            headers = records.Header ?? []; // set once, at the header or the first row
             if (inference.Length == 0)
             {
-                headers = records.Header ?? [];
                 if (headers.Count == 0)
                     throw new TableLoadException($"{request.Source} is empty: its first line must be a header naming the columns.");
                 inference = headers.Select(_ => new ColumnTypeInference()).ToArray();
@@ -335,10 +319,41 @@ public sealed class TableLoader(WorkspaceDatabase database)
                 throw new TableLoadException(
                     $"{request.Source} is not valid UTF-8 (the first invalid byte is at offset {check.FirstInvalidUtf8At:N0}) and not Windows-1252 either. Save it as UTF-8 (in Excel: \"CSV UTF-8\"), or declare its encoding in a Table Schema dialect.");
         }
+        return new Plan(dialect, encoding, InferredColumns(headers, inference), missing, TokensAreMissing: true);
+    }
+
+    /// <summary>The dialect detected in the sample, with what metadata without fields says of it (delimiter, quote, no header).</summary>
+    private static CsvDialect InferredDialect(LoadRequest request, string sample, bool wholeFile)
+    {
+        var definition = request.Definition;
+        var dialect = CsvSniffer.Sniff(sample, wholeFile, definition?.Delimiter, definition?.Quote);
+        return definition is { Header: false } ? dialect with { Header = false, HeaderRows = 1 } : dialect;
+    }
+
+    /// <summary>The values that mean "no value" where types are inferred: the metadata's, else Inlet's setting.</summary>
+    private static HashSet<string> MissingFor(LoadRequest request) =>
+        (request.Definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Observes one row of the table for inference; the first row sizes the columns by the header. Every inference (the
+    /// sample's guess, the whole-file pass, the guessed load's check) counts the same values this way.
+    /// </summary>
+    private static ColumnTypeInference[] Observe(ColumnTypeInference[] inference, TableRecords records, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> missing)
+    {
+        if (inference.Length == 0)
+            inference = records.Header!.Select(_ => new ColumnTypeInference()).ToArray();
+        var rows = records.Rows;
+        for (var i = 0; i < inference.Length; i++)
+            if (!missing.Contains(rows[i]))
+                inference[i].Observe(rows[i]);
+        return inference;
+    }
+
+    private static List<PlannedColumn> InferredColumns(IReadOnlyList<string> headers, ColumnTypeInference[] inference)
+    {
         var names = SqlNames.Columns(headers);
-        var columns = headers.Select((h, i) => new PlannedColumn(names[i], h, inference[i].Result, null,
+        return headers.Select((h, i) => new PlannedColumn(names[i], h, inference[i].Result, null,
             inference[i].Result == ColumnType.Boolean ? inference[i].Booleans : null)).ToList();
-        return new Plan(dialect, encoding, columns, missing, TokensAreMissing: true);
     }
 
     /// <summary>
@@ -351,15 +366,12 @@ public sealed class TableLoader(WorkspaceDatabase database)
         if (wholeFile || request.Definition?.Mode == LoadMode.Append)
             return null; // the sample is the file, so reading it twice costs nothing; or rows go straight into an existing table
         var encoding = SampleEncoding(request, sample, wholeFile);
-        var definition = request.Definition;
         var text = TextEncodings.DecodeSample(sample, encoding);
-        var dialect = CsvSniffer.Sniff(text, wholeFile, definition?.Delimiter, definition?.Quote);
-        if (definition is { Header: false })
-            dialect = dialect with { Header = false, HeaderRows = 1 };
+        var dialect = InferredDialect(request, text, wholeFile);
         var cut = Math.Max(text.LastIndexOf('\n'), text.LastIndexOf('\r'));
         if (cut <= 0)
             return null;
-        var missing = (definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
+        var missing = MissingFor(request);
         var lookup = missing.GetAlternateLookup<ReadOnlySpan<char>>();
         ColumnTypeInference[] inference = [];
         try
@@ -367,22 +379,9 @@ public sealed class TableLoader(WorkspaceDatabase database)
             using var rows = new CsvRows(new StringReader(text[..cut]), dialect);
             var records = new TableRecords(rows, dialect);
             while (records.Read(out var kind))
-            {
-                if (kind != RecordKind.Data)
-                    continue;
-                if (inference.Length == 0)
-                    inference = records.Header!.Select(_ => new ColumnTypeInference()).ToArray();
-                for (var i = 0; i < inference.Length; i++)
-                    if (!lookup.Contains(rows[i]))
-                        inference[i].Observe(rows[i]);
-            }
-            if (inference.Length == 0)
-                return null;
-            var headers = records.Header!;
-            var names = SqlNames.Columns(headers);
-            var columns = headers.Select((h, i) => new PlannedColumn(names[i], h, inference[i].Result, null,
-                inference[i].Result == ColumnType.Boolean ? inference[i].Booleans : null)).ToList();
-            return new Plan(dialect, encoding, columns, missing, TokensAreMissing: true);
+                if (kind == RecordKind.Data)
+                    inference = Observe(inference, records, lookup);
+            return inference.Length == 0 ? null : new Plan(dialect, encoding, InferredColumns(records.Header!, inference), missing, TokensAreMissing: true);
         }
         catch (CsvFormatException)
         {
@@ -424,7 +423,6 @@ public sealed class TableLoader(WorkspaceDatabase database)
         var encoding = observation is null ? TextEncodings.ForReading(plan.Encoding, out invalid) : Lenient(plan.Encoding);
         using var text = new StreamReader(body, encoding, detectEncodingFromByteOrderMarks: true, 1 << 16);
         using var rows = new CsvRows(text, plan.Dialect, invalid: invalid, encoding: plan.Encoding);
-        var observeLookup = plan.Missing.GetAlternateLookup<ReadOnlySpan<char>>();
         var records = new TableRecords(rows, plan.Dialect);
         long loaded = 0;
         var headerChecked = !declared || !plan.Dialect.Header;
@@ -461,11 +459,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
                 if (observation is not null)
                 {
                     // Every value counts, as in the inference pass (the same rows, the same missing values).
-                    if (observation.Inference.Length == 0)
-                        observation.Inference = records.Header!.Select(_ => new ColumnTypeInference()).ToArray();
-                    for (var i = 0; i < observation.Inference.Length; i++)
-                        if (!observeLookup.Contains(rows[i]))
-                            observation.Inference[i].Observe(rows[i]);
+                    observation.Inference = Observe(observation.Inference, records, missing);
                     if (observation.GuessFailed)
                         continue;
                 }
@@ -516,11 +510,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
             RequireDeclaredHeader(request.Source, header, columns);
         if (records.Header is null && plan.Dialect.Header && columns.All(c => c.Field is null))
             throw new TableLoadException($"{request.Source} is empty: its first line must be a header naming the columns.");
-        if (observation is { GuessFailed: true } || (observation is not null && records.Width != observation.Inference.Length))
-        {
-            observation.GuessFailed = true;
+        if (observation is { GuessFailed: true })
             return 0; // nothing of this attempt commits: disposing the pipeline and the importer cancels the COPY
-        }
         pipeline.Complete();
         return (long)await importer.CompleteAsync(ct);
     }
