@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Inlet.BuildingBlocks.Http;
 using Inlet.BuildingBlocks.Text;
+using Inlet.Tabular.Contracts;
 using Inlet.Tokens.Contracts;
 
 namespace Inlet.Ingestion.Routing;
@@ -30,8 +31,7 @@ public static class RoutingRules
         {
             DestinationKind.Folder => ("folder", destination.Folder!, (string?)null),
             DestinationKind.Database when IsForDatabase(blobName) => ("database", $"{DatabaseStagingFolder}/{uploadId:N}", null),
-            DestinationKind.Database => ("inbox", InboxFolder,
-                "Only CSV files (.csv, .tsv) and their metadata (.schema.json, datapackage.json, .xml table definitions) become database tables; this file was kept in the Inbox."),
+            DestinationKind.Database => ("inbox", InboxFolder, $"{DatabaseFiles.Described}; this file was kept in the Inbox."),
             _ => ("inbox", InboxFolder, (string?)null),
         };
         if (problem is not null)
@@ -56,14 +56,14 @@ public static class RoutingRules
 
     /// <summary>
     /// The uploaded names of the metadata files that could describe a CSV: <c>visits.schema.json</c> and
-    /// <c>visits.xml</c> beside <c>visits.csv</c>, and a <c>datapackage.json</c> in its folder or any above.
-    /// Empty for anything but a CSV.
+    /// <c>visits.xml</c> beside <c>visits.csv</c> (or <c>visits.parquet</c>), and a <c>datapackage.json</c> in its folder or any above.
+    /// Empty for anything but a data file.
     /// </summary>
     public static IReadOnlyList<string> MetadataNamesFor(string blobName)
     {
         var name = FileName(blobName);
         var dot = name.LastIndexOf('.');
-        if (dot <= 0 || !(name[dot..].Equals(".csv", StringComparison.OrdinalIgnoreCase) || name[dot..].Equals(".tsv", StringComparison.OrdinalIgnoreCase)))
+        if (dot <= 0 || !DatabaseFiles.IsData(name))
             return [];
         var folder = blobName[..^name.Length];
         List<string> names = [$"{folder}{name[..dot]}.schema.json", $"{folder}{name[..dot]}.xml"];
@@ -76,16 +76,8 @@ public static class RoutingRules
         return names;
     }
 
-    /// <summary>CSV files and the metadata files that describe them go to the database; anything else on a database token goes to the Inbox.</summary>
-    public static bool IsForDatabase(string blobName)
-    {
-        var name = FileName(blobName);
-        return name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
-            || name.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
-            || name.EndsWith(".schema.json", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("datapackage.json", StringComparison.OrdinalIgnoreCase)
-            || name.EndsWith(".xml", StringComparison.OrdinalIgnoreCase);
-    }
+    /// <summary>Data files (CSV, Parquet) and the metadata files that describe them go to the database; anything else on a database token goes to the Inbox.</summary>
+    public static bool IsForDatabase(string blobName) => DatabaseFiles.IsForDatabase(blobName);
 
     public static bool IsStaged(string location) => location.StartsWith(DatabaseStagingFolder + "/", StringComparison.Ordinal);
 

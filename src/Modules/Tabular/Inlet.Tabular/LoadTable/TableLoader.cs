@@ -72,6 +72,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
     /// <returns>What was loaded; null when metadata arrived before the commit (<see cref="LoadRequest.LateMetadata"/>).</returns>
     public async Task<LoadOutcome?> Load(LoadRequest request, CancellationToken ct)
     {
+        if (Contracts.DatabaseFiles.IsParquet(request.Source))
+            return await new ParquetTableLoader(database).Load(request, ct);
         var declared = request.Definition is { Fields.Count: > 0 };
         var policy = request.BadRows ?? (declared ? BadRowPolicy.Refuse : BadRowPolicy.Report);
         await using var spool = declared ? null : TempFile();

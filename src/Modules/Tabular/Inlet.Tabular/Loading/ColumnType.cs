@@ -1,7 +1,10 @@
 namespace Inlet.Tabular.Loading;
 
-/// <summary>The PostgreSQL column types a CSV column can be loaded as.</summary>
-public enum ColumnType { Boolean, Integer, BigInt, Numeric, Date, Timestamp, TimestampTz, Time, Text, SmallInt, Double }
+/// <summary>
+/// The PostgreSQL column types a column can be loaded as. Real, Uuid, Bytea and Jsonb come only from a Parquet
+/// file's own types (a CSV column is never inferred as one, nor may metadata declare one).
+/// </summary>
+public enum ColumnType { Boolean, Integer, BigInt, Numeric, Date, Timestamp, TimestampTz, Time, Text, SmallInt, Double, Real, Uuid, Bytea, Jsonb }
 
 public static class ColumnTypes
 {
@@ -19,6 +22,10 @@ public static class ColumnTypes
         ColumnType.Text => "text",
         ColumnType.SmallInt => "smallint",
         ColumnType.Double => "double precision",
+        ColumnType.Real => "real",
+        ColumnType.Uuid => "uuid",
+        ColumnType.Bytea => "bytea",
+        ColumnType.Jsonb => "jsonb",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 

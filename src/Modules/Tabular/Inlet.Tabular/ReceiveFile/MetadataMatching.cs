@@ -25,6 +25,7 @@ public static class MetadataMatching
             var stem = folder + StagedTableFile.BaseName(metadata.Name);
             described[stem + ".csv"] = definition;
             described[stem + ".tsv"] = definition;
+            described[stem + ".parquet"] = definition;
         }
         else if (metadata.Kind == TableFileKind.DataPackage)
         {

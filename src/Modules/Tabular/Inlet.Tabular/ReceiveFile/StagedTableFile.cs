@@ -1,9 +1,12 @@
+using Inlet.Tabular.Contracts;
 using Inlet.Tabular.Metadata;
 
 namespace Inlet.Tabular.ReceiveFile;
 
 public enum TableFileKind
 {
+    /// <summary>A data file whose rows become a table: CSV or TSV, or Parquet (told apart by <see cref="DatabaseFiles.IsParquet"/>).
+    /// One kind for all, so that metadata matching, the grace for late metadata and reloads treat them alike.</summary>
     Csv,
     TableSchema,
     DataPackage,
@@ -56,7 +59,7 @@ public sealed class StagedTableFile
     public static TableFileKind? KindOf(string name)
     {
         var file = FileName(name);
-        if (file.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase))
+        if (DatabaseFiles.IsData(file))
             return TableFileKind.Csv;
         if (file.EndsWith(".schema.json", StringComparison.OrdinalIgnoreCase))
             return TableFileKind.TableSchema;
@@ -72,12 +75,5 @@ public sealed class StagedTableFile
     public static string Folder(string name) => name.LastIndexOf('/') is var slash and >= 0 ? name[..(slash + 1)] : "";
 
     /// <summary>"visits" for "site-a/visits.csv".</summary>
-    public static string BaseName(string name)
-    {
-        var file = FileName(name);
-        foreach (var suffix in (string[])[".schema.json", ".csv", ".tsv", ".xml"])
-            if (file.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-                return file[..^suffix.Length];
-        return file;
-    }
+    public static string BaseName(string name) => DatabaseFiles.BaseName(name);
 }

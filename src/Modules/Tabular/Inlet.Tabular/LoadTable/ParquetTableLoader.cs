@@ -1,0 +1,388 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Inlet.BuildingBlocks.Storage;
+using Inlet.Tabular.Database;
+using Inlet.Tabular.Loading;
+using Inlet.Tabular.Metadata;
+using Npgsql;
+using NpgsqlTypes;
+using ParquetSharp;
+
+namespace Inlet.Tabular.LoadTable;
+
+/// <summary>
+/// Loads a Parquet file into a workspace table with the column types its schema declares (docs/adr/0021).
+/// Parquet keeps its schema and row group index in a footer at the end of the file, so the one read of
+/// storage spools the bytes to a local file (unlinked at once, as the CSV loader's spool) while computing
+/// their MD5; a file whose MD5 is not the uploader's is refused before a byte of it is parsed. The spool is
+/// then read locally, row group by row group, each column in batches of <see cref="BatchRows"/> values:
+/// memory stays a few batches whatever the file's or its row groups' sizes. Same transaction, bookkeeping,
+/// comments and outcome as a CSV load, so the catalogue, export, audit and reloads treat both alike.
+/// </summary>
+public sealed class ParquetTableLoader(WorkspaceDatabase database)
+{
+    public const int BatchRows = 4096;
+
+    /// <summary>Batches in flight between the reading and the writing thread (one being read, one being written, one spare).</summary>
+    private const int Slots = 3;
+
+    /// <summary>How much of a column chunk ParquetSharp holds at a time; without it, whole column chunks (a row group) are read into memory.</summary>
+    private const long ReadBufferBytes = 256 * 1024;
+
+    private static readonly JsonSerializerOptions OutcomeJson = new(JsonSerializerDefaults.Web);
+
+    private sealed record PlannedColumn(ParquetColumn Column, string Name, FieldDefinition? Field);
+
+    /// <returns>What was loaded; null when metadata arrived before the commit (<see cref="LoadRequest.LateMetadata"/>).</returns>
+    public async Task<LoadOutcome?> Load(LoadRequest request, CancellationToken ct)
+    {
+        await using var spool = TempFile();
+        await using (var through = new ReadThroughStream(await request.Open(ct), spool))
+        {
+            request.Progress?.Enter(LoadProgress.Reading, () => through.BytesRead);
+            var buffer = new byte[1 << 20];
+            while (await through.ReadAsync(buffer, ct) > 0)
+            {
+            }
+            if (request.ExpectedMd5 is { } expected && through.Md5() is var actual && actual != expected)
+                throw new TableLoadException(ContentMd5.Mismatch(request.Source, expected, actual));
+        }
+        await spool.FlushAsync(ct);
+        spool.Position = 0;
+
+        using var properties = ReaderProperties.GetDefaultReaderProperties();
+        properties.EnableBufferedStream();
+        properties.BufferSize = ReadBufferBytes;
+        ParquetFileReader file;
+        try
+        {
+            file = new ParquetFileReader(spool, properties, leaveOpen: true) { LogicalTypeFactory = ParquetColumns.TypeFactory };
+        }
+        catch (Exception e) when (e is ParquetException or IOException)
+        {
+            throw new TableLoadException($"{request.Source} is not a readable Parquet file: {FirstLine(e.Message)}");
+        }
+        using (file)
+        {
+            var plan = Plan(request, file);
+            var totalRows = file.FileMetaData.NumRows;
+            return await Attempt(request, file, plan, totalRows, spool.Length, ct);
+        }
+    }
+
+    private static List<PlannedColumn> Plan(LoadRequest request, ParquetFileReader file)
+    {
+        List<ParquetColumn> columns;
+        List<string> refused;
+        try
+        {
+            using var metadata = file.FileMetaData;
+            var schema = metadata.Schema;
+            (columns, refused) = ParquetColumns.Plan(schema);
+        }
+        catch (ParquetException e)
+        {
+            throw new TableLoadException($"{request.Source} is not a readable Parquet file: {FirstLine(e.Message)}");
+        }
+        if (refused.Count > 0)
+            throw new TableLoadException($"{request.Source} cannot be loaded: {string.Join("; ", refused)}.");
+        if (columns.Count == 0)
+            throw new TableLoadException($"{request.Source} has no columns.");
+
+        // Metadata beside a Parquet file names its table and adds titles, descriptions and keys; the types are the file's own.
+        var fields = request.Definition?.Fields ?? [];
+        var byName = new Dictionary<string, FieldDefinition>(StringComparer.OrdinalIgnoreCase);
+        foreach (var field in fields)
+            byName.TryAdd(field.Name, field);
+        var unknown = fields.Select(f => f.Name).Where(n => !columns.Any(c => string.Equals(c.Header, n, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (unknown.Count > 0)
+            throw new TableLoadException(
+                $"{request.Source}: the metadata describes field(s) {string.Join(", ", unknown.Select(n => $"'{n}'"))} but the Parquet file has no such column; its columns are {string.Join(", ", columns.Select(c => c.Header))}.");
+        var names = SqlNames.Columns(columns.Select(c => c.Header).ToList());
+        return columns.Select((c, i) => new PlannedColumn(c, names[i], byName.GetValueOrDefault(c.Header))).ToList();
+    }
+
+    private async Task<LoadOutcome?> Attempt(LoadRequest request, ParquetFileReader file, List<PlannedColumn> columns, long totalRows, long bytes, CancellationToken ct)
+    {
+        var schema = WorkspaceDatabase.SchemaFor(request.Wsid);
+        var mode = request.Definition?.Mode ?? LoadMode.Replace;
+        await using var connection = await database.Open(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await Execute(connection, "select pg_advisory_xact_lock(hashtext($1))", ct, $"{schema}.{request.Table}");
+        if (await Recorded(connection, request.LoadKey, ct) is { } done)
+            return done;
+
+        await Execute(connection, $"create schema if not exists {SqlNames.Quote(schema)}", ct);
+        var table = Qualified(schema, request.Table);
+        var exists = await ExistingColumns(connection, schema, request.Table, ct);
+        long rowsAdded;
+        try
+        {
+            string target;
+            if (mode == LoadMode.Append && exists.Count > 0)
+            {
+                var wanted = columns.Select(c => (c.Name, c.Column.Sql)).ToList();
+                if (!exists.SequenceEqual(wanted))
+                    throw new TableLoadException(
+                        $"{request.Source}: cannot append to table '{request.Table}': it has columns ({Describe(exists)}) but the file has ({Describe(wanted)}). Use mode \"replace\" or make the columns match.");
+                target = table;
+            }
+            else
+            {
+                var staging = mode == LoadMode.Append ? request.Table : $"_inlet_load_{Guid.NewGuid():N}";
+                await Execute(connection, $"create table {Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => $"{SqlNames.Quote(c.Name)} {c.Column.Sql}"))})", ct);
+                target = Qualified(schema, staging);
+            }
+            request.Progress?.Enter(LoadProgress.Loading, () => totalRows == 0 ? bytes : (long)(bytes * ((double)(request.Progress?.Rows ?? 0) / totalRows)));
+            rowsAdded = await Task.Factory.StartNew(() => Copy(connection, target, file, columns, request, ct), ct,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            if (request.LateMetadata is { } late && request.Definition is null && await late(ct))
+                return null; // rolled back: the metadata's names and descriptions win
+            if (target != table)
+            {
+                await Execute(connection, $"drop table if exists {table}", ct);
+                await Execute(connection, $"alter table {target} rename to {SqlNames.Quote(request.Table)}", ct);
+            }
+            if (!(mode == LoadMode.Append && exists.Count > 0))
+                await AddKeys(connection, table, columns, request.Definition, ct);
+        }
+        catch (PostgresException e) when (IsTheDatasFault(e))
+        {
+            throw new TableLoadException(Explain(request.Source, e));
+        }
+        // A Parquet load rejects no rows, but replacing a table also clears the list of rows an earlier CSV load did not take.
+        await using (var rejects = new RejectedRows(TempFile()))
+            await rejects.Save(connection, request, replace: mode == LoadMode.Replace, ct);
+
+        await Comment(connection, schema, request.Table, null, request.Definition?.Description, ct);
+        foreach (var column in columns)
+            await Comment(connection, schema, request.Table, column.Name, column.Field?.Description ?? column.Field?.Title ?? column.Column.Header, ct);
+        var rows = mode == LoadMode.Append ? await CountRows(connection, table, ct) : rowsAdded;
+
+        var described = columns.Select(c => new TableColumn(c.Name, ColumnTypes.PostgresName(c.Column.Type), c.Field?.Title, c.Field?.Description ?? c.Column.Header)).ToList();
+        using var metadata = file.FileMetaData;
+        var outcome = new LoadOutcome(0, described, rows, rowsAdded, mode == LoadMode.Append ? "append" : "replace",
+            request.Definition?.Title, request.Definition?.Description, 0, null,
+            $"Parquet, {metadata.NumRowGroups} row group(s), written by {(string.IsNullOrWhiteSpace(metadata.CreatedBy) ? "an unnamed writer" : metadata.CreatedBy)}");
+        await using var record = new NpgsqlCommand(
+            $"insert into {WorkspaceDatabase.Bookkeeping}.loads (load_key, wsid, table_name, outcome) values ($1, $2, $3, $4::jsonb) returning sequence", connection);
+        record.Parameters.Add(new() { Value = request.LoadKey });
+        record.Parameters.Add(new() { Value = request.Wsid });
+        record.Parameters.Add(new() { Value = request.Table });
+        record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, OutcomeJson) });
+        var sequence = (long)(await record.ExecuteScalarAsync(ct))!;
+        await tx.CommitAsync(ct);
+        return outcome with { Sequence = sequence };
+    }
+
+    /// <summary>
+    /// Decoding (a reader thread) and writing binary COPY (this thread) run side by side on batches: the reader
+    /// fills a free slot of every column, the writer writes the slot's rows and frees it.
+    /// </summary>
+    private static async Task<long> Copy(NpgsqlConnection connection, string table, ParquetFileReader file, List<PlannedColumn> columns, LoadRequest request,
+        CancellationToken ct)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(
+            $"copy {table} ({string.Join(", ", columns.Select(c => SqlNames.Quote(c.Name)))}) from stdin (format binary)", ct);
+        var copies = columns.Select(c => c.Column.Copy(BatchRows, Slots)).ToArray();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var full = new BlockingCollection<(int Slot, int Count, int Group, long FirstRow)>(Slots);
+        using var free = new BlockingCollection<int>(Slots);
+        for (var s = 0; s < Slots; s++)
+            free.Add(s, ct);
+        var reader = Task.Factory.StartNew(() => Read(file, copies, columns, request.Source, full, free, stop.Token), stop.Token,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        long loaded = 0;
+        try
+        {
+            foreach (var (slot, count, group, firstRow) in full.GetConsumingEnumerable(stop.Token))
+            {
+                for (var row = 0; row < count; row++)
+                {
+                    importer.StartRow();
+                    for (var c = 0; c < copies.Length; c++)
+                    {
+                        try
+                        {
+                            copies[c].Write(importer, slot, row);
+                        }
+                        catch (ParquetValueException e)
+                        {
+                            throw new TableLoadException(
+                                $"{request.Source}, row {firstRow + row + 1:N0} (row group {group + 1}), column '{columns[c].Column.Header}': {e.Message}.");
+                        }
+                    }
+                }
+                loaded += count;
+                request.Progress?.SetRows(loaded);
+                free.Add(slot, stop.Token);
+            }
+        }
+        catch (OperationCanceledException) when (reader.IsFaulted)
+        {
+            // The reader's own failure is the one to report.
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            await Ignore(reader);
+            throw;
+        }
+        finally
+        {
+            foreach (var copy in copies)
+                copy.Dispose();
+        }
+        await reader; // rethrows the reader's failure (a corrupt page), if any
+        return (long)await importer.CompleteAsync(ct);
+    }
+
+    private static void Read(ParquetFileReader file, ColumnCopy[] copies, List<PlannedColumn> columns, string source,
+        BlockingCollection<(int, int, int, long)> full, BlockingCollection<int> free, CancellationToken ct)
+    {
+        var group = 0;
+        long firstRow = 0;
+        try
+        {
+            using var metadata = file.FileMetaData;
+            for (; group < metadata.NumRowGroups; group++)
+            {
+                using var rowGroup = file.RowGroup(group);
+                var groupMetadata = rowGroup.MetaData;
+                var rows = groupMetadata.NumRows;
+                for (var c = 0; c < copies.Length; c++)
+                    copies[c].Open(rowGroup, columns[c].Column.Index);
+                for (long done = 0; done < rows;)
+                {
+                    var slot = free.Take(ct);
+                    var count = copies[0].Read(slot);
+                    for (var c = 1; c < copies.Length; c++)
+                        if (copies[c].Read(slot) is var other && other != count)
+                            throw new TableLoadException(
+                                $"{source} is damaged: in row group {group + 1}, column '{columns[c].Column.Header}' has {other:N0} values where '{columns[0].Column.Header}' has {count:N0}.");
+                    if (count == 0)
+                        throw new TableLoadException($"{source} is damaged: row group {group + 1} says it has {rows:N0} rows, but its columns end after {done:N0}.");
+                    full.Add((slot, count, group, firstRow), ct);
+                    done += count;
+                    firstRow += count;
+                }
+                // Written already or being written from the slots: the readers are not needed for that.
+                foreach (var copy in copies)
+                    copy.Close();
+            }
+            full.CompleteAdding();
+        }
+        catch (ParquetException e)
+        {
+            full.CompleteAdding();
+            throw new TableLoadException($"{source} is damaged: row group {group + 1} cannot be read ({FirstLine(e.Message)}).");
+        }
+        catch
+        {
+            full.CompleteAdding();
+            throw;
+        }
+    }
+
+    private static async Task Ignore(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch
+        {
+            // The failure being reported is the writer's.
+        }
+    }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    private static FileStream TempFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"inlet-load-{Guid.NewGuid():N}.tmp");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        File.Delete(path);
+        return file;
+    }
+
+    private static string Describe(IEnumerable<(string Name, string Type)> columns) => string.Join(", ", columns.Select(c => $"{c.Name} {c.Type}"));
+
+    private static async Task AddKeys(NpgsqlConnection connection, string table, List<PlannedColumn> columns, TableDefinition? definition, CancellationToken ct)
+    {
+        if (definition is null)
+            return;
+        string Name(string field) => columns.First(c => string.Equals(c.Column.Header, field, StringComparison.OrdinalIgnoreCase)).Name;
+        if (definition.PrimaryKey.Count > 0)
+            await Execute(connection, $"alter table {table} add primary key ({string.Join(", ", definition.PrimaryKey.Select(f => SqlNames.Quote(Name(f))))})", ct);
+        foreach (var column in columns.Where(c => c.Field?.Unique == true && !(definition.PrimaryKey is [var only] && string.Equals(only, c.Column.Header, StringComparison.OrdinalIgnoreCase))))
+            await Execute(connection, $"alter table {table} add unique ({SqlNames.Quote(column.Name)})", ct);
+    }
+
+    private static bool IsTheDatasFault(PostgresException e) =>
+        e.SqlState.StartsWith("22", StringComparison.Ordinal)
+        || e.SqlState.StartsWith("23", StringComparison.Ordinal)
+        || e.SqlState == PostgresErrorCodes.TooManyColumns
+        || e.SqlState == PostgresErrorCodes.DependentObjectsStillExist
+        || e.SqlState == PostgresErrorCodes.DuplicateColumn;
+
+    private static string Explain(string source, PostgresException e) => e.SqlState switch
+    {
+        PostgresErrorCodes.UniqueViolation =>
+            $"{source}: values that must be unique are repeated — {e.Detail ?? e.MessageText} Each row needs its own key.",
+        PostgresErrorCodes.TooManyColumns => $"{source}: too many columns; PostgreSQL tables hold at most 1,600.",
+        PostgresErrorCodes.DependentObjectsStillExist =>
+            $"{source}: the table cannot be replaced because other database objects (views) depend on it: {e.Detail ?? e.MessageText}",
+        _ => $"{source}: the database refused the data: {e.MessageText}{(e.Detail is { } d ? " " + d : "")}",
+    };
+
+    private static string Qualified(string schema, string table) => $"{SqlNames.Quote(schema)}.{SqlNames.Quote(table)}";
+
+    private static async Task<LoadOutcome?> Recorded(NpgsqlConnection connection, string key, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"select sequence, outcome::text from {WorkspaceDatabase.Bookkeeping}.loads where load_key = $1", connection);
+        command.Parameters.Add(new() { Value = key });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+            return null;
+        return JsonSerializer.Deserialize<LoadOutcome>(reader.GetString(1), OutcomeJson)! with { Sequence = reader.GetInt64(0) };
+    }
+
+    /// <summary>The table's columns with their full types (numeric(9,3), not numeric), to compare an append against.</summary>
+    private static async Task<IReadOnlyList<(string Name, string Type)>> ExistingColumns(NpgsqlConnection connection, string schema, string table, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a
+            join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped order by a.attnum
+            """, connection);
+        command.Parameters.Add(new() { Value = schema });
+        command.Parameters.Add(new() { Value = table });
+        var columns = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            columns.Add((reader.GetString(0), reader.GetString(1)));
+        return columns;
+    }
+
+    private static async Task<long> CountRows(NpgsqlConnection connection, string table, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"select count(*) from {table}", connection);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task Comment(NpgsqlConnection connection, string schema, string table, string? column, string? text, CancellationToken ct)
+    {
+        if (text is null)
+            return;
+        await Execute(connection, $"select {WorkspaceDatabase.Bookkeeping}.set_comment($1, $2, $3, $4)", ct, schema, table, column, text);
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken ct, params object?[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+            command.Parameters.Add(parameter is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text } : new NpgsqlParameter { Value = parameter });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
