@@ -76,7 +76,7 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
         List<string> refused;
         try
         {
-            using var metadata = file.FileMetaData;
+            var metadata = file.FileMetaData; // owned by the reader
             var schema = metadata.Schema;
             (columns, refused) = ParquetColumns.Plan(schema);
         }
@@ -160,7 +160,7 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
         var rows = mode == LoadMode.Append ? await CountRows(connection, table, ct) : rowsAdded;
 
         var described = columns.Select(c => new TableColumn(c.Name, ColumnTypes.PostgresName(c.Column.Type), c.Field?.Title, c.Field?.Description ?? c.Column.Header)).ToList();
-        using var metadata = file.FileMetaData;
+        var metadata = file.FileMetaData; // owned by the reader
         var outcome = new LoadOutcome(0, described, rows, rowsAdded, mode == LoadMode.Append ? "append" : "replace",
             request.Definition?.Title, request.Definition?.Description, 0, null,
             $"Parquet, {metadata.NumRowGroups} row group(s), written by {(string.IsNullOrWhiteSpace(metadata.CreatedBy) ? "an unnamed writer" : metadata.CreatedBy)}");
@@ -244,7 +244,7 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
         long firstRow = 0;
         try
         {
-            using var metadata = file.FileMetaData;
+            var metadata = file.FileMetaData; // owned by the reader
             for (; group < metadata.NumRowGroups; group++)
             {
                 using var rowGroup = file.RowGroup(group);
