@@ -23,6 +23,9 @@ public sealed class HostProcess : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>The Host's operating-system process id, for reading its memory from /proc.</summary>
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("The Host process has not started.");
+
     private static int FreePort()
     {
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);

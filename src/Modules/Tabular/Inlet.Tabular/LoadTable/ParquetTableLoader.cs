@@ -242,6 +242,18 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
     {
         var group = 0;
         long firstRow = 0;
+        int ReadColumn(int c, int slot)
+        {
+            try
+            {
+                return copies[c].Read(slot);
+            }
+            catch (ParquetValueException e)
+            {
+                var row = e.Row is { } r ? $"row {firstRow + r + 1:N0}" : $"rows {firstRow + 1:N0}–{firstRow + BatchRows:N0}";
+                throw new TableLoadException($"{source}, {row} (row group {group + 1}), column '{columns[c].Column.Header}': {e.Message}.");
+            }
+        }
         try
         {
             var metadata = file.FileMetaData; // owned by the reader
@@ -255,9 +267,9 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
                 for (long done = 0; done < rows;)
                 {
                     var slot = free.Take(ct);
-                    var count = copies[0].Read(slot);
+                    var count = ReadColumn(0, slot);
                     for (var c = 1; c < copies.Length; c++)
-                        if (copies[c].Read(slot) is var other && other != count)
+                        if (ReadColumn(c, slot) is var other && other != count)
                             throw new TableLoadException(
                                 $"{source} is damaged: in row group {group + 1}, column '{columns[c].Column.Header}' has {other:N0} values where '{columns[0].Column.Header}' has {count:N0}.");
                     if (count == 0)

@@ -5,7 +5,11 @@ using ParquetSharp;
 namespace Inlet.Tabular.Loading;
 
 /// <summary>A value in a Parquet file that PostgreSQL cannot hold; the message says what the value is and why.</summary>
-public sealed class ParquetValueException(string message) : Exception(message);
+/// <param name="Row">The value's row within the batch, when it is known where the exception is thrown.</param>
+public sealed class ParquetValueException(string message, int? row = null) : Exception(message)
+{
+    public int? Row { get; } = row;
+}
 
 /// <summary>
 /// One leaf column of a Parquet file as it loads: its PostgreSQL type (from the file's physical and logical
@@ -70,6 +74,91 @@ public sealed class ColumnCopy<T, TOut>(int batch, int slots, Func<T, TOut> conv
     }
 }
 
+/// <summary>
+/// Text, read as the file's raw UTF-8 bytes and decoded into one reused character buffer per slot, written to
+/// COPY as segments of it: no string per value (millions of them are what grows a server GC's heaps).
+/// Checked on the way: the bytes must be UTF-8, and hold no NUL (PostgreSQL text cannot store one).
+/// </summary>
+public sealed class TextColumnCopy(int batch, int slots, short maxDefinitionLevel) : ColumnCopy
+{
+    private static readonly System.Text.UTF8Encoding Strict = new(false, throwOnInvalidBytes: true);
+    private readonly char[][] _chars = Enumerable.Range(0, slots).Select(_ => new char[batch * 32]).ToArray();
+    private readonly int[][] _starts = Enumerable.Range(0, slots).Select(_ => new int[batch + 1]).ToArray();
+    private readonly bool[][] _nulls = Enumerable.Range(0, slots).Select(_ => new bool[batch]).ToArray();
+    private readonly ByteArray[] _values = new ByteArray[batch];
+    private readonly short[] _definitions = new short[batch];
+    private byte[] _bytes = new byte[4096];
+    private ColumnReader? _column;
+    private ColumnReader<ByteArray>? _reader;
+
+    public override void Open(RowGroupReader group, int column)
+    {
+        Close();
+        _column = group.Column(column);
+        _reader = (ColumnReader<ByteArray>)_column;
+    }
+
+    public override int Read(int slot)
+    {
+        var starts = _starts[slot];
+        var nulls = _nulls[slot];
+        var filled = 0;
+        var at = 0;
+        // One call reads at most to the end of a data page: read on until the batch is full or the column chunk ends.
+        while (filled < batch && _reader!.HasNext)
+        {
+            var levels = (int)_reader.ReadBatch(batch - filled, _definitions.AsSpan(0, batch - filled), Span<short>.Empty, _values.AsSpan(0, batch - filled), out _);
+            var value = 0;
+            for (var i = 0; i < levels; i++, filled++)
+            {
+                starts[filled] = at;
+                if (maxDefinitionLevel > 0 && _definitions[i] < maxDefinitionLevel)
+                {
+                    nulls[filled] = true;
+                    continue;
+                }
+                nulls[filled] = false;
+                var bytes = _values[value++];
+                if (_bytes.Length < bytes.Length)
+                    _bytes = new byte[Math.Max(bytes.Length, 2 * _bytes.Length)];
+                if (bytes.Length > 0)
+                    System.Runtime.InteropServices.Marshal.Copy(bytes.Pointer, _bytes, 0, bytes.Length);
+                var span = _bytes.AsSpan(0, bytes.Length);
+                if (span.Contains((byte)0))
+                    throw new ParquetValueException("the text holds a NUL character (\\0), which PostgreSQL text cannot store", filled);
+                if (_chars[slot].Length < at + bytes.Length)
+                    Array.Resize(ref _chars[slot], Math.Max(at + bytes.Length, 2 * _chars[slot].Length));
+                try
+                {
+                    at += Strict.GetChars(span, _chars[slot].AsSpan(at));
+                }
+                catch (System.Text.DecoderFallbackException)
+                {
+                    throw new ParquetValueException("the text is not valid UTF-8, as Parquet strings must be", filled);
+                }
+            }
+            if (levels == 0)
+                break;
+        }
+        starts[filled] = at;
+        return filled;
+    }
+
+    public override void Write(NpgsqlBinaryImporter importer, int slot, int row)
+    {
+        if (_nulls[slot][row])
+            importer.WriteNull();
+        else
+            importer.Write(new ArraySegment<char>(_chars[slot], _starts[slot][row], _starts[slot][row + 1] - _starts[slot][row]), NpgsqlDbType.Text);
+    }
+
+    public override void Close()
+    {
+        _column?.Dispose();
+        (_reader, _column) = (null, null);
+    }
+}
+
 public static class ParquetColumns
 {
     /// <summary>Dates as DateOnly and times as TimeOnly: the types Npgsql writes to date and time without conversion.</summary>
@@ -100,8 +189,7 @@ public static class ParquetColumns
                 refused.Add($"column '{header}' is a list or a map ({parquetType} repeated); only flat columns and fields of structs load. Write it as a JSON string, or flatten it to one row per value.");
                 continue;
             }
-            var optional = descriptor.MaxDefinitionLevel > 0;
-            if (Map(i, header, descriptor.PhysicalType, logical, parquetType, optional) is { } column)
+            if (Map(i, header, descriptor.PhysicalType, logical, parquetType, descriptor.MaxDefinitionLevel) is { } column)
                 columns.Add(column);
             else
                 refused.Add(logical is DecimalLogicalType { Precision: > MaxDecimalPrecision } wide
@@ -111,8 +199,9 @@ public static class ParquetColumns
         return (columns, refused);
     }
 
-    private static ParquetColumn? Map(int index, string header, PhysicalType physical, LogicalType logical, string parquetType, bool optional)
+    private static ParquetColumn? Map(int index, string header, PhysicalType physical, LogicalType logical, string parquetType, short maxDefinitionLevel)
     {
+        var optional = maxDefinitionLevel > 0;
         ParquetColumn Column<T, TOut>(ColumnType type, NpgsqlDbType db, Func<T, TOut> convert, string? sql = null) where T : struct =>
             optional
                 ? new(index, header, type, sql ?? ColumnTypes.PostgresName(type), parquetType,
@@ -157,7 +246,8 @@ public static class ParquetColumns
                     _ => null,
                 };
             case StringLogicalType or EnumLogicalType:
-                return Reference<string, string>(ColumnType.Text, NpgsqlDbType.Text, v => NoNul(v));
+                return new(index, header, ColumnType.Text, ColumnTypes.PostgresName(ColumnType.Text), parquetType,
+                    (batch, slots) => new TextColumnCopy(batch, slots, maxDefinitionLevel));
             case JsonLogicalType:
                 return Reference<string, string>(ColumnType.Jsonb, NpgsqlDbType.Jsonb, v => NoNul(v));
             case UuidLogicalType:
