@@ -10,7 +10,7 @@ var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',
 var size = quick ? BenchSize.Small : BenchSize.Full;
 var env = BenchEnvironment.FromVariables();
 // In order: tokens seeds the workspace that idle_tokens tops up and audit reads.
-IScenario[] scenarios = [new CsvLoadScenario(), new IngestScenario(), new TokensScenario(), new IdleTokensScenario(), new AuditScenario()];
+IScenario[] scenarios = [new CsvLoadScenario(), new ParquetLoadScenario(), new IngestScenario(), new TokensScenario(), new IdleTokensScenario(), new AuditScenario()];
 var selected = scenarios.Where(s => only is null || only.Contains(s.Name)).ToList();
 
 var wall = Stopwatch.StartNew();

@@ -74,7 +74,7 @@ public sealed class CsvLoadScenario : IScenario
         };
     }
 
-    private static async Task<TimeSpan> PsqlCopy(BenchEnvironment env, string csv, long rows)
+    internal static async Task<TimeSpan> PsqlCopy(BenchEnvironment env, string csv, long rows)
     {
         var columns = string.Join(", ", TestData.CsvColumns.Select(c => $"{c.Name} {c.Sql}"));
         await Sql(env, $"drop schema if exists bench_psql cascade; create schema bench_psql; create table bench_psql.trips ({columns})");
@@ -104,7 +104,7 @@ public sealed class CsvLoadScenario : IScenario
         await command.ExecuteNonQueryAsync();
     }
 
-    private sealed record LoadResult(TimeSpan Total, TimeSpan Upload, double RssBeforeMb, double PeakRssMb, List<string> Types, JsonObject Phases);
+    internal sealed record LoadResult(TimeSpan Total, TimeSpan Upload, double RssBeforeMb, double PeakRssMb, List<string> Types, JsonObject Phases);
 
     /// <summary>
     /// The CSV's route through Inlet, from the event store's commit times (the database's clock for all three):
@@ -115,7 +115,7 @@ public sealed class CsvLoadScenario : IScenario
         await using var connection = new NpgsqlConnection(env.Postgres);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("""
-            with csv as (select stream_id from events.mt_events where type = 'upload_received' and data->>'Wsid' = @wsid and data->>'BlobName' like '%.csv')
+            with csv as (select stream_id from events.mt_events where type = 'upload_received' and data->>'Wsid' = @wsid and (data->>'BlobName' like '%.csv' or data->>'BlobName' like '%.parquet'))
             select (select min(timestamp) from events.mt_events where type = 'upload_received' and stream_id in (select stream_id from csv)),
                    (select min(timestamp) from events.mt_events where type = 'upload_staged' and stream_id in (select stream_id from csv)),
                    (select max(timestamp) from events.mt_events where type = 'table_loaded' and data->>'Wsid' = @wsid),
@@ -135,9 +135,9 @@ public sealed class CsvLoadScenario : IScenario
         };
     }
 
-    private static async Task<LoadResult> InletLoad(BenchContext context, string wsid, string csv, long rows, string? schema)
+    internal static async Task<LoadResult> InletLoad(BenchContext context, string wsid, string csv, long rows, string? schema)
     {
-        BenchContext.Log($"csv_load: Inlet, {(schema is null ? "inferred types" : "Table Schema")}");
+        BenchContext.Log($"{(csv.EndsWith(".parquet", StringComparison.Ordinal) ? "parquet_load: Inlet, Parquet" : $"csv_load: Inlet, {(schema is null ? "inferred types" : "Table Schema")}")}");
         using var client = await context.SignIn(wsid);
         var token = await client.Issue(wsid, toDatabase: true);
         var before = ProcStats.MemoryMb(context.Host.Pid);
@@ -158,7 +158,7 @@ public sealed class CsvLoadScenario : IScenario
         {
             var uploads = await client.Get($"/api/workspaces/{wsid}/uploads");
             if (uploads.EnumerateArray().FirstOrDefault(u => u.GetProperty("status").GetString() == "rejected") is { ValueKind: System.Text.Json.JsonValueKind.Object } rejected)
-                throw new InvalidOperationException($"Inlet refused the CSV: {rejected.GetProperty("error")}");
+                throw new InvalidOperationException($"Inlet refused the file: {rejected.GetProperty("error")}");
             var table = (await client.Get($"/api/workspaces/{wsid}/tables")).EnumerateArray().FirstOrDefault(t => t.GetProperty("name").GetString() == "trips");
             if (table.ValueKind != System.Text.Json.JsonValueKind.Object || table.GetProperty("rows").GetInt64() != rows)
                 return false;
