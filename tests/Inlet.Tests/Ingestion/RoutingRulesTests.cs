@@ -32,7 +32,10 @@ public sealed class RoutingRulesTests
     [InlineData("visits.TSV", "database")]
     [InlineData("meta/visits.schema.json", "database")]
     [InlineData("datapackage.json", "database")]
+    [InlineData("site-a/visits.parquet", "database")]
+    [InlineData("VISITS.PARQUET", "database")]
     [InlineData("readme.txt", "inbox")]
+    [InlineData("visits.parquet.gz", "inbox")]
     [InlineData("visits.csv.bak", "inbox")]
     public void A_database_token_stages_CSV_files_and_their_metadata_and_sends_other_files_to_the_inbox(string name, string routedTo)
     {
@@ -73,6 +76,7 @@ public sealed class RoutingRulesTests
         Assert.Equal(["a/b/visits.schema.json", "a/b/visits.xml", "a/b/datapackage.json", "a/datapackage.json", "datapackage.json"],
             RoutingRules.MetadataNamesFor("a/b/visits.csv"));
         Assert.Equal(["Sites.schema.json", "Sites.xml", "datapackage.json"], RoutingRules.MetadataNamesFor("Sites.TSV"));
+        Assert.Equal(["a/visits.schema.json", "a/visits.xml", "a/datapackage.json", "datapackage.json"], RoutingRules.MetadataNamesFor("a/visits.parquet"));
         Assert.Empty(RoutingRules.MetadataNamesFor("a/visits.schema.json"));
         Assert.Empty(RoutingRules.MetadataNamesFor("notes.txt"));
         Assert.Empty(RoutingRules.MetadataNamesFor(".csv"));

@@ -180,6 +180,28 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
     }
 
     [Fact]
+    public async Task A_Parquet_table_exports_as_CSV_and_Table_Schema_that_reload_into_the_same_values()
+    {
+        var (alice, ws, token) = await DatabaseToken();
+        var root = Directory.CreateTempSubdirectory("upload-");
+        WriteWithParquetSharp(Path.Combine(root.FullName, "measures.parquet"), rowsPerGroup: 3);
+        await Upload(root, token);
+        Assert.Equal("routed", Assert.Single(await Decided(alice, ws, 1)).Str("status"));
+
+        var again = Directory.CreateTempSubdirectory("upload-");
+        await File.WriteAllTextAsync(Path.Combine(again.FullName, "measures.csv"), await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=csv"));
+        await File.WriteAllTextAsync(Path.Combine(again.FullName, "measures.schema.json"), await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=schema"));
+        var (bob, ws2, token2) = await DatabaseToken();
+        await Upload(again, token2);
+        var reloaded = await Decided(bob, ws2, 2);
+        Assert.All(reloaded, u => Assert.True(u.Str("status") == "routed", u.GetRawText()));
+
+        // The same types (numeric keeps its values, not its declared precision) and the very same values.
+        Assert.Equal(ExpectedTypes.Select(t => (t.Name, t.Type.StartsWith("numeric", StringComparison.Ordinal) ? "numeric" : t.Type)), await ColumnTypes(ws2, "measures"));
+        Assert.Equal(await Values(ws, "measures", "id"), await Values(ws2, "measures", "id"));
+    }
+
+    [Fact]
     public async Task A_Parquet_file_written_by_DuckDB_with_every_supported_type_loads_with_exact_types_and_values()
     {
         var (alice, ws, token) = await DatabaseToken();
@@ -244,9 +266,18 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
             command.CommandText = $"copy (select 1 as id, [1, 2, 3] as tags, map {{'a': 1}} as attributes) to '{Path.Combine(root.FullName, "nested.parquet")}' (format parquet)";
             command.ExecuteNonQuery();
         }
+        using (var writer = new ParquetFileWriter(Path.Combine(root.FullName, "nul.parquet"), [new Column<int>("id"), new Column<string>("note")]))
+        {
+            using var group = writer.AppendRowGroup();
+            using (var ids = group.NextColumn().LogicalWriter<int>())
+                ids.WriteBatch([1, 2, 3]);
+            using (var notes = group.NextColumn().LogicalWriter<string>())
+                notes.WriteBatch(["fine", "a NUL \0 inside", "fine"]);
+            writer.Close();
+        }
         await Upload(root, token);
 
-        var uploads = (await Decided(alice, ws, 4)).ToDictionary(u => u.Str("name"));
+        var uploads = (await Decided(alice, ws, 5)).ToDictionary(u => u.Str("name"));
         Assert.All(uploads.Values, u => Assert.Equal("rejected", u.Str("status")));
         Assert.All(uploads.Values, u => Assert.Equal($"inbox/{u.Str("name")}", u.Str("location")));
         Assert.Contains("cut.parquet is not a readable Parquet file", uploads["cut.parquet"].Str("error"));
@@ -256,9 +287,12 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
         Assert.Contains("column 'tags", nested);
         Assert.Contains("column 'attributes", nested);
         Assert.Contains("list or a map", nested);
+        var nul = uploads["nul.parquet"].Str("error");
+        Assert.Contains("nul.parquet, row 2 (row group 1), column 'note'", nul);
+        Assert.Contains("NUL", nul);
 
         Assert.Empty((await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray());
-        Assert.Equal(["inbox/cut.parquet", "inbox/damaged.parquet", "inbox/nested.parquet", "inbox/text.parquet"],
+        Assert.Equal(["inbox/cut.parquet", "inbox/damaged.parquet", "inbox/nested.parquet", "inbox/nul.parquet", "inbox/text.parquet"],
             (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().Select(f => f.Str("path")).Order());
         Assert.Equal(bytes[..(bytes.Length / 2)], await alice.GetByteArrayAsync($"/api/workspaces/{ws}/files/content?path=inbox/cut.parquet"));
     }

@@ -25,7 +25,7 @@ export async function render({ wsid, api }) {
       h('ul', {}, loading.map(u => h('li', {}, `${u.name}: `, u.progress ? progressText(u.progress) : 'waiting to start')))),
     connect,
     tables.length === 0
-      ? h('p', {}, 'No tables yet. Create an upload token with "Upload data to database" to load CSV files as tables.')
+      ? h('p', {}, 'No tables yet. Create an upload token with "Upload data to database" to load CSV or Parquet files as tables.')
       : h('ul', { class: 'table-index' }, tables.map(t => h('li', {}, h('a', { href: `#table-${t.name}`, onclick: jump(t.name) }, t.name)))),
     tables.map((t, i) => tableSection(wsid, names, t, previews[i], rejects[i], api)));
 }

@@ -51,7 +51,7 @@ function issueForm(api, onIssued) {
       h('p', { id: 'valid_days-hint', class: 'hint' }, `From now; at most ${MAX_VALID_DAYS} days.`),
       validDays, h('p', { id: 'valid_days-error', class: 'field-error' })),
     h('div', { class: 'field checkbox' }, toDatabase, h('label', { for: 'upload_to_database' }, 'Upload data to database'),
-      h('p', { id: 'upload_to_database-hint', class: 'hint' }, 'CSV files and their Table Schema or Data Package become tables.'),
+      h('p', { id: 'upload_to_database-hint', class: 'hint' }, 'CSV and Parquet files and their Table Schema or Data Package become tables.'),
       h('p', { id: 'upload_to_database-error', class: 'field-error' })),
     h('div', { class: 'field checkbox' }, toFolder, h('label', { for: 'move_to_folder' }, 'Move files directly to:'),
       h('label', { for: 'folder', class: 'visually-hidden' }, 'Folder'), folder,

@@ -80,7 +80,7 @@ public static class ExportTableEndpoint
         {
             ColumnType.Boolean => "boolean",
             ColumnType.SmallInt or ColumnType.Integer or ColumnType.BigInt => "integer",
-            ColumnType.Numeric or ColumnType.Double => "number",
+            ColumnType.Numeric or ColumnType.Double or ColumnType.Real => "number",
             ColumnType.Date => "date",
             ColumnType.Timestamp or ColumnType.TimestampTz => "datetime",
             ColumnType.Time => "time",

@@ -1,8 +1,8 @@
 namespace Inlet.Tabular.Loading;
 
 /// <summary>
-/// The PostgreSQL column types a column can be loaded as. Real, Uuid, Bytea and Jsonb come only from a Parquet
-/// file's own types (a CSV column is never inferred as one, nor may metadata declare one).
+/// The PostgreSQL column types a column can be loaded as. Real, Uuid, Bytea and Jsonb come from a Parquet file's
+/// own types; a CSV column is never inferred as one, but metadata may declare them (as a Parquet table's export does).
 /// </summary>
 public enum ColumnType { Boolean, Integer, BigInt, Numeric, Date, Timestamp, TimestampTz, Time, Text, SmallInt, Double, Real, Uuid, Bytea, Jsonb }
 
@@ -46,9 +46,11 @@ public static class ColumnTypes
         ["timestamp"] = ColumnType.Timestamp, ["timestamp without time zone"] = ColumnType.Timestamp,
         ["timestamptz"] = ColumnType.TimestampTz, ["timestamp with time zone"] = ColumnType.TimestampTz,
         ["time"] = ColumnType.Time, ["time without time zone"] = ColumnType.Time,
+        ["real"] = ColumnType.Real, ["float4"] = ColumnType.Real,
+        ["uuid"] = ColumnType.Uuid, ["bytea"] = ColumnType.Bytea, ["jsonb"] = ColumnType.Jsonb,
     };
 
-    public static string DeclarableNames => "boolean, smallint, integer, bigint, numeric, double precision, text, date, timestamp, timestamp with time zone, time";
+    public static string DeclarableNames => "boolean, smallint, integer, bigint, numeric, double precision, real, text, date, timestamp, timestamp with time zone, time, uuid, bytea, jsonb";
 
     /// <summary>The column type a declared PostgreSQL type name stands for (white space between words is folded).</summary>
     public static bool TryDeclared(string name, out ColumnType type) =>

@@ -48,6 +48,10 @@ public static class ColumnValues
             ColumnType.TimestampTz => ParseTimestamp(text, kind, format, utc: true),
             ColumnType.Time => ParseTime(text, kind, format),
             ColumnType.Text => text,
+            ColumnType.Real => float.TryParse(text, kind == Kind.Any ? LenientNumber : NumberStyles.Float, Invariant, out var r) ? r : null,
+            ColumnType.Uuid => Guid.TryParse(text, out var g) ? g : null,
+            ColumnType.Bytea => ParseBytea(text),
+            ColumnType.Jsonb => IsJson(text) ? text : null,
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
         };
         if (value is not null)
@@ -88,6 +92,10 @@ public static class ColumnValues
             ColumnType.Timestamp => "a date and time like 2026-11-23T14:30:00",
             ColumnType.TimestampTz => "a date and time like 2026-11-23T14:30:00Z or 2026-11-23T14:30:00+01:00",
             ColumnType.Time => "a time like 14:30:00",
+            ColumnType.Real => "a number like 12.5 or 1.5e-3 (real)",
+            ColumnType.Uuid => "a UUID like 6f9619ff-8b86-d011-b42d-00c04fc964ff",
+            ColumnType.Bytea => "bytes in PostgreSQL's hex form, like \\x00ff10",
+            ColumnType.Jsonb => "a JSON value",
             _ => NoNulExpected,
         };
     }
@@ -98,6 +106,34 @@ public static class ColumnValues
         ColumnType.Time => "a time",
         _ => "a date and time",
     };
+
+    /// <summary>Bytes as PostgreSQL's export writes them: "\\x" and two hex digits per byte.</summary>
+    private static byte[]? ParseBytea(string text)
+    {
+        if (!text.StartsWith("\\x", StringComparison.Ordinal) || text.Length % 2 != 0)
+            return null;
+        try
+        {
+            return Convert.FromHexString(text.AsSpan(2));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsJson(string text)
+    {
+        try
+        {
+            using var _ = System.Text.Json.JsonDocument.Parse(text);
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
 
     // Number formats (such as Frictionless's groupChar) are not patterns; anything but "any" reads strictly.
     private static NumberStyles IntegerStyle(Kind kind) => kind == Kind.Any ? LenientInteger : NumberStyles.AllowLeadingSign;

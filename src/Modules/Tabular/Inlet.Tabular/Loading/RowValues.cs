@@ -19,6 +19,8 @@ public sealed class RowValues
     private readonly DateOnly[] _dates;
     private readonly TimeOnly[] _times;
     private readonly bool[] _booleans;
+    // The rare types only a Parquet file's table has (a CSV reloading its export): a boxed slot is good enough.
+    private readonly object?[] _others;
     // Text in buffers of the row's own, reused with the row: a million-row load allocates no string per value.
     private readonly char[][] _texts;
     private readonly int[] _textLengths;
@@ -33,6 +35,7 @@ public sealed class RowValues
         _texts = new char[n][];
         Array.Fill(_texts, []);
         _textLengths = new int[n];
+        _others = new object?[n];
     }
 
     public void SetNull(int index) => _nulls[index] = true;
@@ -48,7 +51,7 @@ public sealed class RowValues
             expected = ColumnValues.NoNulExpected;
             return false;
         }
-        if (format is not (null or "" or ColumnValues.DefaultFormat) && type != ColumnType.Text)
+        if ((format is not (null or "" or ColumnValues.DefaultFormat) && type != ColumnType.Text) || type is ColumnType.Real or ColumnType.Uuid or ColumnType.Bytea or ColumnType.Jsonb)
             return TrySetGeneral(index, text.ToString(), format, booleans, out expected);
         var ok = type switch
         {
@@ -76,6 +79,7 @@ public sealed class RowValues
         ColumnType.BigInt => _integers[index],
         ColumnType.Numeric => _decimals[index],
         ColumnType.Double => _doubles[index],
+        ColumnType.Real => (double)(float)_others[index]!,
         _ => null,
     };
 
@@ -101,6 +105,10 @@ public sealed class RowValues
                 case ColumnType.Time: importer.Write(_times[i], NpgsqlDbType.Time); break;
                 case ColumnType.Timestamp: importer.Write(_moments[i], NpgsqlDbType.Timestamp); break;
                 case ColumnType.TimestampTz: importer.Write(_moments[i], NpgsqlDbType.TimestampTz); break;
+                case ColumnType.Real: importer.Write((float)_others[i]!, NpgsqlDbType.Real); break;
+                case ColumnType.Uuid: importer.Write((Guid)_others[i]!, NpgsqlDbType.Uuid); break;
+                case ColumnType.Bytea: importer.Write((byte[])_others[i]!, NpgsqlDbType.Bytea); break;
+                case ColumnType.Jsonb: importer.Write((string)_others[i]!, NpgsqlDbType.Jsonb); break;
                 default: importer.Write(new ArraySegment<char>(_texts[i], 0, _textLengths[i]), NpgsqlDbType.Text); break;
             }
         }
@@ -121,10 +129,15 @@ public sealed class RowValues
         return true;
     }
 
-    private bool TrySetGeneral(int index, string text, string format, BooleanValues booleans, out string expected)
+    private bool TrySetGeneral(int index, string text, string? format, BooleanValues booleans, out string expected)
     {
         if (!ColumnValues.TryParse(_types[index], text, format, booleans, out var value, out expected))
             return false;
+        if (_types[index] is ColumnType.Real or ColumnType.Uuid or ColumnType.Bytea or ColumnType.Jsonb)
+        {
+            _others[index] = value;
+            return true;
+        }
         switch (value)
         {
             case bool b: _booleans[index] = b; break;
