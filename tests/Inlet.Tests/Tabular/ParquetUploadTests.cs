@@ -2,6 +2,7 @@ using System.Globalization;
 using DuckDB.NET.Data;
 using Npgsql;
 using ParquetSharp;
+using ParquetSharp.Schema;
 
 namespace Inlet.Tests.Tabular;
 
@@ -155,11 +156,27 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
               "fields": [ { "name": "id" }, { "name": "amount", "title": "Amount", "description": "In euros" }, { "name": "name", "description": "Who measured" } ],
               "primaryKey": "id" }
             """);
+        // Required (not optional) columns, text among them, as pyarrow writes non-nullable fields.
+        var schema = new GroupNode("schema", Repetition.Required, [
+            new PrimitiveNode("code", Repetition.Required, LogicalType.String(), PhysicalType.ByteArray),
+            new PrimitiveNode("count", Repetition.Required, LogicalType.None(), PhysicalType.Int64)]);
+        using (var properties = new WriterPropertiesBuilder().Build())
+        using (var writer = new ParquetFileWriter(Path.Combine(root.FullName, "required.parquet"), schema, properties, null))
+        {
+            using var group = writer.AppendRowGroup();
+            using (var codes = group.NextColumn().LogicalWriter<string>())
+                codes.WriteBatch(["A-1", "", "Ω-3"]);
+            using (var counts = group.NextColumn().LogicalWriter<long>())
+                counts.WriteBatch([1L, 2L, 3L]);
+            writer.Close();
+        }
         await Upload(root, token);
 
-        var uploads = await Decided(alice, ws, 2);
+        var uploads = await Decided(alice, ws, 3);
         Assert.All(uploads, u => Assert.Equal("routed", u.Str("status")));
         Assert.Equal("table:site_measures", uploads.Single(u => u.Str("name") == "measures.parquet").Str("location"));
+        Assert.Equal([("code", "text"), ("count", "bigint")], await ColumnTypes(ws, "required"));
+        Assert.Equal([["A-1", "1"], ["", "2"], ["Ω-3", "3"]], await Values(ws, "required", "count"));
 
         Assert.Equal(ExpectedTypes, await ColumnTypes(ws, "site_measures"));
         var values = await Values(ws, "site_measures", "id");
@@ -167,7 +184,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
             Assert.Equal(ExpectedValues[r], values[r]);
         Assert.Equal(3, values.Count);
 
-        var table = (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().Single();
+        var table = (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().Single(t => t.Str("name") == "site_measures");
         Assert.Equal(("site_measures", "Measures", "One row per measure.", 3L), (table.Str("name"), table.Str("title"), table.Str("description"), table.GetProperty("rows").GetInt64()));
         var amount = table.GetProperty("columns").EnumerateArray().Single(c => c.Str("name") == "amount");
         Assert.Equal(("numeric", "Amount", "In euros"), (amount.Str("type"), amount.Str("title"), amount.Str("description")));

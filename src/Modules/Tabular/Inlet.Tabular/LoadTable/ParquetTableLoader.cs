@@ -253,7 +253,15 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
                 var row = e.Row is { } r ? $"row {firstRow + r + 1:N0}" : $"rows {firstRow + 1:N0}–{firstRow + BatchRows:N0}";
                 throw new TableLoadException($"{source}, {row} (row group {group + 1}), column '{columns[c].Column.Header}': {e.Message}.");
             }
+            catch (Exception e) when (e is InvalidCastException or NotSupportedException or OverflowException or ArgumentException)
+            {
+                throw Unreadable(c, e);
+            }
         }
+
+        // A column whose values do not read as its declared type says so, rather than leaving the load to be retried forever.
+        TableLoadException Unreadable(int c, Exception e) =>
+            new($"{source}: column '{columns[c].Column.Header}' ({columns[c].Column.ParquetType}) cannot be read in row group {group + 1}: {FirstLine(e.Message)}");
         try
         {
             var metadata = file.FileMetaData; // owned by the reader
@@ -263,7 +271,16 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
                 var groupMetadata = rowGroup.MetaData;
                 var rows = groupMetadata.NumRows;
                 for (var c = 0; c < copies.Length; c++)
-                    copies[c].Open(rowGroup, columns[c].Column.Index);
+                {
+                    try
+                    {
+                        copies[c].Open(rowGroup, columns[c].Column.Index);
+                    }
+                    catch (Exception e) when (e is InvalidCastException or NotSupportedException or ArgumentException)
+                    {
+                        throw Unreadable(c, e);
+                    }
+                }
                 for (long done = 0; done < rows;)
                 {
                     var slot = free.Take(ct);
