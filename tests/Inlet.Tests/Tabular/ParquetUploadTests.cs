@@ -215,7 +215,10 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
 
         // The same types (numeric keeps its values, not its declared precision) and the very same values.
         Assert.Equal(ExpectedTypes.Select(t => (t.Name, t.Type.StartsWith("numeric", StringComparison.Ordinal) ? "numeric" : t.Type)), await ColumnTypes(ws2, "measures"));
-        Assert.Equal(await Values(ws, "measures", "id"), await Values(ws2, "measures", "id"));
+        var (before, after) = (await Values(ws, "measures", "id"), await Values(ws2, "measures", "id"));
+        // A CSV cannot tell an empty text from a missing one (the loader reads both as NULL): that one value differs, as for any CSV table's export.
+        for (var r = 0; r < before.Count; r++)
+            Assert.Equal(before[r].Select(v => v == "" ? "NULL" : v), after[r]);
     }
 
     [Fact]
