@@ -17,6 +17,7 @@ public static class AuditSchema
 {
     public const string Name = "audit";
     public const string Entries = Name + ".entries";
+    public const string Hours = Name + ".hours";
 
     private static readonly ConditionalWeakTable<StoreOptions, AuditTrailProjection> Projections = new();
 
@@ -28,7 +29,7 @@ public static class AuditSchema
             projection = new AuditTrailProjection();
             Projections.Add(opts, projection);
             opts.Projections.Add(projection, ProjectionLifecycle.Inline, AuditTrailProjection.Name,
-                o => { o.DeleteDataInTableOnTeardown(Entries); o.DeleteDataInTableOnTeardown(Name + ".streams"); });
+                o => { o.DeleteDataInTableOnTeardown(Entries); o.DeleteDataInTableOnTeardown(Hours); o.DeleteDataInTableOnTeardown(Name + ".streams"); });
             foreach (var schemaObject in Objects())
                 opts.Storage.ExtendedSchemaObjects.Add(schemaObject);
         }
@@ -70,8 +71,20 @@ public static class AuditSchema
         entries.Indexes.Add(new IndexDefinition("audit_entries_upload") { Columns = ["wsid", "upload", "seq"] });
         entries.Indexes.Add(new IndexDefinition("audit_entries_event") { Columns = ["event"], IsUnique = true });
         entries.Indexes.Add(new IndexDefinition("audit_entries_stream") { Columns = ["stream", "seq"] });
-        entries.Indexes.Add(new IndexDefinition("audit_entries_at") { Columns = ["wsid", "at", "seq"] });
         yield return entries;
+
+        // The first and last seq of each workspace's entries per UTC hour of `at`: a date-ranged page reads the
+        // range's exact seq bounds here and walks (wsid, seq) between them, instead of walking the whole trail
+        // from its start (`at` and `seq` grow together, so PostgreSQL's estimate for `at` plus `order by seq`
+        // has no idea where the range begins). Kept by next_entry under the workspace lock; a store that
+        // had entries before this table existed fills it once from them when the table is created.
+        var hours = new BackfilledTable(new PostgresqlObjectName(Name, "hours", SchemaUtils.IdentifierUsage.General),
+            $"insert into {Hours} (wsid, hour, first_seq, last_seq) select wsid, date_trunc('hour', at at time zone 'UTC'), min(seq), max(seq) from {Entries} group by 1, 2 on conflict do nothing;");
+        hours.AddColumn("wsid", "text").AsPrimaryKey();
+        hours.AddColumn("hour", "timestamp").AsPrimaryKey();
+        hours.AddColumn("first_seq", "bigint").NotNull();
+        hours.AddColumn("last_seq", "bigint").NotNull();
+        yield return hours;
 
         // The text a chain hash covers: every column an auditor relies on but the cursor (so a rebuild from
         // the event store reproduces the same hashes), as PostgreSQL's own jsonb
@@ -100,6 +113,7 @@ public static class AuditSchema
                 p_tid uuid, p_upload uuid, p_table text, p_by text, p_details jsonb) returns setof {Entries} language plpgsql as $$
             declare
               w text := p_wsid;
+              s bigint;
               prev_pos bigint;
               prev_hash text;
             begin
@@ -113,7 +127,10 @@ public static class AuditSchema
               end if;
               perform pg_advisory_xact_lock(hashtextextended('inlet.audit:' || w, 0));
               select e.pos, e.hash into prev_pos, prev_hash from {Name}.entries e where e.wsid = w order by e.pos desc limit 1;
-              return query select nextval('{Name}.entry_seq'), w, p_event, p_stream, coalesce(prev_pos, 0) + 1, p_at, p_type, p_tid, p_upload, p_table, p_by, p_details,
+              s := nextval('{Name}.entry_seq');
+              insert into {Hours} (wsid, hour, first_seq, last_seq) values (w, date_trunc('hour', p_at at time zone 'UTC'), s, s)
+                on conflict (wsid, hour) do update set first_seq = least({Hours}.first_seq, excluded.first_seq), last_seq = greatest({Hours}.last_seq, excluded.last_seq);
+              return query select s, w, p_event, p_stream, coalesce(prev_pos, 0) + 1, p_at, p_type, p_tid, p_upload, p_table, p_by, p_details,
                       {Name}.chain_hash(prev_hash, {Name}.canonical(coalesce(prev_pos, 0) + 1, p_event, w, p_at, p_type, p_tid, p_upload, p_table, p_by, p_details));
             end;
             $$;
@@ -134,5 +151,15 @@ public static class AuditTrailServices
             opts.AddAuditMap(AccessAudit.Map);
         });
         return services;
+    }
+}
+
+/// <summary>A table that, when it is created, is filled from data that existed before it (one statement run right after the create).</summary>
+internal sealed class BackfilledTable(PostgresqlObjectName name, string backfill) : Table(name)
+{
+    public override void WriteCreateStatement(Migrator migrator, TextWriter writer)
+    {
+        base.WriteCreateStatement(migrator, writer);
+        writer.WriteLine(backfill);
     }
 }

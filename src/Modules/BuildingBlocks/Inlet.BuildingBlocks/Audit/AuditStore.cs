@@ -13,7 +13,14 @@ public sealed class AuditStore(NpgsqlDataSource db)
 {
     private const string Columns = "seq, at, wsid, type, tid, upload, tbl, by, details::text, hash";
 
-    private static NpgsqlCommand Select(NpgsqlConnection connection, string wsid, Guid? stream, AuditQuery q, int? limit, string columns = Columns)
+    /// <summary>
+    /// The matching entries in seq order. With <paramref name="limit"/>, the page's seqs are picked first by a
+    /// query that needs nothing but an index holding the filter's column and seq ((wsid, type, seq), (wsid, tid,
+    /// seq) …), so PostgreSQL reads that index alone rather than walking every entry in seq order and
+    /// filtering (which its estimate prefers when matching entries are few or bunched, e.g. `issued` entries
+    /// after a cursor past them all: seconds at a million entries); only the page's rows are then read.
+    /// </summary>
+    private static NpgsqlCommand Select(NpgsqlConnection connection, string wsid, Guid? stream, AuditQuery q, SeqRange? range, int? limit, string columns = Columns)
     {
         var command = connection.CreateCommand();
         var where = new StringBuilder("wsid = @wsid");
@@ -28,29 +35,60 @@ public sealed class AuditStore(NpgsqlDataSource db)
         if (q.Upload is { } upload) { where.Append(" and upload = @upload"); command.Parameters.AddWithValue("upload", upload); }
         if (q.From is { } from) { where.Append(" and at >= @from"); command.Parameters.AddWithValue("from", from.UtcDateTime); }
         if (q.To is { } to) { where.Append(" and at < @to"); command.Parameters.AddWithValue("to", to.UtcDateTime); }
+        if (range is { } r)
+        {
+            where.Append(" and seq >= @first and seq <= @last");
+            command.Parameters.AddWithValue("first", r.First);
+            command.Parameters.AddWithValue("last", r.Last);
+        }
         if (q.After is { } after) { where.Append(q.Descending ? " and seq < @after" : " and seq > @after"); command.Parameters.AddWithValue("after", after); }
-        command.CommandText = $"select {columns} from {AuditSchema.Entries} where {where} order by seq {(q.Descending ? "desc" : "asc")}"
-            + (limit is { } l ? $" limit {l}" : "");
+        var order = $"order by seq {(q.Descending ? "desc" : "asc")}";
+        command.CommandText = limit is { } l
+            ? $"select {columns} from {AuditSchema.Entries} where seq = any(array(select seq from {AuditSchema.Entries} where {where} {order} limit {l})) {order}"
+            : $"select {columns} from {AuditSchema.Entries} where {where} {order}";
         return command;
+    }
+
+    /// <summary>The first and last seq an entry of the query's date range can have (from audit.hours); null without a date filter.</summary>
+    private readonly record struct SeqRange(long First, long Last);
+
+    private static async Task<(bool Empty, SeqRange? Range)> DateRange(NpgsqlConnection connection, string wsid, AuditQuery q, CancellationToken ct)
+    {
+        if (q.From is null && q.To is null)
+            return (false, null);
+        await using var command = connection.CreateCommand();
+        var where = new StringBuilder("wsid = @wsid");
+        command.Parameters.AddWithValue("wsid", wsid);
+        // The hour an entry is filed under is its `at` truncated in UTC, so every hour that overlaps [from, to) counts.
+        if (q.From is { } from) { where.Append(" and hour >= date_trunc('hour', @from at time zone 'UTC')"); command.Parameters.AddWithValue("from", from.UtcDateTime); }
+        if (q.To is { } to) { where.Append(" and hour < (@to at time zone 'UTC')"); command.Parameters.AddWithValue("to", to.UtcDateTime); }
+        command.CommandText = $"select min(first_seq), max(last_seq) from {AuditSchema.Hours} where {where}";
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return reader.IsDBNull(0) ? (true, null) : (false, new SeqRange(reader.GetInt64(0), reader.GetInt64(1)));
     }
 
     /// <summary>One page: <c>{ "entries": [...], "next": seq | null }</c>; <c>next</c> is null on the last page.</summary>
     public async Task WritePage(Stream body, string wsid, Guid? stream, AuditQuery q, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        await using var command = Select(connection, wsid, stream, q, q.Limit + 1);
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+        var (empty, range) = await DateRange(connection, wsid, q, ct);
         await using var json = new Utf8JsonWriter(body);
         json.WriteStartObject();
         json.WriteStartArray("entries");
         long? last = null;
-        var count = 0;
         var more = false;
-        while (await reader.ReadAsync(ct))
+        if (!empty)
         {
-            if (count == q.Limit) { more = true; break; }
-            last = WriteEntry(json, reader);
-            count++;
+            await using var command = Select(connection, wsid, stream, q, range, q.Limit + 1);
+            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+            var count = 0;
+            while (await reader.ReadAsync(ct))
+            {
+                if (count == q.Limit) { more = true; break; }
+                last = WriteEntry(json, reader);
+                count++;
+            }
         }
         json.WriteEndArray();
         if (more) json.WriteNumber("next", last!.Value); else json.WriteNull("next");
@@ -62,12 +100,15 @@ public sealed class AuditStore(NpgsqlDataSource db)
     public async Task WriteAll(Stream body, string wsid, Guid? stream, AuditQuery q, AuditFormat format, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        var (empty, range) = await DateRange(connection, wsid, q, ct);
+        if (empty) // no entry in the date range: the same answer with nothing in it
+            range = new SeqRange(0, -1);
         string[] keys = [];
         if (format == AuditFormat.Csv)
         {
             // CSV flattens details into one column per key: the keys are asked of PostgreSQL first, so the
             // Host never holds more than one row to know the header.
-            await using var keyCommand = Select(connection, wsid, stream, q with { Descending = false }, null, "distinct jsonb_object_keys(details) as k");
+            await using var keyCommand = Select(connection, wsid, stream, q with { Descending = false }, range, null, "distinct jsonb_object_keys(details) as k");
             keyCommand.CommandText = keyCommand.CommandText.Replace(" order by seq asc", " order by 1");
             var found = new List<string>();
             await using (var keyReader = await keyCommand.ExecuteReaderAsync(ct))
@@ -76,7 +117,7 @@ public sealed class AuditStore(NpgsqlDataSource db)
             keys = found.ToArray();
         }
         var columns = Columns + string.Concat(keys.Select((_, i) => $", details->>@k{i}"));
-        await using var command = Select(connection, wsid, stream, q, null, columns);
+        await using var command = Select(connection, wsid, stream, q, range, null, columns);
         for (var i = 0; i < keys.Length; i++)
             command.Parameters.AddWithValue($"k{i}", NpgsqlDbType.Text, keys[i]);
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
