@@ -138,6 +138,50 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
     }
 
     [Fact]
+    public async Task A_CSV_with_unreadable_rows_loads_the_rest_and_the_Database_page_lists_each_one_with_its_line_and_reason_page_by_page()
+    {
+        var ws = InletApp.NewWorkspace("webrej");
+        var page = await web.NewPage();
+        await page.SignIn("alice", ws);
+        await page.Open(ws, "tokens", "Manage upload tokens");
+        await page.CreateToken("Ragged export", toDatabase: true);
+        var token = await page.CopyWith("Copy token");
+
+        // 2,000 good rows; every 20th row after them has a field too many (103 in all: more than one page of 100).
+        var csv = new StringBuilder("id,site,count\n");
+        var bad = new List<int>();
+        for (var i = 1; i <= 2000 + 103 * 20; i++)
+        {
+            var line = i + 1; // the header is line 1
+            if (i > 2000 && (i - 2000) % 20 == 0) { csv.Append($"{i},S{i % 7},{i % 13},stray\n"); bad.Add(line); }
+            else csv.Append($"{i},S{i % 7},{i % 13}\n");
+        }
+        Assert.Equal(103, bad.Count);
+        var upload = await AzCopy.Copy(Path.Combine(LocalFiles.Folder(("ragged.csv", csv.ToString())).FullName, "*"), token);
+        Assert.True(upload.Succeeded, upload.Output);
+
+        await page.Open(ws, "database", "Database");
+        await page.ReloadUntil("#table-ragged", "Database", 90, "the ragged table on the Database page");
+        var table = page.Locator("#table-ragged");
+        Assert.Equal((2000 + 103 * 20 - 103).ToString(), await table.Locator(".row-count").InnerTextAsync());
+        Assert.Equal("103", await table.Locator(".rejected-count").InnerTextAsync());
+        var panel = table.Locator("details.rejects-panel");
+        await panel.Locator("summary").ClickAsync();
+        var rows = panel.Locator("table.rejects-table tbody tr");
+        Assert.Equal(100, await rows.CountAsync());
+        Assert.Equal(bad[0].ToString(), await rows.First.Locator("td[data-label='Line']").InnerTextAsync());
+        Assert.Contains("4 values but the header has 3", await rows.First.Locator("td[data-label='Reason']").InnerTextAsync());
+        Assert.Contains("stray", await rows.First.Locator("td[data-label='As written']").InnerTextAsync());
+        await page.Screenshot("database-rejects");
+        var more = panel.GetByRole(AriaRole.Button, new() { Name = "Show more" });
+        await more.ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(103);
+        Assert.Equal(bad.Select(l => l.ToString()), await rows.Locator("td[data-label='Line']").AllInnerTextsAsync());
+        await Assertions.Expect(more).ToBeHiddenAsync();
+        await page.AssertRenderedCleanly("Database with rejects");
+    }
+
+    [Fact]
     public async Task Invalid_form_input_is_explained_next_to_its_field_and_a_revoked_token_shows_revoked()
     {
         var ws = InletApp.NewWorkspace("webrv");
