@@ -36,8 +36,77 @@ internal static class EventGrid
         => Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/api/ingestion/eventgrid?key={InletApp.EventGridKey}", events)).StatusCode);
 }
 
+/// <summary>Event Grid's CloudEvents 1.0 schema, as it delivers BlobCreated (structured JSON mode).</summary>
+internal static class CloudEvents
+{
+    public static Dictionary<string, object> BlobCreated(string container, string blob) => new()
+    {
+        ["specversion"] = "1.0", ["type"] = "Microsoft.Storage.BlobCreated",
+        ["source"] = "/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z",
+        ["id"] = Guid.NewGuid().ToString(), ["time"] = DateTimeOffset.UtcNow.ToString("O"),
+        ["subject"] = $"/blobServices/default/containers/{container}/blobs/{blob}",
+        ["data"] = new { api = "PutBlockList", contentType = "text/plain", blobType = "BlockBlob", url = $"https://z.blob.core.windows.net/{container}/{blob}" },
+    };
+
+    public static Task<HttpResponseMessage> Post(HttpClient client, string mediaType, object body)
+    {
+        var content = new StringContent(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(mediaType) { CharSet = "utf-8" };
+        return client.PostAsync($"/api/ingestion/eventgrid?key={InletApp.EventGridKey}", content);
+    }
+}
+
 public sealed class PushDetectionTests(PushOnlyApp app) : IClassFixture<PushOnlyApp>
 {
+    [Fact]
+    public async Task CloudEvents_deliveries_one_at_a_time_and_in_batches_route_each_blob_once_after_the_webhook_handshake()
+    {
+        var ws = InletApp.NewWorkspace();
+        var alice = await app.SignedIn("alice", ws);
+        var issued = await alice.Issue(ws);
+        var container = issued.Str("inboxid");
+        var withSas = new BlobContainerClient(new Uri(issued.Str("token")));
+        foreach (var name in new[] { "one.txt", "two.txt", "three.txt" })
+            await withSas.GetBlobClient(name).UploadAsync(BinaryData.FromString(name));
+        var client = app.Host.Server.CreateClient();
+
+        // The abuse-protection handshake Event Grid sends before CloudEvents deliveries: allowed with the key, refused without.
+        var handshake = new HttpRequestMessage(HttpMethod.Options, $"/api/ingestion/eventgrid?key={InletApp.EventGridKey}");
+        handshake.Headers.Add("WebHook-Request-Origin", "eventgrid.azure.net");
+        var answer = await client.SendAsync(handshake);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("eventgrid.azure.net", answer.Headers.GetValues("WebHook-Allowed-Origin").Single());
+        var stranger = new HttpRequestMessage(HttpMethod.Options, "/api/ingestion/eventgrid?key=wrong");
+        stranger.Headers.Add("WebHook-Request-Origin", "eventgrid.azure.net");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(stranger)).StatusCode);
+
+        // A malformed CloudEvent (no specversion) is refused, naming what is wrong; nothing is routed by it.
+        var broken = CloudEvents.BlobCreated(container, "one.txt");
+        broken.Remove("specversion");
+        var refused = await CloudEvents.Post(client, "application/cloudevents+json", broken);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = await refused.Content.ReadAsStringAsync();
+        Assert.True(problem.Contains("specversion", StringComparison.OrdinalIgnoreCase) || problem.Contains("spec version", StringComparison.OrdinalIgnoreCase), problem);
+
+        var one = CloudEvents.BlobCreated(container, "one.txt");
+        Assert.Equal(HttpStatusCode.OK, (await CloudEvents.Post(client, "application/cloudevents+json", one)).StatusCode);
+        var two = CloudEvents.BlobCreated(container, "two.txt");
+        var three = CloudEvents.BlobCreated(container, "three.txt");
+        Assert.Equal(HttpStatusCode.OK, (await CloudEvents.Post(client, "application/cloudevents-batch+json", new[] { three, one, two, three })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await CloudEvents.Post(client, "application/cloudevents+json", two)).StatusCode);
+
+        List<JsonElement> uploads = [];
+        await TokenApi.Eventually(async () =>
+        {
+            uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+            return uploads.Count(u => u.Str("status") == "routed") >= 3;
+        }, 20, "the three pushed blobs routed (the safety net is an hour away)");
+        await Task.Delay(2000);
+        Assert.Equal(3, (await alice.GetJson($"/api/workspaces/{ws}/uploads")).GetArrayLength());
+        var inbox = (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().Select(f => f.Str("path")).Order().ToList();
+        Assert.Equal(["inbox/one.txt", "inbox/three.txt", "inbox/two.txt"], inbox);
+    }
+
     [Fact]
     public async Task Duplicate_and_out_of_order_deliveries_route_each_blob_once()
     {

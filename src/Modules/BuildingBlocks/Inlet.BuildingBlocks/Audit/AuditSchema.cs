@@ -19,6 +19,17 @@ public static class AuditSchema
     public const string Entries = Name + ".entries";
     public const string Hours = Name + ".hours";
 
+    /// <summary>
+    /// Files a batch's entries (by their events' ids) under their workspace and UTC hour. Once per batch, not
+    /// once per entry: updating one row thousands of times in one transaction walks an ever longer chain of
+    /// its versions (measured: seeding fell from ~2,900 to ~290 entries/s).
+    /// </summary>
+    public const string FileByHour = $"""
+        insert into {Hours} (wsid, hour, first_seq, last_seq)
+        select wsid, date_trunc('hour', at at time zone 'UTC'), min(seq), max(seq) from {Entries} where event = any(?::uuid[]) group by 1, 2
+        on conflict (wsid, hour) do update set first_seq = least({Hours}.first_seq, excluded.first_seq), last_seq = greatest({Hours}.last_seq, excluded.last_seq)
+        """;
+
     private static readonly ConditionalWeakTable<StoreOptions, AuditTrailProjection> Projections = new();
 
     /// <summary>Adds a module's map to the one flat audit projection of this store, creating it on first use.</summary>
@@ -76,8 +87,9 @@ public static class AuditSchema
         // The first and last seq of each workspace's entries per UTC hour of `at`: a date-ranged page reads the
         // range's exact seq bounds here and walks (wsid, seq) between them, instead of walking the whole trail
         // from its start (`at` and `seq` grow together, so PostgreSQL's estimate for `at` plus `order by seq`
-        // has no idea where the range begins). Kept by next_entry under the workspace lock; a store that
-        // had entries before this table existed fills it once from them when the table is created.
+        // has no idea where the range begins). Kept by the projection once per batch of entries (FileByHour), under
+        // the workspace lock; a store that had entries before this table existed fills it once from them when the
+        // table is created.
         var hours = new BackfilledTable(new PostgresqlObjectName(Name, "hours", SchemaUtils.IdentifierUsage.General),
             $"insert into {Hours} (wsid, hour, first_seq, last_seq) select wsid, date_trunc('hour', at at time zone 'UTC'), min(seq), max(seq) from {Entries} group by 1, 2 on conflict do nothing;");
         hours.AddColumn("wsid", "text").AsPrimaryKey();
@@ -113,7 +125,6 @@ public static class AuditSchema
                 p_tid uuid, p_upload uuid, p_table text, p_by text, p_details jsonb) returns setof {Entries} language plpgsql as $$
             declare
               w text := p_wsid;
-              s bigint;
               prev_pos bigint;
               prev_hash text;
             begin
@@ -127,10 +138,7 @@ public static class AuditSchema
               end if;
               perform pg_advisory_xact_lock(hashtextextended('inlet.audit:' || w, 0));
               select e.pos, e.hash into prev_pos, prev_hash from {Name}.entries e where e.wsid = w order by e.pos desc limit 1;
-              s := nextval('{Name}.entry_seq');
-              insert into {Hours} (wsid, hour, first_seq, last_seq) values (w, date_trunc('hour', p_at at time zone 'UTC'), s, s)
-                on conflict (wsid, hour) do update set first_seq = least({Hours}.first_seq, excluded.first_seq), last_seq = greatest({Hours}.last_seq, excluded.last_seq);
-              return query select s, w, p_event, p_stream, coalesce(prev_pos, 0) + 1, p_at, p_type, p_tid, p_upload, p_table, p_by, p_details,
+              return query select nextval('{Name}.entry_seq'), w, p_event, p_stream, coalesce(prev_pos, 0) + 1, p_at, p_type, p_tid, p_upload, p_table, p_by, p_details,
                       {Name}.chain_hash(prev_hash, {Name}.canonical(coalesce(prev_pos, 0) + 1, p_event, w, p_at, p_type, p_tid, p_upload, p_table, p_by, p_details));
             end;
             $$;
