@@ -66,7 +66,32 @@ public sealed class AuditDateRangeTests(InletApp app) : IClassFixture<InletApp>
     }
 
     [Fact]
-    public async Task The_hour_index_is_filled_from_existing_entries_when_it_is_created()
+    public async Task An_entry_filed_after_a_later_hour_began_is_still_found_in_its_own_range()
+    {
+        var ws = InletApp.NewWorkspace("alate");
+        var alice = await app.SignedIn("alice", ws);
+        await alice.Issue(ws, new { reason = "a" });
+        app.Clock.Advance(TimeSpan.FromHours(2));
+        await alice.Issue(ws, new { reason = "b" });
+        app.Clock.Advance(-TimeSpan.FromHours(1)); // c is appended after b but happened an hour before it
+        await alice.Issue(ws, new { reason = "c" });
+        app.Clock.Advance(TimeSpan.FromHours(1));
+        var all = await All(alice, $"/api/workspaces/{ws}/audit");
+        Assert.Equal(["a", "b", "c"], all.Select(e => e.GetProperty("details").Str("reason")));
+        var at = all.Select(e => e.GetProperty("at").GetDateTimeOffset()).ToArray();
+        string Q(DateTimeOffset t) => Uri.EscapeDataString(t.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ"));
+        async Task<string[]> Reasons(string filter) =>
+            (await Page(alice, $"/api/workspaces/{ws}/audit?{filter}")).Entries.Select(e => e.GetProperty("details").Str("reason")).ToArray();
+        var tick = TimeSpan.FromTicks(10);
+
+        Assert.Equal(["c"], await Reasons($"from={Q(at[2])}&to={Q(at[2] + tick)}"));
+        Assert.Equal(["c"], await Reasons($"from={Q(at[0] + tick)}&to={Q(at[1])}"));
+        Assert.Equal(["a", "c"], await Reasons($"to={Q(at[1])}"));
+        Assert.Equal(["b", "c"], await Reasons($"from={Q(at[2])}"));
+    }
+
+    [Fact]
+    public async Task The_hour_starts_and_late_entries_are_filled_from_existing_entries_when_the_tables_are_created()
     {
         var ws = InletApp.NewWorkspace("abackf");
         var alice = await app.SignedIn("alice", ws);
@@ -74,30 +99,37 @@ public sealed class AuditDateRangeTests(InletApp app) : IClassFixture<InletApp>
         app.Clock.Advance(TimeSpan.FromHours(3));
         await alice.Issue(ws);
         await alice.Issue(ws);
+        app.Clock.Advance(-TimeSpan.FromHours(2)); // a late entry: its hour is older than the newest
+        await alice.Issue(ws);
+        app.Clock.Advance(TimeSpan.FromHours(2));
         var store = app.Host.Services.GetRequiredService<IDocumentStore>();
-        var hours = store.Storage.AllObjects().Single(o => o.Identifier.QualifiedName == AuditSchema.Hours);
         var create = new StringWriter();
-        hours.WriteCreateStatement(new Weasel.Postgresql.PostgresqlMigrator(), create);
+        foreach (var name in new[] { AuditSchema.Hours, AuditSchema.LateHours })
+            store.Storage.AllObjects().Single(o => o.Identifier.QualifiedName == name).WriteCreateStatement(new Weasel.Postgresql.PostgresqlMigrator(), create);
 
         // Dropped and created again inside a transaction that is rolled back, so the rest of the suite never
-        // sees the table missing (their appends wait on its lock for a moment instead).
+        // sees the tables missing (their appends wait on the lock for a moment instead).
         await using var connection = new NpgsqlConnection(app.Postgres);
         await connection.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        async Task<List<string>> Of()
+        async Task<List<string>> Of(string sql)
         {
-            await using var command = new NpgsqlCommand($"select hour || '|' || first_seq || '|' || last_seq from {AuditSchema.Hours} where wsid = @ws order by hour", connection, tx);
+            await using var command = new NpgsqlCommand(sql, connection, tx);
             command.Parameters.AddWithValue("ws", ws);
             var rows = new List<string>();
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
             return rows;
         }
-        var before = await Of();
-        Assert.InRange(before.Count, 2, 3); // three entries in two hours (three if the first pair straddles an hour)
-        await using (var drop = new NpgsqlCommand($"drop table {AuditSchema.Hours}; {create}", connection, tx))
+        var starts = $"select hour || '|' || first_seq from {AuditSchema.Hours} where wsid = @ws order by hour";
+        var late = $"select hour || '|' || seq from {AuditSchema.LateHours} where wsid = @ws order by hour, seq";
+        var (startsBefore, lateBefore) = (await Of(starts), await Of(late));
+        Assert.InRange(startsBefore.Count, 3, 4); // four entries in three hours (four if a pair straddles an hour)
+        Assert.Single(lateBefore);
+        await using (var drop = new NpgsqlCommand($"drop table {AuditSchema.Hours}; drop table {AuditSchema.LateHours}; {create}", connection, tx))
             await drop.ExecuteNonQueryAsync();
-        Assert.Equal(before, await Of());
+        Assert.Equal(startsBefore, await Of(starts));
+        Assert.Equal(lateBefore, await Of(late));
         await tx.RollbackAsync();
     }
 }

@@ -17,18 +17,9 @@ public static class AuditSchema
 {
     public const string Name = "audit";
     public const string Entries = Name + ".entries";
-    public const string Hours = Name + ".hours";
+    public const string Hours = Name + ".hour_starts";
+    public const string LateHours = Name + ".late_hours";
 
-    /// <summary>
-    /// Files a batch's entries (by their events' ids) under their workspace and UTC hour. Once per batch, not
-    /// once per entry: updating one row thousands of times in one transaction walks an ever longer chain of
-    /// its versions (measured: seeding fell from ~2,900 to ~290 entries/s).
-    /// </summary>
-    public const string FileByHour = $"""
-        insert into {Hours} (wsid, hour, first_seq, last_seq)
-        select wsid, date_trunc('hour', at at time zone 'UTC'), min(seq), max(seq) from {Entries} where event = any(?::uuid[]) group by 1, 2
-        on conflict (wsid, hour) do update set first_seq = least({Hours}.first_seq, excluded.first_seq), last_seq = greatest({Hours}.last_seq, excluded.last_seq)
-        """;
 
     private static readonly ConditionalWeakTable<StoreOptions, AuditTrailProjection> Projections = new();
 
@@ -40,7 +31,7 @@ public static class AuditSchema
             projection = new AuditTrailProjection();
             Projections.Add(opts, projection);
             opts.Projections.Add(projection, ProjectionLifecycle.Inline, AuditTrailProjection.Name,
-                o => { o.DeleteDataInTableOnTeardown(Entries); o.DeleteDataInTableOnTeardown(Hours); o.DeleteDataInTableOnTeardown(Name + ".streams"); });
+                o => { o.DeleteDataInTableOnTeardown(Entries); o.DeleteDataInTableOnTeardown(Hours); o.DeleteDataInTableOnTeardown(LateHours); o.DeleteDataInTableOnTeardown(Name + ".streams"); });
             foreach (var schemaObject in Objects())
                 opts.Storage.ExtendedSchemaObjects.Add(schemaObject);
         }
@@ -84,19 +75,35 @@ public static class AuditSchema
         entries.Indexes.Add(new IndexDefinition("audit_entries_stream") { Columns = ["stream", "seq"] });
         yield return entries;
 
-        // The first and last seq of each workspace's entries per UTC hour of `at`: a date-ranged page reads the
-        // range's exact seq bounds here and walks (wsid, seq) between them, instead of walking the whole trail
-        // from its start (`at` and `seq` grow together, so PostgreSQL's estimate for `at` plus `order by seq`
-        // has no idea where the range begins). Kept by the projection once per batch of entries (FileByHour), under
-        // the workspace lock; a store that had entries before this table existed fills it once from them when the
-        // table is created.
-        var hours = new BackfilledTable(new PostgresqlObjectName(Name, "hours", SchemaUtils.IdentifierUsage.General),
-            $"insert into {Hours} (wsid, hour, first_seq, last_seq) select wsid, date_trunc('hour', at at time zone 'UTC'), min(seq), max(seq) from {Entries} group by 1, 2 on conflict do nothing;");
+        // Where each UTC hour of `at` begins in seq order, per workspace: a date-ranged page reads its range's
+        // exact seq bounds here and walks (wsid, seq) between them, instead of walking the whole trail from its
+        // start (`at` and `seq` grow together, so PostgreSQL's estimate for `at` plus `order by seq` has no idea
+        // where the range begins). Insert-only, so appends never update a row (one row updated per entry within
+        // a transaction walks an ever longer chain of its versions: seeding fell from ~2,900 to ~300 entries/s).
+        // An hour's first entry files the hour; an entry whose hour is older than the workspace's newest
+        // hour (a late entry, e.g. a transaction that began before the hour turned and committed after) is
+        // also listed in audit.late_hours, since it lies beyond the next hour's first seq. Filled from
+        // existing entries when the tables are created in a store that already has entries.
+        var hours = new BackfilledTable(new PostgresqlObjectName(Name, "hour_starts", SchemaUtils.IdentifierUsage.General),
+            $"insert into {Hours} (wsid, hour, first_seq) select wsid, date_trunc('hour', at at time zone 'UTC'), min(seq) from {Entries} group by 1, 2 on conflict do nothing;");
         hours.AddColumn("wsid", "text").AsPrimaryKey();
         hours.AddColumn("hour", "timestamp").AsPrimaryKey();
         hours.AddColumn("first_seq", "bigint").NotNull();
-        hours.AddColumn("last_seq", "bigint").NotNull();
         yield return hours;
+
+        var late = new BackfilledTable(new PostgresqlObjectName(Name, "late_hours", SchemaUtils.IdentifierUsage.General),
+            $"""
+            insert into {LateHours} (wsid, hour, seq)
+            select e.wsid, b.hour, e.seq from {Entries} e
+            join (select wsid, hour, min(first_seq) over (partition by wsid order by hour desc rows between unbounded preceding and 1 preceding) as later_first
+                  from {Hours}) b on b.wsid = e.wsid and b.hour = date_trunc('hour', e.at at time zone 'UTC')
+            where e.seq > b.later_first
+            on conflict do nothing;
+            """);
+        late.AddColumn("wsid", "text").AsPrimaryKey();
+        late.AddColumn("hour", "timestamp").AsPrimaryKey();
+        late.AddColumn("seq", "bigint").AsPrimaryKey();
+        yield return late;
 
         // The text a chain hash covers: every column an auditor relies on but the cursor (so a rebuild from
         // the event store reproduces the same hashes), as PostgreSQL's own jsonb
@@ -125,6 +132,9 @@ public static class AuditSchema
                 p_tid uuid, p_upload uuid, p_table text, p_by text, p_details jsonb) returns setof {Entries} language plpgsql as $$
             declare
               w text := p_wsid;
+              s bigint;
+              h timestamp;
+              newest timestamp;
               prev_pos bigint;
               prev_hash text;
             begin
@@ -138,7 +148,14 @@ public static class AuditSchema
               end if;
               perform pg_advisory_xact_lock(hashtextextended('inlet.audit:' || w, 0));
               select e.pos, e.hash into prev_pos, prev_hash from {Name}.entries e where e.wsid = w order by e.pos desc limit 1;
-              return query select nextval('{Name}.entry_seq'), w, p_event, p_stream, coalesce(prev_pos, 0) + 1, p_at, p_type, p_tid, p_upload, p_table, p_by, p_details,
+              s := nextval('{Name}.entry_seq');
+              h := date_trunc('hour', p_at at time zone 'UTC');
+              select max(x.hour) into newest from {Hours} x where x.wsid = w;
+              insert into {Hours} (wsid, hour, first_seq) values (w, h, s) on conflict do nothing;
+              if newest > h then
+                insert into {LateHours} (wsid, hour, seq) values (w, h, s) on conflict do nothing;
+              end if;
+              return query select s, w, p_event, p_stream, coalesce(prev_pos, 0) + 1, p_at, p_type, p_tid, p_upload, p_table, p_by, p_details,
                       {Name}.chain_hash(prev_hash, {Name}.canonical(coalesce(prev_pos, 0) + 1, p_event, w, p_at, p_type, p_tid, p_upload, p_table, p_by, p_details));
             end;
             $$;

@@ -49,23 +49,34 @@ public sealed class AuditStore(NpgsqlDataSource db)
         return command;
     }
 
-    /// <summary>The first and last seq an entry of the query's date range can have (from audit.hours); null without a date filter.</summary>
+    /// <summary>The first and last seq an entry of the query's date range can have; null without a date filter.</summary>
     private readonly record struct SeqRange(long First, long Last);
 
+    /// <summary>
+    /// Exact bounds from audit.hour_starts (docs/adr/0018, revision 2026-12-03): an entry of an hour that overlaps
+    /// [from, to) comes at or after its hour's first seq, and before the first seq of every later hour unless
+    /// it was late, in which case audit.late_hours lists it.
+    /// </summary>
     private static async Task<(bool Empty, SeqRange? Range)> DateRange(NpgsqlConnection connection, string wsid, AuditQuery q, CancellationToken ct)
     {
         if (q.From is null && q.To is null)
             return (false, null);
         await using var command = connection.CreateCommand();
-        var where = new StringBuilder("wsid = @wsid");
+        var overlapping = new StringBuilder("wsid = @wsid");
         command.Parameters.AddWithValue("wsid", wsid);
         // The hour an entry is filed under is its `at` truncated in UTC, so every hour that overlaps [from, to) counts.
-        if (q.From is { } from) { where.Append(" and hour >= date_trunc('hour', @from at time zone 'UTC')"); command.Parameters.AddWithValue("from", from.UtcDateTime); }
-        if (q.To is { } to) { where.Append(" and hour < (@to at time zone 'UTC')"); command.Parameters.AddWithValue("to", to.UtcDateTime); }
-        command.CommandText = $"select min(first_seq), max(last_seq) from {AuditSchema.Hours} where {where}";
+        if (q.From is { } from) { overlapping.Append(" and hour >= date_trunc('hour', @from at time zone 'UTC')"); command.Parameters.AddWithValue("from", from.UtcDateTime); }
+        if (q.To is { } to) { overlapping.Append(" and hour < (@to at time zone 'UTC')"); command.Parameters.AddWithValue("to", to.UtcDateTime); }
+        var later = q.To is null ? "null::bigint" : $"(select min(first_seq) from {AuditSchema.Hours} where wsid = @wsid and hour >= (@to at time zone 'UTC'))";
+        command.CommandText = $"select (select min(first_seq) from {AuditSchema.Hours} where {overlapping}), {later}, (select max(seq) from {AuditSchema.LateHours} where {overlapping})";
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return reader.IsDBNull(0) ? (true, null) : (false, new SeqRange(reader.GetInt64(0), reader.GetInt64(1)));
+        if (reader.IsDBNull(0))
+            return (true, null);
+        var last = reader.IsDBNull(1) ? long.MaxValue : reader.GetInt64(1) - 1;
+        if (!reader.IsDBNull(2))
+            last = Math.Max(last, reader.GetInt64(2));
+        return (false, new SeqRange(reader.GetInt64(0), last));
     }
 
     /// <summary>One page: <c>{ "entries": [...], "next": seq | null }</c>; <c>next</c> is null on the last page.</summary>

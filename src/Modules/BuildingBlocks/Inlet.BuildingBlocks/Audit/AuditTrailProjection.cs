@@ -24,7 +24,6 @@ public sealed class AuditTrailProjection : IProjection
 
     public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
-        var filed = new List<Guid>();
         foreach (var e in events)
             foreach (var map in _maps)
             {
@@ -44,11 +43,8 @@ public sealed class AuditTrailProjection : IProjection
                     e.Id, e.StreamId, (object?)fact.Wsid ?? DBNull.Value, entry.At.ToUniversalTime(), entry.Type,
                     (object?)entry.Tid ?? DBNull.Value, (object?)upload ?? DBNull.Value, (object?)table ?? DBNull.Value,
                     (object?)entry.By ?? DBNull.Value, JsonSerializer.Serialize(entry.Details, Json));
-                filed.Add(e.Id);
                 break; // one entry per event
             }
-        if (filed.Count > 0)
-            operations.QueueSqlCommand(AuditSchema.FileByHour, new object[] { filed.ToArray() });
         return Task.CompletedTask;
     }
 }
