@@ -29,8 +29,6 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
     /// <summary>How much of a column chunk ParquetSharp holds at a time; without it, whole column chunks (a row group) are read into memory.</summary>
     private const long ReadBufferBytes = 256 * 1024;
 
-    private static readonly JsonSerializerOptions OutcomeJson = new(JsonSerializerDefaults.Web);
-
     private sealed record PlannedColumn(ParquetColumn Column, string Name, FieldDefinition? Field);
 
     /// <returns>What was loaded; null when metadata arrived before the commit (<see cref="LoadRequest.LateMetadata"/>).</returns>
@@ -109,11 +107,11 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
         await using var connection = await database.Open(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Execute(connection, "select pg_advisory_xact_lock(hashtext($1))", ct, $"{schema}.{request.Table}");
-        if (await Recorded(connection, request.LoadKey, ct) is { } done)
+        if (await LoadRecords.Recorded(connection, request.LoadKey, ct) is { } done)
             return done;
 
         await Execute(connection, $"create schema if not exists {SqlNames.Quote(schema)}", ct);
-        var table = Qualified(schema, request.Table);
+        var table = LoadRecords.Qualified(schema, request.Table);
         var exists = await ExistingColumns(connection, schema, request.Table, ct);
         long rowsAdded;
         try
@@ -130,8 +128,8 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
             else
             {
                 var staging = mode == LoadMode.Append ? request.Table : $"_inlet_load_{Guid.NewGuid():N}";
-                await Execute(connection, $"create table {Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => $"{SqlNames.Quote(c.Name)} {c.Column.Sql}"))})", ct);
-                target = Qualified(schema, staging);
+                await Execute(connection, $"create table {LoadRecords.Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => $"{SqlNames.Quote(c.Name)} {c.Column.Sql}"))})", ct);
+                target = LoadRecords.Qualified(schema, staging);
             }
             request.Progress?.Enter(LoadProgress.Loading, () => totalRows == 0 ? bytes : (long)(bytes * ((double)(request.Progress?.Rows ?? 0) / totalRows)));
             rowsAdded = await Task.Factory.StartNew(() => Copy(connection, target, file, columns, request, ct), ct,
@@ -146,9 +144,9 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
             if (!(mode == LoadMode.Append && exists.Count > 0))
                 await AddKeys(connection, table, columns, request.Definition, ct);
         }
-        catch (PostgresException e) when (IsTheDatasFault(e))
+        catch (PostgresException e) when (LoadRecords.IsTheDatasFault(e))
         {
-            throw new TableLoadException(Explain(request.Source, e));
+            throw new TableLoadException(LoadRecords.Explain(request.Source, e));
         }
         // A Parquet load rejects no rows, but replacing a table also clears the list of rows an earlier CSV load did not take.
         await using (var rejects = new RejectedRows(TempFile()))
@@ -169,7 +167,7 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
         record.Parameters.Add(new() { Value = request.LoadKey });
         record.Parameters.Add(new() { Value = request.Wsid });
         record.Parameters.Add(new() { Value = request.Table });
-        record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, OutcomeJson) });
+        record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, LoadRecords.OutcomeJson) });
         var sequence = (long)(await record.ExecuteScalarAsync(ct))!;
         await tx.CommitAsync(ct);
         return outcome with { Sequence = sequence };
@@ -346,35 +344,6 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
             await Execute(connection, $"alter table {table} add primary key ({string.Join(", ", definition.PrimaryKey.Select(f => SqlNames.Quote(Name(f))))})", ct);
         foreach (var column in columns.Where(c => c.Field?.Unique == true && !(definition.PrimaryKey is [var only] && string.Equals(only, c.Column.Header, StringComparison.OrdinalIgnoreCase))))
             await Execute(connection, $"alter table {table} add unique ({SqlNames.Quote(column.Name)})", ct);
-    }
-
-    private static bool IsTheDatasFault(PostgresException e) =>
-        e.SqlState.StartsWith("22", StringComparison.Ordinal)
-        || e.SqlState.StartsWith("23", StringComparison.Ordinal)
-        || e.SqlState == PostgresErrorCodes.TooManyColumns
-        || e.SqlState == PostgresErrorCodes.DependentObjectsStillExist
-        || e.SqlState == PostgresErrorCodes.DuplicateColumn;
-
-    private static string Explain(string source, PostgresException e) => e.SqlState switch
-    {
-        PostgresErrorCodes.UniqueViolation =>
-            $"{source}: values that must be unique are repeated — {e.Detail ?? e.MessageText} Each row needs its own key.",
-        PostgresErrorCodes.TooManyColumns => $"{source}: too many columns; PostgreSQL tables hold at most 1,600.",
-        PostgresErrorCodes.DependentObjectsStillExist =>
-            $"{source}: the table cannot be replaced because other database objects (views) depend on it: {e.Detail ?? e.MessageText}",
-        _ => $"{source}: the database refused the data: {e.MessageText}{(e.Detail is { } d ? " " + d : "")}",
-    };
-
-    private static string Qualified(string schema, string table) => $"{SqlNames.Quote(schema)}.{SqlNames.Quote(table)}";
-
-    private static async Task<LoadOutcome?> Recorded(NpgsqlConnection connection, string key, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand($"select sequence, outcome::text from {WorkspaceDatabase.Bookkeeping}.loads where load_key = $1", connection);
-        command.Parameters.Add(new() { Value = key });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-            return null;
-        return JsonSerializer.Deserialize<LoadOutcome>(reader.GetString(1), OutcomeJson)! with { Sequence = reader.GetInt64(0) };
     }
 
     /// <summary>The table's columns with their full types (numeric(9,3), not numeric), to compare an append against.</summary>

@@ -48,7 +48,6 @@ public sealed class TableLoadException(string message) : Exception(message);
 /// </summary>
 public sealed class TableLoader(WorkspaceDatabase database)
 {
-    private static readonly JsonSerializerOptions OutcomeJson = new(JsonSerializerDefaults.Web);
     private const int MaxRawChars = 1024;
 
     private sealed record PlannedColumn(string Name, string Header, ColumnType Type, FieldDefinition? Field, BooleanValues? InferredBooleans = null)
@@ -137,11 +136,11 @@ public sealed class TableLoader(WorkspaceDatabase database)
         await using var connection = await database.Open(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Execute(connection, "select pg_advisory_xact_lock(hashtext($1))", ct, $"{schema}.{request.Table}");
-        if (await Recorded(connection, request.LoadKey, ct) is { } done)
+        if (await LoadRecords.Recorded(connection, request.LoadKey, ct) is { } done)
             return new AttemptResult(done, null);
 
         await Execute(connection, $"create schema if not exists {SqlNames.Quote(schema)}", ct);
-        var table = Qualified(schema, request.Table);
+        var table = LoadRecords.Qualified(schema, request.Table);
         var exists = await ExistingColumns(connection, schema, request.Table, ct);
         await using var rejects = new RejectedRows(TempFile());
         long rowsAdded;
@@ -156,8 +155,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
             else
             {
                 var staging = mode == LoadMode.Append ? request.Table : $"_inlet_load_{Guid.NewGuid():N}";
-                await Execute(connection, $"create table {Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => c.Sql))})", ct);
-                target = Qualified(schema, staging);
+                await Execute(connection, $"create table {LoadRecords.Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => c.Sql))})", ct);
+                target = LoadRecords.Qualified(schema, staging);
             }
             rowsAdded = await Task.Factory.StartNew(() => Copy(connection, target, plan, request, policy, body, rejects, observation, ct), ct,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -182,9 +181,9 @@ public sealed class TableLoader(WorkspaceDatabase database)
             if (!(mode == LoadMode.Append && exists.Count > 0))
                 await AddKeys(connection, table, columns, request.Definition, ct);
         }
-        catch (PostgresException e) when (IsTheDatasFault(e))
+        catch (PostgresException e) when (LoadRecords.IsTheDatasFault(e))
         {
-            throw new TableLoadException(Explain(request.Source, e));
+            throw new TableLoadException(LoadRecords.Explain(request.Source, e));
         }
         await rejects.Save(connection, request, replace: mode == LoadMode.Replace, ct);
 
@@ -201,7 +200,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         record.Parameters.Add(new() { Value = request.LoadKey });
         record.Parameters.Add(new() { Value = request.Wsid });
         record.Parameters.Add(new() { Value = request.Table });
-        record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, OutcomeJson) });
+        record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, LoadRecords.OutcomeJson) });
         var sequence = (long)(await record.ExecuteScalarAsync(ct))!;
         await tx.CommitAsync(ct);
         return new AttemptResult(outcome with { Sequence = sequence }, null);
@@ -574,36 +573,6 @@ public sealed class TableLoader(WorkspaceDatabase database)
             await Execute(connection, $"alter table {table} add primary key ({string.Join(", ", definition.PrimaryKey.Select(f => SqlNames.Quote(Name(f))))})", ct);
         foreach (var column in columns.Where(c => c.Field?.Unique == true && !(definition.PrimaryKey is [var only] && only == c.Header)))
             await Execute(connection, $"alter table {table} add unique ({SqlNames.Quote(column.Name)})", ct);
-    }
-
-    /// <summary>Data and metadata problems are the uploader's to fix; a lost connection or a full disk is retried instead.</summary>
-    private static bool IsTheDatasFault(PostgresException e) =>
-        e.SqlState.StartsWith("22", StringComparison.Ordinal) // data exception
-        || e.SqlState.StartsWith("23", StringComparison.Ordinal) // integrity constraint (unique, not null)
-        || e.SqlState == PostgresErrorCodes.TooManyColumns
-        || e.SqlState == PostgresErrorCodes.DependentObjectsStillExist
-        || e.SqlState == PostgresErrorCodes.DuplicateColumn;
-
-    private static string Explain(string source, PostgresException e) => e.SqlState switch
-    {
-        PostgresErrorCodes.UniqueViolation =>
-            $"{source}: values that must be unique are repeated — {e.Detail ?? e.MessageText} Each row needs its own key.",
-        PostgresErrorCodes.TooManyColumns => $"{source}: too many columns; PostgreSQL tables hold at most 1,600.",
-        PostgresErrorCodes.DependentObjectsStillExist =>
-            $"{source}: the table cannot be replaced because other database objects (views) depend on it: {e.Detail ?? e.MessageText}",
-        _ => $"{source}: the database refused the data: {e.MessageText}{(e.Detail is { } d ? " " + d : "")}",
-    };
-
-    private static string Qualified(string schema, string table) => $"{SqlNames.Quote(schema)}.{SqlNames.Quote(table)}";
-
-    private static async Task<LoadOutcome?> Recorded(NpgsqlConnection connection, string key, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand($"select sequence, outcome::text from {WorkspaceDatabase.Bookkeeping}.loads where load_key = $1", connection);
-        command.Parameters.Add(new() { Value = key });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-            return null;
-        return JsonSerializer.Deserialize<LoadOutcome>(reader.GetString(1), OutcomeJson)! with { Sequence = reader.GetInt64(0) };
     }
 
     private static async Task<IReadOnlyList<(string Name, string Type)>> ExistingColumns(NpgsqlConnection connection, string schema, string table, CancellationToken ct)

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Inlet.Tabular.Database;
+using Inlet.Tabular.Loading;
+using Npgsql;
+
+namespace Inlet.Tabular.LoadTable;
+
+/// <summary>What the CSV and the Parquet loader share: the load's record in the bookkeeping table, and which database errors are the data's fault and how to say so.</summary>
+internal static class LoadRecords
+{
+    public static readonly JsonSerializerOptions OutcomeJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Data and metadata problems are the uploader's to fix; a lost connection or a full disk is retried instead.</summary>
+    public static bool IsTheDatasFault(PostgresException e) =>
+        e.SqlState.StartsWith("22", StringComparison.Ordinal) // data exception
+        || e.SqlState.StartsWith("23", StringComparison.Ordinal) // integrity constraint (unique, not null)
+        || e.SqlState == PostgresErrorCodes.TooManyColumns
+        || e.SqlState == PostgresErrorCodes.DependentObjectsStillExist
+        || e.SqlState == PostgresErrorCodes.DuplicateColumn;
+
+    public static string Explain(string source, PostgresException e) => e.SqlState switch
+    {
+        PostgresErrorCodes.UniqueViolation =>
+            $"{source}: values that must be unique are repeated — {e.Detail ?? e.MessageText} Each row needs its own key.",
+        PostgresErrorCodes.TooManyColumns => $"{source}: too many columns; PostgreSQL tables hold at most 1,600.",
+        PostgresErrorCodes.DependentObjectsStillExist =>
+            $"{source}: the table cannot be replaced because other database objects (views) depend on it: {e.Detail ?? e.MessageText}",
+        _ => $"{source}: the database refused the data: {e.MessageText}{(e.Detail is { } d ? " " + d : "")}",
+    };
+
+    public static string Qualified(string schema, string table) => $"{SqlNames.Quote(schema)}.{SqlNames.Quote(table)}";
+
+    /// <summary>The outcome of a load already committed under this key (a redelivered message), or null.</summary>
+    public static async Task<LoadOutcome?> Recorded(NpgsqlConnection connection, string key, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"select sequence, outcome::text from {WorkspaceDatabase.Bookkeeping}.loads where load_key = $1", connection);
+        command.Parameters.Add(new() { Value = key });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+            return null;
+        return JsonSerializer.Deserialize<LoadOutcome>(reader.GetString(1), OutcomeJson)! with { Sequence = reader.GetInt64(0) };
+    }
+}
