@@ -244,6 +244,9 @@ public sealed class AuditStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var command = connection.CreateCommand();
+        // Recomputing a million hashes takes 12-16 s on a quiet machine and more under load: past the 30 s
+        // default, an auditor's check would fail as "connection lost". The caller's cancellation still ends it.
+        command.CommandTimeout = 600;
         command.CommandText = $"""
             with c as (
               select seq, pos, hash, lag(pos) over w as prev_pos,
