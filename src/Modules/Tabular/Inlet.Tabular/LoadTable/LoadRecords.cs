@@ -2,10 +2,11 @@ using System.Text.Json;
 using Inlet.Tabular.Database;
 using Inlet.Tabular.Loading;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Inlet.Tabular.LoadTable;
 
-/// <summary>What the CSV and the Parquet loader share: the load's record in the bookkeeping table, and which database errors are the data's fault and how to say so.</summary>
+/// <summary>What the CSV and the Parquet loader share: the load's record in the bookkeeping table, which database errors are the data's fault and how to say so, and the small SQL steps both take.</summary>
 internal static class LoadRecords
 {
     public static readonly JsonSerializerOptions OutcomeJson = new(JsonSerializerDefaults.Web);
@@ -39,5 +40,26 @@ internal static class LoadRecords
         if (!await reader.ReadAsync(ct))
             return null;
         return JsonSerializer.Deserialize<LoadOutcome>(reader.GetString(1), OutcomeJson)! with { Sequence = reader.GetInt64(0) };
+    }
+
+    public static async Task<long> CountRows(NpgsqlConnection connection, string table, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"select count(*) from {table}", connection);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    public static async Task Comment(NpgsqlConnection connection, string schema, string table, string? column, string? text, CancellationToken ct)
+    {
+        if (text is null)
+            return;
+        await Execute(connection, $"select {WorkspaceDatabase.Bookkeeping}.set_comment($1, $2, $3, $4)", ct, schema, table, column, text);
+    }
+
+    public static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken ct, params object?[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+            command.Parameters.Add(parameter is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text } : new NpgsqlParameter { Value = parameter });
+        await command.ExecuteNonQueryAsync(ct);
     }
 }

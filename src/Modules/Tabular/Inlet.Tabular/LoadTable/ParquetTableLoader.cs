@@ -8,6 +8,8 @@ using Npgsql;
 using NpgsqlTypes;
 using ParquetSharp;
 
+using static Inlet.Tabular.LoadTable.LoadRecords;
+
 namespace Inlet.Tabular.LoadTable;
 
 /// <summary>
@@ -107,11 +109,11 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
         await using var connection = await database.Open(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Execute(connection, "select pg_advisory_xact_lock(hashtext($1))", ct, $"{schema}.{request.Table}");
-        if (await LoadRecords.Recorded(connection, request.LoadKey, ct) is { } done)
+        if (await Recorded(connection, request.LoadKey, ct) is { } done)
             return done;
 
         await Execute(connection, $"create schema if not exists {SqlNames.Quote(schema)}", ct);
-        var table = LoadRecords.Qualified(schema, request.Table);
+        var table = Qualified(schema, request.Table);
         var exists = await ExistingColumns(connection, schema, request.Table, ct);
         long rowsAdded;
         try
@@ -128,8 +130,8 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
             else
             {
                 var staging = mode == LoadMode.Append ? request.Table : $"_inlet_load_{Guid.NewGuid():N}";
-                await Execute(connection, $"create table {LoadRecords.Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => $"{SqlNames.Quote(c.Name)} {c.Column.Sql}"))})", ct);
-                target = LoadRecords.Qualified(schema, staging);
+                await Execute(connection, $"create table {Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => $"{SqlNames.Quote(c.Name)} {c.Column.Sql}"))})", ct);
+                target = Qualified(schema, staging);
             }
             request.Progress?.Enter(LoadProgress.Loading, () => totalRows == 0 ? bytes : (long)(bytes * ((double)(request.Progress?.Rows ?? 0) / totalRows)));
             rowsAdded = await Task.Factory.StartNew(() => Copy(connection, target, file, columns, request, ct), ct,
@@ -144,9 +146,9 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
             if (!(mode == LoadMode.Append && exists.Count > 0))
                 await AddKeys(connection, table, columns, request.Definition, ct);
         }
-        catch (PostgresException e) when (LoadRecords.IsTheDatasFault(e))
+        catch (PostgresException e) when (IsTheDatasFault(e))
         {
-            throw new TableLoadException(LoadRecords.Explain(request.Source, e));
+            throw new TableLoadException(Explain(request.Source, e));
         }
         // A Parquet load rejects no rows, but replacing a table also clears the list of rows an earlier CSV load did not take.
         await using (var rejects = new RejectedRows(TempFile()))
@@ -167,7 +169,7 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
         record.Parameters.Add(new() { Value = request.LoadKey });
         record.Parameters.Add(new() { Value = request.Wsid });
         record.Parameters.Add(new() { Value = request.Table });
-        record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, LoadRecords.OutcomeJson) });
+        record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, OutcomeJson) });
         var sequence = (long)(await record.ExecuteScalarAsync(ct))!;
         await tx.CommitAsync(ct);
         return outcome with { Sequence = sequence };
@@ -361,26 +363,5 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
         while (await reader.ReadAsync(ct))
             columns.Add((reader.GetString(0), reader.GetString(1)));
         return columns;
-    }
-
-    private static async Task<long> CountRows(NpgsqlConnection connection, string table, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand($"select count(*) from {table}", connection);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
-    }
-
-    private static async Task Comment(NpgsqlConnection connection, string schema, string table, string? column, string? text, CancellationToken ct)
-    {
-        if (text is null)
-            return;
-        await Execute(connection, $"select {WorkspaceDatabase.Bookkeeping}.set_comment($1, $2, $3, $4)", ct, schema, table, column, text);
-    }
-
-    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken ct, params object?[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-            command.Parameters.Add(parameter is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text } : new NpgsqlParameter { Value = parameter });
-        await command.ExecuteNonQueryAsync(ct);
     }
 }

@@ -8,6 +8,8 @@ using Inlet.Tabular.Metadata;
 using Npgsql;
 using NpgsqlTypes;
 
+using static Inlet.Tabular.LoadTable.LoadRecords;
+
 namespace Inlet.Tabular.LoadTable;
 
 /// <param name="LoadKey">Identifies this CSV with this metadata: loading the same key twice changes nothing.</param>
@@ -136,11 +138,11 @@ public sealed class TableLoader(WorkspaceDatabase database)
         await using var connection = await database.Open(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await Execute(connection, "select pg_advisory_xact_lock(hashtext($1))", ct, $"{schema}.{request.Table}");
-        if (await LoadRecords.Recorded(connection, request.LoadKey, ct) is { } done)
+        if (await Recorded(connection, request.LoadKey, ct) is { } done)
             return new AttemptResult(done, null);
 
         await Execute(connection, $"create schema if not exists {SqlNames.Quote(schema)}", ct);
-        var table = LoadRecords.Qualified(schema, request.Table);
+        var table = Qualified(schema, request.Table);
         var exists = await ExistingColumns(connection, schema, request.Table, ct);
         await using var rejects = new RejectedRows(TempFile());
         long rowsAdded;
@@ -155,8 +157,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
             else
             {
                 var staging = mode == LoadMode.Append ? request.Table : $"_inlet_load_{Guid.NewGuid():N}";
-                await Execute(connection, $"create table {LoadRecords.Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => c.Sql))})", ct);
-                target = LoadRecords.Qualified(schema, staging);
+                await Execute(connection, $"create table {Qualified(schema, staging)} ({string.Join(", ", columns.Select(c => c.Sql))})", ct);
+                target = Qualified(schema, staging);
             }
             rowsAdded = await Task.Factory.StartNew(() => Copy(connection, target, plan, request, policy, body, rejects, observation, ct), ct,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -181,9 +183,9 @@ public sealed class TableLoader(WorkspaceDatabase database)
             if (!(mode == LoadMode.Append && exists.Count > 0))
                 await AddKeys(connection, table, columns, request.Definition, ct);
         }
-        catch (PostgresException e) when (LoadRecords.IsTheDatasFault(e))
+        catch (PostgresException e) when (IsTheDatasFault(e))
         {
-            throw new TableLoadException(LoadRecords.Explain(request.Source, e));
+            throw new TableLoadException(Explain(request.Source, e));
         }
         await rejects.Save(connection, request, replace: mode == LoadMode.Replace, ct);
 
@@ -200,7 +202,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         record.Parameters.Add(new() { Value = request.LoadKey });
         record.Parameters.Add(new() { Value = request.Wsid });
         record.Parameters.Add(new() { Value = request.Table });
-        record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, LoadRecords.OutcomeJson) });
+        record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, OutcomeJson) });
         var sequence = (long)(await record.ExecuteScalarAsync(ct))!;
         await tx.CommitAsync(ct);
         return new AttemptResult(outcome with { Sequence = sequence }, null);
@@ -586,26 +588,5 @@ public sealed class TableLoader(WorkspaceDatabase database)
         while (await reader.ReadAsync(ct))
             columns.Add((reader.GetString(0), reader.GetString(1)));
         return columns;
-    }
-
-    private static async Task<long> CountRows(NpgsqlConnection connection, string table, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand($"select count(*) from {table}", connection);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
-    }
-
-    private static async Task Comment(NpgsqlConnection connection, string schema, string table, string? column, string? text, CancellationToken ct)
-    {
-        if (text is null)
-            return;
-        await Execute(connection, $"select {WorkspaceDatabase.Bookkeeping}.set_comment($1, $2, $3, $4)", ct, schema, table, column, text);
-    }
-
-    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken ct, params object?[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-            command.Parameters.Add(parameter is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text } : new NpgsqlParameter { Value = parameter });
-        await command.ExecuteNonQueryAsync(ct);
     }
 }
