@@ -88,6 +88,13 @@ public sealed class PushDetectionTests(PushOnlyApp app) : IClassFixture<PushOnly
         var problem = await refused.Content.ReadAsStringAsync();
         Assert.True(problem.Contains("specversion", StringComparison.OrdinalIgnoreCase) || problem.Contains("spec version", StringComparison.OrdinalIgnoreCase), problem);
 
+        // A Content-Type that does not parse is the sender's error, named, not a server fault.
+        var garbled = new HttpRequestMessage(HttpMethod.Post, $"/api/ingestion/eventgrid?key={InletApp.EventGridKey}") { Content = new ByteArrayContent("[]"u8.ToArray()) };
+        Assert.True(garbled.Content.Headers.TryAddWithoutValidation("Content-Type", "application/cloudevents+json; ;="));
+        var unparsed = await client.SendAsync(garbled);
+        Assert.Equal(HttpStatusCode.BadRequest, unparsed.StatusCode);
+        Assert.Contains("Content-Type", await unparsed.Content.ReadAsStringAsync());
+
         var one = CloudEvents.BlobCreated(container, "one.txt");
         Assert.Equal(HttpStatusCode.OK, (await CloudEvents.Post(client, "application/cloudevents+json", one)).StatusCode);
         var two = CloudEvents.BlobCreated(container, "two.txt");

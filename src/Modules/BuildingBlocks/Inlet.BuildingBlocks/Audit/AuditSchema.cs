@@ -20,7 +20,6 @@ public static class AuditSchema
     public const string Hours = Name + ".hour_starts";
     public const string LateHours = Name + ".late_hours";
 
-
     private static readonly ConditionalWeakTable<StoreOptions, AuditTrailProjection> Projections = new();
 
     /// <summary>Adds a module's map to the one flat audit projection of this store, creating it on first use.</summary>

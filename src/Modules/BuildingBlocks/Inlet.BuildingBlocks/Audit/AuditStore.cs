@@ -49,18 +49,21 @@ public sealed class AuditStore(NpgsqlDataSource db)
         return command;
     }
 
-    /// <summary>The first and last seq an entry of the query's date range can have; null without a date filter.</summary>
-    private readonly record struct SeqRange(long First, long Last);
+    /// <summary>The first and last seq an entry of the query's date range can have; First &gt; Last when no hour of the range holds one.</summary>
+    private readonly record struct SeqRange(long First, long Last)
+    {
+        public static readonly SeqRange None = new(0, -1);
+    }
 
     /// <summary>
     /// Exact bounds from audit.hour_starts (docs/adr/0018, revision 2026-12-03): an entry of an hour that overlaps
     /// [from, to) comes at or after its hour's first seq, and before the first seq of every later hour unless
-    /// it was late, in which case audit.late_hours lists it.
+    /// it was late, in which case audit.late_hours lists it. Null without a date filter.
     /// </summary>
-    private static async Task<(bool Empty, SeqRange? Range)> DateRange(NpgsqlConnection connection, string wsid, AuditQuery q, CancellationToken ct)
+    private static async Task<SeqRange?> DateRange(NpgsqlConnection connection, string wsid, AuditQuery q, CancellationToken ct)
     {
         if (q.From is null && q.To is null)
-            return (false, null);
+            return null;
         await using var command = connection.CreateCommand();
         var overlapping = new StringBuilder("wsid = @wsid");
         command.Parameters.AddWithValue("wsid", wsid);
@@ -72,34 +75,31 @@ public sealed class AuditStore(NpgsqlDataSource db)
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         if (reader.IsDBNull(0))
-            return (true, null);
+            return SeqRange.None;
         var last = reader.IsDBNull(1) ? long.MaxValue : reader.GetInt64(1) - 1;
         if (!reader.IsDBNull(2))
             last = Math.Max(last, reader.GetInt64(2));
-        return (false, new SeqRange(reader.GetInt64(0), last));
+        return new SeqRange(reader.GetInt64(0), last);
     }
 
     /// <summary>One page: <c>{ "entries": [...], "next": seq | null }</c>; <c>next</c> is null on the last page.</summary>
     public async Task WritePage(Stream body, string wsid, Guid? stream, AuditQuery q, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var (empty, range) = await DateRange(connection, wsid, q, ct);
+        var range = await DateRange(connection, wsid, q, ct);
+        await using var command = Select(connection, wsid, stream, q, range, q.Limit + 1);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
         await using var json = new Utf8JsonWriter(body);
         json.WriteStartObject();
         json.WriteStartArray("entries");
         long? last = null;
+        var count = 0;
         var more = false;
-        if (!empty)
+        while (await reader.ReadAsync(ct))
         {
-            await using var command = Select(connection, wsid, stream, q, range, q.Limit + 1);
-            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
-            var count = 0;
-            while (await reader.ReadAsync(ct))
-            {
-                if (count == q.Limit) { more = true; break; }
-                last = WriteEntry(json, reader);
-                count++;
-            }
+            if (count == q.Limit) { more = true; break; }
+            last = WriteEntry(json, reader);
+            count++;
         }
         json.WriteEndArray();
         if (more) json.WriteNumber("next", last!.Value); else json.WriteNull("next");
@@ -111,9 +111,7 @@ public sealed class AuditStore(NpgsqlDataSource db)
     public async Task WriteAll(Stream body, string wsid, Guid? stream, AuditQuery q, AuditFormat format, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var (empty, range) = await DateRange(connection, wsid, q, ct);
-        if (empty) // no entry in the date range: the same answer with nothing in it
-            range = new SeqRange(0, -1);
+        var range = await DateRange(connection, wsid, q, ct);
         string[] keys = [];
         if (format == AuditFormat.Csv)
         {

@@ -66,13 +66,22 @@ public static class EventGridEndpoint
         if (Refused(request, options.Value, env) is { } refused)
             return refused;
 
+        ContentType? contentType;
+        try
+        {
+            contentType = request.ContentType is { } type ? new ContentType(type) : null;
+        }
+        catch (FormatException)
+        {
+            return Results.Problem(Problems.Validation("Content-Type", "Event Grid schema deliveries are application/json; CloudEvents 1.0 are application/cloudevents+json or application/cloudevents-batch+json."));
+        }
+
         List<Delivered> events;
-        var mediaType = request.ContentType is { } type ? new ContentType(type).MediaType : null;
+        var mediaType = contentType?.MediaType;
         if (mediaType is "application/cloudevents+json" or "application/cloudevents-batch+json")
         {
             try
             {
-                var contentType = new ContentType(request.ContentType!);
                 // The SDK reads synchronously from the stream it is given: the delivery is buffered first (Event Grid sends at most 1 MB).
                 using var body = new MemoryStream();
                 await request.Body.CopyToAsync(body, ct);
