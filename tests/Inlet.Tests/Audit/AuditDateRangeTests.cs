@@ -3,25 +3,17 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
+using static Inlet.Tests.Audit.AuditPages;
+
 namespace Inlet.Tests.Audit;
 
 /// <summary>
-/// Date-ranged audit pages read their seq bounds from audit.hours (docs/adr/0018, revision 2026-12-03). A class
+/// Date-ranged audit pages read their seq bounds from audit.hour_starts and audit.late_hours (docs/adr/0018, revision 2026-12-03). A class
 /// of its own because it moves its Host's clock forward by hours, which the other audit tests' SAS tokens
 /// must not see.
 /// </summary>
 public sealed class AuditDateRangeTests(InletApp app) : IClassFixture<InletApp>
 {
-    private static async Task<(List<JsonElement> Entries, long? Next)> Page(HttpClient client, string url)
-    {
-        var page = await client.GetJson(url);
-        var next = page.GetProperty("next");
-        return (page.GetProperty("entries").EnumerateArray().ToList(), next.ValueKind == JsonValueKind.Null ? null : next.GetInt64());
-    }
-
-    private static async Task<List<JsonElement>> All(HttpClient client, string url) =>
-        (await client.GetJson(url)).EnumerateArray().ToList();
-
     [Fact]
     public async Task A_date_range_page_holds_exactly_the_entries_from_its_instants_at_any_hour_edge()
     {

@@ -4,21 +4,13 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
+using static Inlet.Tests.Audit.AuditPages;
+
 namespace Inlet.Tests.Audit;
 
 /// <summary>The flat audit trail end to end (issue #17, docs/adr/0018): filters, cursor, exports, access events, hash chain, isolation.</summary>
 public sealed class AuditTests(InletApp app) : IClassFixture<InletApp>
 {
-    private static async Task<(List<JsonElement> Entries, long? Next)> Page(HttpClient client, string url)
-    {
-        var page = await client.GetJson(url);
-        var next = page.GetProperty("next");
-        return (page.GetProperty("entries").EnumerateArray().ToList(), next.ValueKind == JsonValueKind.Null ? null : next.GetInt64());
-    }
-
-    private static async Task<List<JsonElement>> All(HttpClient client, string url) =>
-        (await client.GetJson(url)).EnumerateArray().ToList();
-
     [Fact]
     public async Task Each_filter_narrows_the_workspace_audit_and_the_token_trail()
     {
