@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inlet.BuildingBlocks.Concurrency;
 using Inlet.BuildingBlocks.Http;
 using Inlet.Host.Health;
 using Microsoft.AspNetCore.Diagnostics;
@@ -24,14 +25,6 @@ public static class ErrorResponses
         return Problems.Write(context, status, title, detail);
     }
 
-    private static bool IsConcurrencyConflict(Exception e)
-    {
-        for (var type = e.GetType(); type is not null; type = type.BaseType)
-            if (type.Name is "ConcurrencyException" or "EventStreamUnexpectedMaxEventIdException")
-                return true;
-        return false;
-    }
-
     private static (int Status, string Title, string Detail) Describe(Exception? error)
     {
         for (var e = error; e is not null; e = e.InnerException)
@@ -44,7 +37,7 @@ public static class ErrorResponses
                     return (400, "Malformed JSON", $"The request body is not valid for this endpoint{(json.Path is null ? "" : $" at '{json.Path.TrimStart('$', '.')}'")}: {json.Message.Split(" Path:")[0]}");
                 case BadHttpRequestException bad:
                     return (bad.StatusCode, "Bad request", bad.Message);
-                case var raced when IsConcurrencyConflict(raced):
+                case var raced when Concurrency.IsConflict(raced):
                     return (409, "Changed at the same moment", "Somebody (or the token's expiry) changed this at the same moment; nothing was lost. Repeat the request.");
             }
         }

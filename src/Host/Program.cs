@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Inlet.BuildingBlocks.Audit;
 using Inlet.BuildingBlocks.Auth;
+using Inlet.BuildingBlocks.Concurrency;
 using Inlet.BuildingBlocks.Http;
 using Inlet.BuildingBlocks.Storage;
 using Inlet.Host;
@@ -86,7 +87,7 @@ builder.Host.UseWolverine(opts =>
     opts.Durability.NodeReassignmentPollingTime = 5.Seconds();
     // Handlers on several nodes may append to the same stream (an expiry beside a usage batch):
     // a lost optimistic-concurrency race is retried, never dropped.
-    opts.OnException<ConcurrencyException>().Or<JasperFx.Events.EventStreamUnexpectedMaxEventIdException>().Or<ExistingStreamIdCollisionException>().Or<JasperFx.Events.ExistingStreamIdCollisionException>()
+    opts.OnException(Concurrency.IsConflict, "lost a concurrency race")
         .RetryWithCooldown(50.Milliseconds(), 100.Milliseconds(), 250.Milliseconds(), 500.Milliseconds(), 1.Seconds())
         .Then.RetryWithCooldown(2.Seconds(), 5.Seconds(), 10.Seconds());
     // Storage or the database briefly out of reach: try again, then again later, rather than give up on a file.

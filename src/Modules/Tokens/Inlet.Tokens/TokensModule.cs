@@ -32,6 +32,8 @@ public static class TokensModule
             opts.Events.AddEventType<UploadTokenExpired>();
             opts.Events.AddEventType<UploadTokenArchived>();
             opts.Projections.Add<UploadTokenSummaryProjection>(ProjectionLifecycle.Inline);
+            // The write model, rebuilt from the stream on every decision (a token has a handful of events).
+            opts.Projections.LiveStreamAggregation<UploadToken>();
             opts.AddAuditMap(AuditEndpoints.Map);
             // Wsid and Date as real columns, indexed together with the id: the listing's page (newest first,
             // keyset cursor on date and id, ADR 18) is then an index range scan however many tokens.

@@ -13,6 +13,9 @@ public static class QuotedText
             for (var i = 0; i < span.Length; i++)
                 span[i] = char.IsControl(source[i]) ? '?' : source[i];
         });
-        return cleaned.Length > maxChars ? cleaned[..maxChars] + "…" : cleaned;
+        return Shorten(cleaned, maxChars);
     }
+
+    /// <summary>Text longer than <paramref name="maxChars"/> cut to its first <paramref name="maxChars"/> characters and an ellipsis.</summary>
+    public static string Shorten(string text, int maxChars) => text.Length > maxChars ? text[..maxChars] + "…" : text;
 }

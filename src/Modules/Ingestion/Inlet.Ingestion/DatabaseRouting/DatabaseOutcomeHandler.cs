@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Concurrency;
 using Azure;
 using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Routing;
@@ -74,7 +75,7 @@ public static class DatabaseOutcomeHandler
                 await session.SaveChangesAsync(ct);
                 return location;
             }
-            catch (Exception e) when (IngestBlobHandler.IsConflict(e))
+            catch (Exception e) when (Concurrency.IsConflict(e))
             {
                 attempt--; // somebody claimed it between the load and the insert: look at it again
             }

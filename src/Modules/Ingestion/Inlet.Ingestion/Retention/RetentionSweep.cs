@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Concurrency;
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.TokenContainers;
 using Inlet.Ingestion.WorkspaceFiles;
@@ -100,7 +101,7 @@ public sealed class RetentionSweep(
             await session.SaveChangesAsync(ct);
             return true;
         }
-        catch (Exception e) when (IngestBlobHandler.IsConflict(e))
+        catch (Exception e) when (Concurrency.IsConflict(e))
         {
             return false; // another node recorded it first
         }

@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Concurrency;
 using System.Diagnostics;
 using Azure;
 using Inlet.BuildingBlocks.Storage;
@@ -110,7 +111,7 @@ public static class IngestBlobHandler
                 Count(metrics, blob, record, moved, staged, now);
                 route?.SetTag(InletTelemetry.Outcome, moved ? (staged ? "staged" : "routed") : "rejected");
             }
-            catch (Exception e) when (IsConflict(e))
+            catch (Exception e) when (Concurrency.IsConflict(e))
             {
                 route?.SetTag(InletTelemetry.Outcome, "done_elsewhere");
                 logger.LogDebug("Upload {UploadId} was completed by another node", uploadId);
@@ -168,7 +169,7 @@ public static class IngestBlobHandler
                 await session.SaveChangesAsync(ct);
                 return await Load(store, uploadId, ct);
             }
-            catch (Exception e) when (IsConflict(e))
+            catch (Exception e) when (Concurrency.IsConflict(e))
             {
                 // Either another node decided this upload first, or the name is taken: try the next name.
                 if (await Load(store, uploadId, ct) is { } decided)
@@ -192,16 +193,5 @@ public static class IngestBlobHandler
         if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, location, record.Id, ct))
             throw new InvalidOperationException($"'{location}' in workspace {record.Wsid} holds a file Inlet did not put there; upload {record.Id} waits.");
         return (rejection is null, rejection);
-    }
-
-    public static bool IsConflict(Exception e)
-    {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
-                || inner.GetType().Name is "ExistingStreamIdCollisionException" or "EventStreamUnexpectedMaxEventIdException" or "ConcurrencyException" or "DocumentAlreadyExistsException")
-                return true;
-        }
-        return false;
     }
 }

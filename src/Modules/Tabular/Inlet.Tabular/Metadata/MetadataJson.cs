@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Text;
 using System.Globalization;
 using System.Text.Json;
 
@@ -104,5 +105,6 @@ internal sealed class MetadataJson(string fileName)
 
     private const int MaxQuotedLength = 80;
 
-    private static string Shorten(string text) => text.Length <= MaxQuotedLength ? text : $"{text[..(MaxQuotedLength - 1)]}…";
+    // At most MaxQuotedLength characters, the ellipsis included.
+    private static string Shorten(string text) => text.Length <= MaxQuotedLength ? text : QuotedText.Shorten(text, MaxQuotedLength - 1);
 }

@@ -1,9 +1,9 @@
 using Inlet.Tokens.ListUploadTokens;
+using Inlet.BuildingBlocks.Concurrency;
 using Inlet.BuildingBlocks.Hosting;
 using Marten;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Inlet.Tokens.ArchiveUploadToken;
 
@@ -62,33 +62,20 @@ public sealed class TokenArchiving(
     public async Task<bool> Archive(Guid tid, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        var stream = await session.Events.FetchForWriting<UploadTokenSummary>(tid, ct);
-        if (stream.Aggregate is not { ArchivedAt: null, ClosedAt: { } closedAt } token)
-            return false;
-        var now = clock.GetUtcNow();
-        if (options.Value.ArchiveClosedAfter <= TimeSpan.Zero || now - closedAt < options.Value.ArchiveClosedAfter)
+        var stream = await session.Events.FetchForWriting<UploadToken>(tid, ct);
+        if (UploadTokenDecisions.Archive(stream.Aggregate, options.Value.ArchiveClosedAfter, clock.GetUtcNow()) is not { } archived)
             return false;
         // Marten's Archived marker archives the stream in the same transaction as the append, through the
         // inline projection (session.Events.ArchiveStream runs before the appends of its session, which then fail).
-        stream.AppendMany(new UploadTokenArchived(token.Id, closedAt, now), new JasperFx.Events.Archived("closed longer than Tokens:Retention:ArchiveClosedAfter"));
+        stream.AppendMany(archived, new JasperFx.Events.Archived("closed longer than Tokens:Retention:ArchiveClosedAfter"));
         try
         {
             await session.SaveChangesAsync(ct);
             return true;
         }
-        catch (Exception e) when (IsConflict(e))
+        catch (Exception e) when (Concurrency.IsConflict(e))
         {
             return false; // another node archived it first (a version conflict, or its append found the stream archived)
         }
-    }
-
-    private static bool IsConflict(Exception e)
-    {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-            if (inner is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
-                || inner is Marten.Exceptions.InvalidStreamOperationException
-                || inner.GetType().Name is "EventStreamUnexpectedMaxEventIdException" or "ConcurrencyException")
-                return true;
-        return false;
     }
 }

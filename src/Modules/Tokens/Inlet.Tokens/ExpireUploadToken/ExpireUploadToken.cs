@@ -1,8 +1,6 @@
-using Inlet.Tokens.Contracts;
-using Inlet.Tokens.ListUploadTokens;
 using Inlet.Tokens.Storage;
-using Marten;
 using Wolverine;
+using Wolverine.Marten;
 
 namespace Inlet.Tokens.ExpireUploadToken;
 
@@ -11,35 +9,41 @@ public sealed record ExpireUploadToken(Guid Tid);
 
 public sealed record UploadTokenExpired(Guid Tid, DateTimeOffset ValidTo, DateTimeOffset At);
 
+/// <summary>The moment the expiry was looked at, fixed in the load step so that withdrawal and decision agree on it.</summary>
+public sealed record ExpiryClock(DateTimeOffset Now);
+
+/// <summary>
+/// An A-frame on Wolverine's aggregate workflow: the token's stream is fetched for writing (optimistic
+/// concurrency: two nodes firing the same expiry, a takeover or a retry, cannot both append; the loser is
+/// retried, finds the token closed and stops), <see cref="Before"/> withdraws the stored access policy of a due
+/// token, <see cref="Handle"/> decides, and Wolverine appends and sends in one transaction.
+/// </summary>
 public static class ExpireUploadTokenHandler
 {
-    public static async Task Handle(
-        ExpireUploadToken command,
-        IDocumentSession session,
-        UploadTokenStorage storage,
-        TimeProvider clock,
-        IMessageBus bus,
-        CancellationToken ct)
+    public static async Task<ExpiryClock> Before(UploadToken? token, UploadTokenStorage storage, TimeProvider clock, CancellationToken ct)
     {
-        // Optimistic concurrency on the token's stream: two nodes firing the same expiry (a takeover, a
-        // retry) cannot both append; the loser retries, finds the token closed and stops.
-        var stream = await session.Events.FetchForWriting<UploadTokenSummary>(command.Tid, ct);
-        var token = stream.Aggregate;
-        if (token is null || token.IsClosed)
-            return;
-
         var now = clock.GetUtcNow();
-        if (now < token.ValidTo)
-        {
-            // Fired early (a clock disagreement between nodes): try again when the token really ends.
-            await bus.ScheduleAsync(command, token.ValidTo);
-            return;
-        }
+        // The stored policy expires by itself at valid_to; withdrawing it too makes that certain even where the
+        // storage service's clock runs behind. Before the event: an expiry on record always has a dead SAS.
+        if (UploadTokenDecisions.IsDueToExpire(token, now))
+            await storage.Withdraw(token!.Container, ct);
+        return new ExpiryClock(now);
+    }
 
-        // The stored policy expires by itself at valid_to; withdrawing it too makes that certain
-        // even where the storage service's clock runs behind.
-        await storage.Withdraw(token.Container, ct);
-        stream.AppendOne(new UploadTokenExpired(token.Id, token.ValidTo, now));
-        await bus.PublishAsync(new UploadTokenClosed(token.Id, token.Wsid, token.Container, UploadTokenClosedReason.Expired, now));
+    public static (Events, OutgoingMessages) Handle(
+        ExpireUploadToken command,
+        [WriteAggregate(nameof(ExpireUploadToken.Tid), Required = false)] UploadToken? token,
+        ExpiryClock clock)
+    {
+        var decision = UploadTokenDecisions.Expire(token, clock.Now);
+        var events = new Events();
+        var messages = new OutgoingMessages();
+        if (decision.Expired is { } expired)
+            events.Add(expired);
+        if (decision.Closed is { } closed)
+            messages.Add(closed);
+        if (decision.RetryAt is { } retryAt)
+            messages.Add(command.ScheduledAt(retryAt)); // fired early (a clock disagreement between nodes)
+        return (events, messages);
     }
 }

@@ -4,13 +4,12 @@ using System.Text.Json.Serialization;
 using Inlet.BuildingBlocks.Auth;
 using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Tokens.Contracts;
-using Inlet.Tokens.ExpireUploadToken;
-using Inlet.Tokens.ListUploadTokens;
 using Inlet.Tokens.Storage;
-using Marten;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Wolverine;
 using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Inlet.Tokens.IssueUploadToken;
 
@@ -26,42 +25,47 @@ public sealed record IssuedUploadTokenResponse(
     [property: JsonPropertyName("destination")] UploadDestination Destination,
     [property: JsonPropertyName("azcopy")] string AzCopy);
 
+/// <summary>The request checked and, if valid, its container provisioned: what the decision to issue needs.</summary>
+public sealed record IssueAttempt(ProblemDetails? Problem, ValidatedTokenRequest? Valid, Guid Tid, Uri? Sas, DateTimeOffset Now);
+
+/// <summary>
+/// An A-frame: <see cref="LoadAsync"/> validates and provisions the token's container (storage first: should the
+/// Host die before the event commits, what is left is an unreachable container whose SAS nobody ever saw, never a
+/// token on record that cannot work), <see cref="Post"/> decides, and Wolverine starts the stream, schedules the
+/// expiry and publishes the activation in one transaction (the Marten outbox).
+/// </summary>
 public static class IssueUploadTokenEndpoint
 {
-    [WolverinePost("/api/workspaces/{wsid}/upload-tokens")]
-    public static async Task<IResult> Post(
-        string wsid,
-        IssueUploadTokenRequest request,
-        ClaimsPrincipal user,
-        IDocumentSession session,
-        UploadTokenStorage storage,
-        TimeProvider clock,
-        IMessageBus bus,
-        InletMetrics metrics,
-        CancellationToken ct)
+    public static async Task<IssueAttempt> LoadAsync(IssueUploadTokenRequest request, UploadTokenStorage storage, TimeProvider clock, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var (valid, problem) = IssueUploadTokenRules.Validate(request, now);
-        if (problem is not null)
-            return Results.Problem(problem);
-
+        if (valid is null)
+            return new IssueAttempt(problem, null, Guid.Empty, null, now);
         var tid = Guid.CreateVersion7(now);
-        var container = UploadTokenStorage.ContainerFor(tid);
-        // Storage first: should the Host die before the event commits, what is left is an unreachable
-        // container whose SAS nobody ever saw, never a token on record that cannot work.
-        var sas = await storage.Provision(container, valid!.ValidFrom, valid.ValidTo, ct);
+        var sas = await storage.Provision(UploadTokenStorage.ContainerFor(tid), valid.ValidFrom, valid.ValidTo, ct);
+        return new IssueAttempt(null, valid, tid, sas, now);
+    }
 
-        var issued = new UploadTokenIssued(tid, wsid, valid.Reason, user.UserName(), now, valid.ValidFrom, valid.ValidTo, valid.Destination, container);
-        session.Events.StartStream<UploadTokenSummary>(tid, issued);
-        await bus.ScheduleAsync(new ExpireUploadToken.ExpireUploadToken(tid), valid.ValidTo);
-        await bus.PublishAsync(new UploadTokenActivated(tid, wsid, container, valid.Destination, valid.ValidFrom, valid.ValidTo));
+    public static IResult Validate(IssueAttempt attempt) =>
+        attempt.Problem is { } problem ? Results.Problem(problem) : WolverineContinue.Result();
+
+    [WolverinePost("/api/workspaces/{wsid}/upload-tokens")]
+    public static (IResult, IStartStream, OutgoingMessages) Post(string wsid, IssueUploadTokenRequest request, IssueAttempt attempt, ClaimsPrincipal user, InletMetrics metrics)
+    {
+        // The request was read and checked in LoadAsync; it is named here so that Wolverine binds the body.
+        _ = request;
+        var valid = attempt.Valid!;
+        var issued = UploadTokenDecisions.Issue(attempt.Tid, wsid, user.UserName(), valid, attempt.Now);
+        var messages = new OutgoingMessages { issued.Activated, issued.Expiry.ScheduledAt(valid.ValidTo) };
 
         metrics.TokensIssued.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Destination, valid.Destination.Kind.ToString().ToLowerInvariant()));
-        Activity.Current?.SetTag(InletTelemetry.TokenId, tid); // the request's span: which token this request issued
-        var token = sas.ToString();
-        return Results.Json(
-            new IssuedUploadTokenResponse(container, wsid, tid, now, valid.ValidFrom, valid.ValidTo, token, valid.Destination, AzCopyCommand(sas)),
+        Activity.Current?.SetTag(InletTelemetry.TokenId, attempt.Tid); // the request's span: which token this request issued
+        var e = issued.Issued;
+        var response = Results.Json(
+            new IssuedUploadTokenResponse(e.Container, wsid, e.Tid, e.IssuedAt, e.ValidFrom, e.ValidTo, attempt.Sas!.ToString(), e.Destination, AzCopyCommand(attempt.Sas)),
             statusCode: StatusCodes.Status201Created);
+        return (response, MartenOps.StartStream<UploadToken>(e.Tid, e), messages);
     }
 
     public static string AzCopyCommand(Uri sas)

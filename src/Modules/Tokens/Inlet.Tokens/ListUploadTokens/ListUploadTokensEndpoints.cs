@@ -37,9 +37,9 @@ public static class ListUploadTokensEndpoints
         var tokens = session.Query<UploadTokenSummary>().Where(t => t.Wsid == wsid);
         tokens = page.Status switch
         {
-            "revoked" => tokens.Where(t => t.RevokedAt != null),
-            "expired" => tokens.Where(t => t.RevokedAt == null && (t.ExpiredAt != null || t.ValidTo <= now)),
-            "active" => tokens.Where(t => t.RevokedAt == null && t.ExpiredAt == null && t.ValidTo > now),
+            TokenStatus.Revoked => tokens.Where(t => t.RevokedAt != null),
+            TokenStatus.Expired => tokens.Where(t => t.RevokedAt == null && (t.ExpiredAt != null || t.ValidTo <= now)),
+            TokenStatus.Active => tokens.Where(t => t.RevokedAt == null && t.ExpiredAt == null && t.ValidTo > now),
             _ => tokens,
         };
         if (page.Q is { } q)
@@ -89,7 +89,7 @@ public sealed record TokenListPage(
     [property: System.Text.Json.Serialization.JsonPropertyName("next")] Guid? Next);
 
 /// <summary>The token listing's page parameters; a bad one is a problem naming it.</summary>
-public sealed record TokenPage(string? Status, string? Q, Guid? After, int Limit)
+public sealed record TokenPage(TokenStatus? Status, string? Q, Guid? After, int Limit)
 {
     public static (TokenPage? Page, Microsoft.AspNetCore.Mvc.ProblemDetails? Problem) Parse(IQueryCollection query, string[] parameters)
     {
@@ -97,8 +97,15 @@ public sealed record TokenPage(string? Status, string? Q, Guid? After, int Limit
             if (!parameters.Contains(key))
                 return (null, Problems.Validation(key, $"'{key}' is not a parameter here; use {string.Join(", ", parameters)}."));
         string? Text(string key) => query.TryGetValue(key, out var v) && !string.IsNullOrWhiteSpace(v.ToString()) ? v.ToString().Trim() : null;
-        var status = Text("status");
-        if (status is not (null or "active" or "revoked" or "expired"))
+        TokenStatus? status = Text("status") switch
+        {
+            null => null,
+            "active" => TokenStatus.Active,
+            "revoked" => TokenStatus.Revoked,
+            "expired" => TokenStatus.Expired,
+            _ => (TokenStatus)(-1),
+        };
+        if (status is { } s && !Enum.IsDefined(s))
             return (null, Problems.Validation("status", "'status' is 'active', 'revoked' or 'expired'."));
         var q = Text("q");
         if (q is { Length: > 200 })

@@ -7,7 +7,10 @@ using Marten.Events.Aggregation;
 
 namespace Inlet.Tokens.ListUploadTokens;
 
-/// <summary>The read model behind the token listing, kept in step with each token's event stream.</summary>
+/// <summary>
+/// The read model behind the token listing, kept in step with each token's event stream. Read only: decisions
+/// load the write model <see cref="UploadToken"/> instead (the architecture tests hold every handler to that).
+/// </summary>
 public sealed class UploadTokenSummary
 {
     public Guid Id { get; set; }
@@ -28,14 +31,7 @@ public sealed class UploadTokenSummary
     /// <summary>When the token's event stream was archived (docs/adr/0014-retention.md); null while live.</summary>
     public DateTimeOffset? ArchivedAt { get; set; }
 
-    public string StatusAt(DateTimeOffset now) =>
-        RevokedAt is not null ? "revoked"
-        : ExpiredAt is not null || now >= ValidTo ? "expired"
-        : "active";
-
-    public bool IsClosed => RevokedAt is not null || ExpiredAt is not null;
-
-    public DateTimeOffset? ClosedAt => RevokedAt ?? ExpiredAt;
+    public TokenStatus StatusAt(DateTimeOffset now) => UploadToken.StatusAt(RevokedAt, ExpiredAt, ValidTo, now);
 }
 
 public sealed class UploadTokenSummaryProjection : SingleStreamProjection<UploadTokenSummary, Guid>

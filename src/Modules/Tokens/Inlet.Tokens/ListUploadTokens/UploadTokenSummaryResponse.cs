@@ -13,7 +13,7 @@ public sealed record UploadTokenSummaryResponse(
     [property: JsonPropertyName("valid_from")] DateTimeOffset ValidFrom,
     [property: JsonPropertyName("valid_to")] DateTimeOffset ValidTo,
     [property: JsonPropertyName("destination")] UploadDestination Destination,
-    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("status")] TokenStatus Status,
     [property: JsonPropertyName("files_received")] long FilesReceived,
     [property: JsonPropertyName("bytes_received")] long BytesReceived,
     [property: JsonPropertyName("last_used_at")] DateTimeOffset? LastUsedAt,

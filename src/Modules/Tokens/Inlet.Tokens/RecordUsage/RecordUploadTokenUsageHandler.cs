@@ -1,5 +1,4 @@
 using Inlet.Tokens.Contracts;
-using Inlet.Tokens.ListUploadTokens;
 using Marten;
 
 namespace Inlet.Tokens.RecordUsage;
@@ -21,24 +20,24 @@ public sealed class CountedUsage
 /// </summary>
 public static class RecordUploadTokenUsageHandler
 {
-    public static async Task Handle(RecordUploadTokenUsage[] batch, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    // Not Wolverine's aggregate workflow: one batch holds the usage of many tokens, each its own stream. The shape
+    // is the same A-frame: load every token (locked) and what was counted, decide purely, let Wolverine commit.
+    public static async Task Handle(RecordUploadTokenUsage[] batch, IDocumentSession session, CancellationToken ct)
     {
         // Sorted, so that two nodes locking several token streams always lock them in the same order.
         foreach (var usage in batch.GroupBy(u => u.Tid).OrderBy(g => g.Key))
         {
             // Many batches of one token arrive at once, on several nodes: take the stream's lock rather than
             // race on its version, so each file is checked against those already counted and added once.
-            var stream = await session.Events.FetchForExclusiveWriting<UploadTokenSummary>(usage.Key, ct);
+            var stream = await session.Events.FetchForExclusiveWriting<UploadToken>(usage.Key, ct);
             if (stream.Aggregate is not { } token)
                 continue; // unknown token
-            var offered = usage.Where(u => u.Wsid == token.Wsid).DistinctBy(u => u.BatchId).ToList();
-            var counted = (await session.LoadManyAsync<CountedUsage>(ct, offered.Select(u => u.BatchId))).Select(c => c.Id).ToHashSet();
-            var fresh = offered.Where(u => !counted.Contains(u.BatchId)).ToList();
-            if (fresh.Count == 0)
-                continue; // re-delivered, already counted
-            foreach (var file in fresh)
+            var counted = (await session.LoadManyAsync<CountedUsage>(ct, usage.Select(u => u.BatchId).Distinct())).Select(c => c.Id).ToHashSet();
+            if (UploadTokenDecisions.RecordUsage(token, usage, counted, Guid.NewGuid()) is not { } used)
+                continue; // re-delivered, already counted, or claiming another workspace
+            foreach (var file in UploadTokenDecisions.FreshUsage(token, usage, counted))
                 session.Store(new CountedUsage { Id = file.BatchId, Tid = usage.Key });
-            stream.AppendOne(new UploadTokenUsed(usage.Key, Guid.NewGuid(), fresh.Sum(u => u.Files), fresh.Sum(u => u.Bytes), fresh.Max(u => u.At)));
+            stream.AppendOne(used);
         }
     }
 }

@@ -1,46 +1,51 @@
 using System.Security.Claims;
 using Inlet.BuildingBlocks.Auth;
 using Inlet.BuildingBlocks.Http;
-using Inlet.Tokens.Contracts;
 using Inlet.Tokens.ListUploadTokens;
 using Inlet.Tokens.Storage;
 using Marten;
 using Microsoft.AspNetCore.Http;
 using Wolverine;
 using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Inlet.Tokens.RevokeUploadToken;
 
 public sealed record UploadTokenRevoked(Guid Tid, string RevokedBy, DateTimeOffset At);
 
+/// <summary>
+/// An A-frame: Wolverine fetches the token's stream for writing (optimistic concurrency: a revocation racing
+/// another, or the expiry, appends at most one close), <see cref="Before"/> checks the workspace and withdraws
+/// the stored access policy, <see cref="Delete"/> decides, Wolverine appends and publishes in one transaction.
+/// </summary>
 public static class RevokeUploadTokenEndpoint
 {
-    [WolverineDelete("/api/workspaces/{wsid}/upload-tokens/{tid}")]
-    public static async Task<IResult> Delete(
-        string wsid,
-        string tid,
-        ClaimsPrincipal user,
-        IDocumentSession session,
-        UploadTokenStorage storage,
-        TimeProvider clock,
-        IMessageBus bus,
-        CancellationToken ct)
+    public static async Task<IResult> Before(string wsid, string tid, UploadToken? token, IQuerySession session, UploadTokenStorage storage, CancellationToken ct)
     {
-        var token = await TokenLookup.Find(session, wsid, tid, ct);
-        if (token is null)
+        // An archived token's stream is out of the live store, so it has no write model; it is still listed,
+        // and revoking it is the no-op it always was. A token of another workspace is not found.
+        var container = token is { } live ? (live.Wsid == wsid ? live.Container : null) : (await TokenLookup.Find(session, wsid, tid, ct))?.Container;
+        if (container is null)
             return Results.Problem(Problems.NotFound("upload token"));
+        // Withdraw even when already closed: a retry after a crash between storage and the event store must
+        // still leave the SAS dead. Before the event: a revocation on record always has a dead SAS.
+        await storage.Withdraw(container, ct);
+        return WolverineContinue.Result();
+    }
 
-        // Withdraw even when already closed: a retry after a crash between storage and the event store
-        // must still leave the SAS dead.
-        await storage.Withdraw(token.Container, ct);
-        // Optimistic concurrency: a revocation racing another (or the expiry) appends at most one close.
-        var stream = await session.Events.FetchForWriting<UploadTokenSummary>(token.Id, ct);
-        if (stream.Aggregate is null || stream.Aggregate.IsClosed)
-            return Results.NoContent();
-
-        var now = clock.GetUtcNow();
-        stream.AppendOne(new UploadTokenRevoked(token.Id, user.UserName(), now));
-        await bus.PublishAsync(new UploadTokenClosed(token.Id, wsid, token.Container, UploadTokenClosedReason.Revoked, now));
-        return Results.NoContent();
+    [WolverineDelete("/api/workspaces/{wsid}/upload-tokens/{tid}")]
+    public static (IResult, Events, OutgoingMessages) Delete(
+        [WriteAggregate("tid", Required = false)] UploadToken? token,
+        ClaimsPrincipal user,
+        TimeProvider clock)
+    {
+        var (revoked, closed) = UploadTokenDecisions.Revoke(token, user.UserName(), clock.GetUtcNow());
+        var events = new Events();
+        var messages = new OutgoingMessages();
+        if (revoked is not null)
+            events.Add(revoked);
+        if (closed is not null)
+            messages.Add(closed);
+        return (Results.NoContent(), events, messages);
     }
 }
