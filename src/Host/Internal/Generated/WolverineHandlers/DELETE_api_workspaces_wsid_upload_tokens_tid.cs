@@ -35,7 +35,22 @@ namespace Internal.Generated.WolverineHandlers
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint").SetTag("http.route", "/api/workspaces/{wsid}/upload-tokens/{tid}").SetTag("http.request.method", "DELETE");
-            Wolverine.Http.Runtime.RequestIdMiddleware.Apply(httpContext, messageContext);
+            string tid_rawValue = (string?)httpContext.GetRouteValue("tid");
+            System.Guid tid = default;
+
+            if (tid_rawValue != null && System.Guid.TryParse(tid_rawValue, System.Globalization.CultureInfo.InvariantCulture, out tid))
+            {
+            }
+            else
+            {
+                httpContext.Response.StatusCode = 404;
+                return;
+            }
+
+            // Loading Marten aggregate as part of the aggregate handler workflow
+            var stream_token = await documentSession.Events.FetchForWriting<Inlet.Tokens.UploadToken>(tid, httpContext.RequestAborted);
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", tid);
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Inlet.Tokens.UploadToken");
             var wsid = (string?)httpContext.GetRouteValue("wsid");
             if(wsid == null)
             {
@@ -43,16 +58,28 @@ namespace Internal.Generated.WolverineHandlers
                 return;
             }
 
-            var tid = (string?)httpContext.GetRouteValue("tid");
-            if(tid == null)
+            var result1 = await Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint.Before(wsid, tid, stream_token.Aggregate, ((Marten.IQuerySession)documentSession), _uploadTokenStorage, httpContext.RequestAborted).ConfigureAwait(false);
+            // Evaluate whether or not the execution should be stopped based on the IResult value
+            if (result1 != null && !(result1 is Wolverine.Http.WolverineContinue))
             {
-                httpContext.Response.StatusCode = 404;
+                await result1.ExecuteAsync(httpContext).ConfigureAwait(false);
                 return;
             }
 
             
             // The actual HTTP request handler execution
-            var result = await Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint.Delete(wsid, tid, httpContext.User, documentSession, _uploadTokenStorage, _timeProvider, messageContext, httpContext.RequestAborted).ConfigureAwait(false);
+            (var result, var events, var outgoingMessages) = Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint.Delete(stream_token.Aggregate, httpContext.User, _timeProvider);
+
+            if (events != null)
+            {
+                
+                // Capturing any possible events returned from the command handlers
+                stream_token.AppendMany(events);
+            }
+
+            
+            // Outgoing, cascaded message
+            await messageContext.EnqueueCascadingAsync(outgoingMessages).ConfigureAwait(false);
 
             
             // Save all pending changes to this Marten session

@@ -28,11 +28,27 @@ namespace Internal.Generated.WolverineHandlers
             // The actual message body
             var expireUploadToken = (Inlet.Tokens.ExpireUploadToken.ExpireUploadToken)context.Envelope.Message;
 
+            // Loading Marten aggregate as part of the aggregate handler workflow
+            var stream_token = await documentSession.Events.FetchForWriting<Inlet.Tokens.UploadToken>(((Inlet.Tokens.ExpireUploadToken.ExpireUploadToken)context.Envelope.Message).Tid, cancellation);
+            var expiryClock = await Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler.Before(stream_token.Aggregate, _uploadTokenStorage, _timeProvider, cancellation).ConfigureAwait(false);
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler");
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler");
+            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("wolverine.stream.id", ((Inlet.Tokens.ExpireUploadToken.ExpireUploadToken)context.Envelope.Message).Tid);
+            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("wolverine.stream.type", "Inlet.Tokens.UploadToken");
             
             // The actual message execution
-            await Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler.Handle(expireUploadToken, documentSession, _uploadTokenStorage, _timeProvider, context, cancellation).ConfigureAwait(false);
+            (var outgoing1, var outgoing2) = Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler.Handle(expireUploadToken, stream_token.Aggregate, expiryClock);
+
+            if (outgoing1 != null)
+            {
+                
+                // Capturing any possible events returned from the command handlers
+                stream_token.AppendMany(outgoing1);
+            }
+
+            
+            // Outgoing, cascaded message
+            await context.EnqueueCascadingAsync(outgoing2).ConfigureAwait(false);
 
             
             // Save all pending changes to this Marten session

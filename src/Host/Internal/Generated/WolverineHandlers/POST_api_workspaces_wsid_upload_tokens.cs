@@ -38,7 +38,6 @@ namespace Internal.Generated.WolverineHandlers
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Inlet.Tokens.IssueUploadToken.IssueUploadTokenEndpoint").SetTag("http.route", "/api/workspaces/{wsid}/upload-tokens").SetTag("http.request.method", "POST");
-            Wolverine.Http.Runtime.RequestIdMiddleware.Apply(httpContext, messageContext);
             var wsid = (string?)httpContext.GetRouteValue("wsid");
             if(wsid == null)
             {
@@ -49,9 +48,29 @@ namespace Internal.Generated.WolverineHandlers
             // Reading the request body via JSON deserialization
             var (request, jsonContinue) = await ReadJsonAsync<Inlet.Tokens.IssueUploadToken.IssueUploadTokenRequest>(httpContext);
             if (jsonContinue == Wolverine.HandlerContinuation.Stop) return;
+            var issueAttempt = await Inlet.Tokens.IssueUploadToken.IssueUploadTokenEndpoint.LoadAsync(request, _uploadTokenStorage, _timeProvider, httpContext.RequestAborted).ConfigureAwait(false);
+            var result1 = Inlet.Tokens.IssueUploadToken.IssueUploadTokenEndpoint.Validate(issueAttempt);
+            // Evaluate whether or not the execution should be stopped based on the IResult value
+            if (result1 != null && !(result1 is Wolverine.Http.WolverineContinue))
+            {
+                await result1.ExecuteAsync(httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
-            var result = await Inlet.Tokens.IssueUploadToken.IssueUploadTokenEndpoint.Post(wsid, request, httpContext.User, documentSession, _uploadTokenStorage, _timeProvider, messageContext, _inletMetrics, httpContext.RequestAborted).ConfigureAwait(false);
+            (var result, var startStream, var outgoingMessages) = Inlet.Tokens.IssueUploadToken.IssueUploadTokenEndpoint.Post(wsid, request, issueAttempt, httpContext.User, _inletMetrics);
+
+            if (startStream != null)
+            {
+                
+                // Placed by Wolverine's ISideEffect policy
+                startStream.Execute(documentSession);
+            }
+
+            
+            // Outgoing, cascaded message
+            await messageContext.EnqueueCascadingAsync(outgoingMessages).ConfigureAwait(false);
 
             
             // Save all pending changes to this Marten session

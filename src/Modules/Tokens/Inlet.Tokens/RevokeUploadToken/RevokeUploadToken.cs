@@ -20,11 +20,11 @@ public sealed record UploadTokenRevoked(Guid Tid, string RevokedBy, DateTimeOffs
 /// </summary>
 public static class RevokeUploadTokenEndpoint
 {
-    public static async Task<IResult> Before(string wsid, string tid, UploadToken? token, IQuerySession session, UploadTokenStorage storage, CancellationToken ct)
+    public static async Task<IResult> Before(string wsid, Guid tid, UploadToken? token, IQuerySession session, UploadTokenStorage storage, CancellationToken ct)
     {
         // An archived token's stream is out of the live store, so it has no write model; it is still listed,
         // and revoking it is the no-op it always was. A token of another workspace is not found.
-        var container = token is { } live ? (live.Wsid == wsid ? live.Container : null) : (await TokenLookup.Find(session, wsid, tid, ct))?.Container;
+        var container = token is { } live ? (live.Wsid == wsid ? live.Container : null) : (await TokenLookup.Find(session, wsid, tid.ToString(), ct))?.Container;
         if (container is null)
             return Results.Problem(Problems.NotFound("upload token"));
         // Withdraw even when already closed: a retry after a crash between storage and the event store must
