@@ -20,7 +20,10 @@ public sealed class HandlerStyleTests
     // Not converted yet, each with why; a new entry needs a reason as good. Keyed "Type.Method".
     private static readonly Dictionary<string, string> AllowList = new()
     {
-        // filled from the first run below
+        ["IngestBlobHandler.Handle"] = "Ingestion: converted in a later session (the Upload write model; another helper is changing scanning there).",
+        ["DatabaseOutcomeHandler.Handle"] = "Ingestion: converted in a later session, with IngestBlob (it reads UploadRecord for writing today).",
+        ["EventGridEndpoint.Post"] = "Ingestion: detection, converted in a later session with the detection issue's rewrite.",
+        ["LoadTableHandler.Handle"] = "Tabular: converted in a later session (the table-load write model; another helper is changing Tabular).",
     };
 
     [Fact]
@@ -51,11 +54,11 @@ public sealed class HandlerStyleTests
             .Select(Assembly.Load)
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly))
-            .Where(m => m.GetCustomAttributes<WolverineHttpMethodBaseAttribute>().Any()
+            .Where(m => m.GetCustomAttributes<WolverineHttpMethodAttribute>().Any()
                 || (MethodNames.Contains(m.Name) && (IsHandlerType(m.DeclaringType!) || IsEndpointType(m.DeclaringType!))));
 
     private static bool IsHandlerType(Type t) => t.Name.EndsWith("Handler", StringComparison.Ordinal) || t.Name.EndsWith("Consumer", StringComparison.Ordinal);
 
     private static bool IsEndpointType(Type t) =>
-        t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance).Any(m => m.GetCustomAttributes<WolverineHttpMethodBaseAttribute>().Any());
+        t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance).Any(m => m.GetCustomAttributes<WolverineHttpMethodAttribute>().Any());
 }
