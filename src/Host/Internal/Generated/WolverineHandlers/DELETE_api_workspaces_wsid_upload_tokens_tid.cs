@@ -48,7 +48,7 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             // Loading Marten aggregate as part of the aggregate handler workflow
-            var stream_token = await documentSession.Events.FetchForWriting<Inlet.Tokens.UploadToken>(tid, httpContext.RequestAborted);
+            var stream_token = await documentSession.Events.FetchForExclusiveWriting<Inlet.Tokens.UploadToken>(tid, httpContext.RequestAborted);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", tid);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Inlet.Tokens.UploadToken");
             var wsid = (string?)httpContext.GetRouteValue("wsid");

@@ -97,15 +97,16 @@ public sealed record TokenPage(TokenStatus? Status, string? Q, Guid? After, int 
             if (!parameters.Contains(key))
                 return (null, Problems.Validation(key, $"'{key}' is not a parameter here; use {string.Join(", ", parameters)}."));
         string? Text(string key) => query.TryGetValue(key, out var v) && !string.IsNullOrWhiteSpace(v.ToString()) ? v.ToString().Trim() : null;
-        TokenStatus? status = Text("status") switch
+        var statusText = Text("status");
+        // Only the three lower-case names of the wire format, not whatever Enum.TryParse would accept ("1", "Active").
+        TokenStatus? status = statusText switch
         {
-            null => null,
             "active" => TokenStatus.Active,
             "revoked" => TokenStatus.Revoked,
             "expired" => TokenStatus.Expired,
-            _ => (TokenStatus)(-1),
+            _ => null,
         };
-        if (status is { } s && !Enum.IsDefined(s))
+        if (statusText is not null && status is null)
             return (null, Problems.Validation("status", "'status' is 'active', 'revoked' or 'expired'."));
         var q = Text("q");
         if (q is { Length: > 200 })

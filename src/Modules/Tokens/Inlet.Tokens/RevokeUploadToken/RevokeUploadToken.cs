@@ -14,9 +14,11 @@ namespace Inlet.Tokens.RevokeUploadToken;
 public sealed record UploadTokenRevoked(Guid Tid, string RevokedBy, DateTimeOffset At);
 
 /// <summary>
-/// An A-frame: Wolverine fetches the token's stream for writing (optimistic concurrency: a revocation racing
-/// another, or the expiry, appends at most one close), <see cref="Before"/> checks the workspace and withdraws
-/// the stored access policy, <see cref="Delete"/> decides, Wolverine appends and publishes in one transaction.
+/// An A-frame: Wolverine fetches the token's stream for writing, <see cref="Before"/> checks the workspace and
+/// withdraws the stored access policy, <see cref="Delete"/> decides, Wolverine appends and publishes in one
+/// transaction. The stream is locked (exclusive), not version-checked: the withdrawal sits between load and
+/// commit, and a usage batch counted meanwhile must not turn a revocation into a 409; a second revocation or
+/// the expiry waits for the lock (the expiry, optimistic, is retried) and finds the token closed.
 /// </summary>
 public static class RevokeUploadTokenEndpoint
 {
@@ -35,7 +37,7 @@ public static class RevokeUploadTokenEndpoint
 
     [WolverineDelete("/api/workspaces/{wsid}/upload-tokens/{tid}")]
     public static (IResult, Events, OutgoingMessages) Delete(
-        [WriteAggregate("tid", Required = false)] UploadToken? token,
+        [WriteAggregate("tid", Required = false, LoadStyle = ConcurrencyStyle.Exclusive)] UploadToken? token,
         ClaimsPrincipal user,
         TimeProvider clock)
     {
