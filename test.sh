@@ -9,17 +9,24 @@ export INLET_PG_FSYNC=off
 inlet_prepare test "${INLET_TEST_PG_PORT:-55433}" "${INLET_TEST_BLOB_PORT:-10501}"
 results="$INLET_ROOT/.local/test/results"
 status=0
-dotnet test "$INLET_ROOT/Monolith.sln" -c Release --nologo --logger "trx;LogFileName=tests.trx" \
+# One .trx per test project (a fixed LogFileName would let the last project overwrite the others).
+dotnet test "$INLET_ROOT/Monolith.sln" -c Release --nologo --logger "trx;LogFilePrefix=tests" \
   --results-directory "$results" "$@" || status=$?
 # One plain closing line that any reader understands: "N passed, N failed".
-if [ -f "$results/tests.trx" ]; then
-  counters=$(grep -o '<Counters [^>]*>' "$results/tests.trx" | head -1)
-  passed=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  total=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); executed=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  summary="${passed:-0} passed, ${failed:-0} failed, $(( ${total:-0} - ${executed:-0} )) skipped"
+shopt -s nullglob
+trx_files=("$results"/tests*.trx)
+if [ ${#trx_files[@]} -gt 0 ]; then
+  passed=0; failed=0; total=0; executed=0
+  for trx in "${trx_files[@]}"; do
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+    count() { local n; n=$(sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"); echo "${n:-0}"; }
+    passed=$(( passed + $(count passed) )); failed=$(( failed + $(count failed) ))
+    total=$(( total + $(count total) )); executed=$(( executed + $(count executed) ))
+  done
+  summary="$passed passed, $failed failed, $(( total - executed )) skipped"
   echo "$summary"
   echo "$summary" >"$results/summary.txt" # .ci/run repeats it as its closing line
-  [ "${executed:-0}" -gt 0 ] || { echo "no test was executed" >&2; status=1; }
+  [ "$executed" -gt 0 ] || { echo "no test was executed" >&2; status=1; }
 else
   echo "0 passed, 1 failed"; status=1
 fi
