@@ -23,6 +23,7 @@ public sealed class HandlerStyleTests
         ["IngestBlobHandler.Handle"] = "Ingestion: converted in a later session (the Upload write model; another helper is changing scanning there).",
         ["DatabaseOutcomeHandler.Handle"] = "Ingestion: converted in a later session, with IngestBlob (it reads UploadRecord for writing today).",
         ["EventGridEndpoint.Post"] = "Ingestion: detection, converted in a later session with the detection issue's rewrite.",
+        ["RevokeUploadTokenEndpoint.Delete"] = "Tokens: the HTTP edge invokes the RevokeUploadToken A-frame inline, so that a 204 means the revocation is on record; a lock on the stream instead (ConcurrencyStyle.Exclusive) would create an empty stream for every unknown id.",
         ["LoadTableHandler.Handle"] = "Tabular: converted in a later session (the table-load write model; another helper is changing Tabular).",
     };
 
@@ -46,7 +47,7 @@ public sealed class HandlerStyleTests
         var seen = Methods().Select(m => $"{m.DeclaringType!.Name}.{m.Name}").ToHashSet();
         Assert.Contains("ExpireUploadTokenHandler.Handle", seen);
         Assert.Contains("IssueUploadTokenEndpoint.Post", seen);
-        Assert.Contains("RevokeUploadTokenEndpoint.Before", seen);
+        Assert.Contains("RevokeUploadTokenHandler.Handle", seen);
     }
 
     private static IEnumerable<MethodInfo> Methods() =>

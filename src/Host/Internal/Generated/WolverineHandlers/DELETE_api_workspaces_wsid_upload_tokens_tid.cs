@@ -16,15 +16,13 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Inlet.Tokens.Storage.UploadTokenStorage _uploadTokenStorage;
-        private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public DELETE_api_workspaces_wsid_upload_tokens_tid(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Inlet.Tokens.Storage.UploadTokenStorage uploadTokenStorage, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public DELETE_api_workspaces_wsid_upload_tokens_tid(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Inlet.Tokens.Storage.UploadTokenStorage uploadTokenStorage, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _uploadTokenStorage = uploadTokenStorage;
-            _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
         }
@@ -35,22 +33,7 @@ namespace Internal.Generated.WolverineHandlers
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint").SetTag("http.route", "/api/workspaces/{wsid}/upload-tokens/{tid}").SetTag("http.request.method", "DELETE");
-            string tid_rawValue = (string?)httpContext.GetRouteValue("tid");
-            System.Guid tid = default;
-
-            if (tid_rawValue != null && System.Guid.TryParse(tid_rawValue, System.Globalization.CultureInfo.InvariantCulture, out tid))
-            {
-            }
-            else
-            {
-                httpContext.Response.StatusCode = 404;
-                return;
-            }
-
-            // Loading Marten aggregate as part of the aggregate handler workflow
-            var stream_token = await documentSession.Events.FetchForExclusiveWriting<Inlet.Tokens.UploadToken>(tid, httpContext.RequestAborted);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", tid);
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Inlet.Tokens.UploadToken");
+            Wolverine.Http.Runtime.RequestIdMiddleware.Apply(httpContext, messageContext);
             var wsid = (string?)httpContext.GetRouteValue("wsid");
             if(wsid == null)
             {
@@ -58,28 +41,16 @@ namespace Internal.Generated.WolverineHandlers
                 return;
             }
 
-            var result1 = await Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint.Before(wsid, tid, stream_token.Aggregate, ((Marten.IQuerySession)documentSession), _uploadTokenStorage, httpContext.RequestAborted).ConfigureAwait(false);
-            // Evaluate whether or not the execution should be stopped based on the IResult value
-            if (result1 != null && !(result1 is Wolverine.Http.WolverineContinue))
+            var tid = (string?)httpContext.GetRouteValue("tid");
+            if(tid == null)
             {
-                await result1.ExecuteAsync(httpContext).ConfigureAwait(false);
+                httpContext.Response.StatusCode = 404;
                 return;
             }
 
             
             // The actual HTTP request handler execution
-            (var result, var events, var outgoingMessages) = Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint.Delete(stream_token.Aggregate, httpContext.User, _timeProvider);
-
-            if (events != null)
-            {
-                
-                // Capturing any possible events returned from the command handlers
-                stream_token.AppendMany(events);
-            }
-
-            
-            // Outgoing, cascaded message
-            await messageContext.EnqueueCascadingAsync(outgoingMessages).ConfigureAwait(false);
+            var result = await Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint.Delete(wsid, tid, httpContext.User, ((Marten.IQuerySession)documentSession), _uploadTokenStorage, messageContext, httpContext.RequestAborted).ConfigureAwait(false);
 
             
             // Save all pending changes to this Marten session

@@ -11,43 +11,54 @@ using Wolverine.Marten;
 
 namespace Inlet.Tokens.RevokeUploadToken;
 
+/// <summary>Closes a token on a member's request; its stored access policy is already withdrawn.</summary>
+public sealed record RevokeUploadToken(Guid Tid, string RevokedBy);
+
 public sealed record UploadTokenRevoked(Guid Tid, string RevokedBy, DateTimeOffset At);
 
 /// <summary>
-/// An A-frame: Wolverine fetches the token's stream for writing, <see cref="Before"/> checks the workspace and
-/// withdraws the stored access policy, <see cref="Delete"/> decides, Wolverine appends and publishes in one
-/// transaction. The stream is locked (exclusive), not version-checked: the withdrawal sits between load and
-/// commit, and a usage batch counted meanwhile must not turn a revocation into a 409; a second revocation or
-/// the expiry waits for the lock (the expiry, optimistic, is retried) and finds the token closed.
+/// The HTTP edge: finds the token in the caller's workspace (an unknown, foreign or malformed id is not found,
+/// and nothing is written for it), withdraws the stored access policy, then invokes the revocation inline so
+/// that the answer comes after the event is on record.
 /// </summary>
 public static class RevokeUploadTokenEndpoint
 {
-    public static async Task<IResult> Before(string wsid, Guid tid, UploadToken? token, IQuerySession session, UploadTokenStorage storage, CancellationToken ct)
+    [WolverineDelete("/api/workspaces/{wsid}/upload-tokens/{tid}")]
+    public static async Task<IResult> Delete(string wsid, string tid, ClaimsPrincipal user, IQuerySession session, UploadTokenStorage storage,
+        IMessageBus bus, CancellationToken ct)
     {
-        // An archived token's stream is out of the live store, so it has no write model; it is still listed,
-        // and revoking it is the no-op it always was. A token of another workspace is not found.
-        var container = token is { } live ? (live.Wsid == wsid ? live.Container : null) : (await TokenLookup.Find(session, wsid, tid.ToString(), ct))?.Container;
-        if (container is null)
+        // The listing, not the write model: an archived token is out of the live store but still listed, and
+        // revoking it is the no-op it always was.
+        if (await TokenLookup.Find(session, wsid, tid, ct) is not { } token)
             return Results.Problem(Problems.NotFound("upload token"));
         // Withdraw even when already closed: a retry after a crash between storage and the event store must
         // still leave the SAS dead. Before the event: a revocation on record always has a dead SAS.
-        await storage.Withdraw(container, ct);
-        return WolverineContinue.Result();
+        await storage.Withdraw(token.Container, ct);
+        await bus.InvokeAsync(new RevokeUploadToken(token.Id, user.UserName()), ct);
+        return Results.NoContent();
     }
+}
 
-    [WolverineDelete("/api/workspaces/{wsid}/upload-tokens/{tid}")]
-    public static (IResult, Events, OutgoingMessages) Delete(
-        [WriteAggregate("tid", Required = false, LoadStyle = ConcurrencyStyle.Exclusive)] UploadToken? token,
-        ClaimsPrincipal user,
+/// <summary>
+/// An A-frame on Wolverine's aggregate workflow: the token's stream is fetched for writing (optimistic: a
+/// usage batch, the expiry or another revocation committed meanwhile makes this attempt lose, and the
+/// conflict policy runs it again inline on the new state, where a closed token is a no-op), the decision is
+/// pure, and Wolverine appends and publishes in one transaction.
+/// </summary>
+public static class RevokeUploadTokenHandler
+{
+    public static (Events, OutgoingMessages) Handle(
+        RevokeUploadToken command,
+        [WriteAggregate(nameof(RevokeUploadToken.Tid), Required = false)] UploadToken? token,
         TimeProvider clock)
     {
-        var (revoked, closed) = UploadTokenDecisions.Revoke(token, user.UserName(), clock.GetUtcNow());
+        var (revoked, closed) = UploadTokenDecisions.Revoke(token, command.RevokedBy, clock.GetUtcNow());
         var events = new Events();
         var messages = new OutgoingMessages();
         if (revoked is not null)
             events.Add(revoked);
         if (closed is not null)
             messages.Add(closed);
-        return (Results.NoContent(), events, messages);
+        return (events, messages);
     }
 }
