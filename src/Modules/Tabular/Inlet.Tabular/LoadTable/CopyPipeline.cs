@@ -1,14 +1,13 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Inlet.Tabular.Loading;
-using Npgsql;
 
 namespace Inlet.Tabular.LoadTable;
 
 /// <summary>
-/// Parsing and converting rows on one thread, writing them to PostgreSQL's binary COPY on another: the
+/// Parsing and converting rows on one thread, encoding and writing them to PostgreSQL's binary COPY on another: the
 /// reader fills a batch of typed rows while the writer sends the previous one, and batches are reused, so
 /// memory stays a few batches whatever the file's size. A failure on either side stops both.
+/// The hand-off blocks without spinning (a monitor, not a channel's synchronous wait): on two cores, a side that
+/// waits must leave the core to the other side and to PostgreSQL (the profile showed the idle writer spinning).
 /// </summary>
 public sealed class CopyPipeline : IDisposable
 {
@@ -16,20 +15,35 @@ public sealed class CopyPipeline : IDisposable
     private const int BatchesInFlight = 4;
 
     private readonly IReadOnlyList<ColumnType> _types;
-    private readonly Channel<(RowValues[] Rows, int Count)> _full = Channel.CreateBounded<(RowValues[], int)>(
-        new BoundedChannelOptions(BatchesInFlight) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly ConcurrentBag<RowValues[]> _free = [];
+    private readonly object _gate = new();
+    private readonly Queue<(RowValues[] Rows, int Count)> _full = new();
+    private readonly Stack<RowValues[]> _free = new();
     private readonly CancellationTokenSource _stop;
-    private readonly Task _writer;
+    private readonly CancellationTokenRegistration _onStop;
+    private readonly Thread _writer;
+    private readonly BinaryCopyWriter _output;
+    private Exception? _writerFailure;
+    private bool _noMore;
+    private bool _stopped;
     private RowValues[] _batch;
     private int _count;
 
-    public CopyPipeline(NpgsqlBinaryImporter importer, IReadOnlyList<ColumnType> types, CancellationToken ct)
+    public CopyPipeline(BinaryCopyWriter writer, IReadOnlyList<ColumnType> types, CancellationToken ct)
     {
         _types = types;
+        _output = writer;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _onStop = _stop.Token.Register(() =>
+        {
+            lock (_gate)
+            {
+                _stopped = true;
+                Monitor.PulseAll(_gate);
+            }
+        });
         _batch = NewBatch();
-        _writer = Task.Factory.StartNew(() => Write(importer), _stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _writer = new Thread(Write) { IsBackground = true, Name = "inlet-copy-writer" };
+        _writer.Start();
     }
 
     /// <summary>The row to fill next.</summary>
@@ -41,52 +55,78 @@ public sealed class CopyPipeline : IDisposable
         if (++_count == _batch.Length)
         {
             Send();
-            _batch = _free.TryTake(out var reused) ? reused : NewBatch();
+            lock (_gate)
+                _batch = _free.TryPop(out var reused) ? reused : NewBatch();
         }
         return _batch[_count];
     }
 
-    /// <summary>Sends what is left and waits until the writer wrote everything (or rethrows what stopped it).</summary>
+    /// <summary>Sends what is left and waits until the writer wrote everything, the trailer too (or rethrows what stopped it).</summary>
     public void Complete()
     {
         if (_count > 0)
             Send();
-        _full.Writer.TryComplete();
-        _writer.GetAwaiter().GetResult();
+        lock (_gate)
+        {
+            _noMore = true;
+            Monitor.PulseAll(_gate);
+        }
+        _writer.Join();
+        ThrowIfWriterFailed();
+        _stop.Token.ThrowIfCancellationRequested();
+        _output.Complete();
     }
 
     private void Send()
     {
         var item = (_batch, _count);
         _count = 0;
-        if (_full.Writer.TryWrite(item))
-            return;
-        try
+        lock (_gate)
         {
-            _full.Writer.WriteAsync(item, _stop.Token).AsTask().GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (_writer.IsFaulted)
-        {
-            _writer.GetAwaiter().GetResult(); // the writer's own failure (a constraint, a lost connection) is the one to report
+            while (_full.Count >= BatchesInFlight && !_stopped)
+                Monitor.Wait(_gate);
+            if (_stopped)
+            {
+                ThrowIfWriterFailed(); // the writer's own failure (a constraint, a lost connection) is the one to report
+                throw new OperationCanceledException(_stop.Token);
+            }
+            _full.Enqueue(item);
+            Monitor.PulseAll(_gate);
         }
     }
 
-    private void Write(NpgsqlBinaryImporter importer)
+    private void ThrowIfWriterFailed()
+    {
+        if (_writerFailure is { } failure)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+    }
+
+    private void Write()
     {
         try
         {
-            while (_full.Reader.WaitToReadAsync(_stop.Token).AsTask().GetAwaiter().GetResult())
-                while (_full.Reader.TryRead(out var item))
+            while (true)
+            {
+                (RowValues[] Rows, int Count) item;
+                lock (_gate)
                 {
-                    for (var i = 0; i < item.Count; i++)
-                        item.Rows[i].WriteTo(importer);
-                    _free.Add(item.Rows);
+                    while (_full.Count == 0 && !_noMore && !_stopped)
+                        Monitor.Wait(_gate);
+                    if (_stopped || _full.Count == 0)
+                        return;
+                    item = _full.Dequeue();
+                    Monitor.PulseAll(_gate);
                 }
+                for (var i = 0; i < item.Count; i++)
+                    item.Rows[i].WriteTo(_output);
+                lock (_gate)
+                    _free.Push(item.Rows);
+            }
         }
-        catch
+        catch (Exception e)
         {
+            _writerFailure = e;
             _stop.Cancel();
-            throw;
         }
     }
 
@@ -95,14 +135,8 @@ public sealed class CopyPipeline : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        try
-        {
-            _writer.Wait();
-        }
-        catch (AggregateException)
-        {
-            // Already reported by Complete, or the load is failing for another reason being reported.
-        }
+        _writer.Join();
+        _onStop.Dispose();
         _stop.Dispose();
     }
 }

@@ -275,7 +275,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         var encoding = SampleEncoding(request, sample, wholeFile);
         var dialect = InferredDialect(request, TextEncodings.DecodeSample(sample, encoding), wholeFile);
         var missing = MissingFor(request);
-        var lookup = missing.GetAlternateLookup<ReadOnlySpan<char>>();
+        var lookup = new MissingLookup(missing);
 
         ColumnTypeInference[] inference = [];
         IReadOnlyList<string> headers = [];
@@ -341,7 +341,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
     /// Observes one row of the table for inference; the first row sizes the columns by the header. Every inference (the
     /// sample's guess, the whole-file pass, the guessed load's check) counts the same values this way.
     /// </summary>
-    private static ColumnTypeInference[] Observe(ColumnTypeInference[] inference, TableRecords records, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> missing)
+    private static ColumnTypeInference[] Observe(ColumnTypeInference[] inference, TableRecords records, MissingLookup missing)
     {
         if (inference.Length == 0)
             inference = records.Header!.Select(_ => new ColumnTypeInference()).ToArray();
@@ -375,7 +375,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         if (cut <= 0)
             return null;
         var missing = MissingFor(request);
-        var lookup = missing.GetAlternateLookup<ReadOnlySpan<char>>();
+        var lookup = new MissingLookup(missing);
         ColumnTypeInference[] inference = [];
         try
         {
@@ -412,14 +412,14 @@ public sealed class TableLoader(WorkspaceDatabase database)
         var columns = plan.Columns;
         var definition = request.Definition;
         var declared = columns.Any(c => c.Field is not null);
-        var missing = plan.Missing.GetAlternateLookup<ReadOnlySpan<char>>();
+        var missing = new MissingLookup(plan.Missing);
         var types = columns.Select(c => c.Type).ToList();
         var tokensMissing = columns.Select(c => plan.TokensAreMissing && c.Type != ColumnType.Text).ToArray();
         var required = columns.Select(c => c.Required(definition)).ToArray();
-        await using var importer = await connection.BeginBinaryImportAsync(
-            $"copy {table} ({string.Join(", ", columns.Select(c => SqlNames.Quote(c.Name)))}) from stdin (format binary)", ct);
-        // Parsing and converting (this thread) and writing to PostgreSQL (the writer) run side by side on batches of rows.
-        using var pipeline = new CopyPipeline(importer, types, ct);
+        await using var copy = new BinaryCopy(await connection.BeginRawBinaryCopyAsync(
+            $"copy {table} ({string.Join(", ", columns.Select(c => SqlNames.Quote(c.Name)))}) from stdin (format binary)", ct));
+        // Parsing and converting (this thread) and encoding and writing to PostgreSQL (the writer) run side by side on batches of rows.
+        using var pipeline = new CopyPipeline(copy.Writer, types, ct);
         var values = pipeline.Next();
         // A guess reads leniently, like the inference pass: the encoding is only settled once every byte was seen.
         InvalidBytes? invalid = null;
@@ -514,9 +514,10 @@ public sealed class TableLoader(WorkspaceDatabase database)
         if (records.Header is null && plan.Dialect.Header && columns.All(c => c.Field is null))
             throw new TableLoadException($"{request.Source} is empty: its first line must be a header naming the columns.");
         if (observation is { GuessFailed: true })
-            return 0; // nothing of this attempt commits: disposing the pipeline and the importer cancels the COPY
+            return 0; // nothing of this attempt commits: disposing the pipeline and the copy cancels the COPY
         pipeline.Complete();
-        return (long)await importer.CompleteAsync(ct);
+        await copy.CompleteAsync();
+        return loaded;
     }
 
     private static string Bad(int index, PlannedColumn column, ReadOnlySpan<char> value, string expected) =>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace Inlet.Tabular.Loading;
 
@@ -83,33 +81,32 @@ public sealed class RowValues
         _ => null,
     };
 
-    public void WriteTo(NpgsqlBinaryImporter importer)
+    public void WriteTo(BinaryCopyWriter writer)
     {
-        importer.StartRow();
+        writer.StartRow(_types.Length);
         for (var i = 0; i < _types.Length; i++)
         {
             if (_nulls[i])
             {
-                importer.WriteNull();
+                writer.WriteNull();
                 continue;
             }
             switch (_types[i])
             {
-                case ColumnType.Boolean: importer.Write(_booleans[i], NpgsqlDbType.Boolean); break;
-                case ColumnType.SmallInt: importer.Write((short)_integers[i], NpgsqlDbType.Smallint); break;
-                case ColumnType.Integer: importer.Write((int)_integers[i], NpgsqlDbType.Integer); break;
-                case ColumnType.BigInt: importer.Write(_integers[i], NpgsqlDbType.Bigint); break;
-                case ColumnType.Numeric: importer.Write(_decimals[i], NpgsqlDbType.Numeric); break;
-                case ColumnType.Double: importer.Write(_doubles[i], NpgsqlDbType.Double); break;
-                case ColumnType.Date: importer.Write(_dates[i], NpgsqlDbType.Date); break;
-                case ColumnType.Time: importer.Write(_times[i], NpgsqlDbType.Time); break;
-                case ColumnType.Timestamp: importer.Write(_moments[i], NpgsqlDbType.Timestamp); break;
-                case ColumnType.TimestampTz: importer.Write(_moments[i], NpgsqlDbType.TimestampTz); break;
-                case ColumnType.Real: importer.Write((float)_others[i]!, NpgsqlDbType.Real); break;
-                case ColumnType.Uuid: importer.Write((Guid)_others[i]!, NpgsqlDbType.Uuid); break;
-                case ColumnType.Bytea: importer.Write((byte[])_others[i]!, NpgsqlDbType.Bytea); break;
-                case ColumnType.Jsonb: importer.Write((string)_others[i]!, NpgsqlDbType.Jsonb); break;
-                default: importer.Write(new ArraySegment<char>(_texts[i], 0, _textLengths[i]), NpgsqlDbType.Text); break;
+                case ColumnType.Boolean: writer.WriteBoolean(_booleans[i]); break;
+                case ColumnType.SmallInt: writer.WriteInt16((short)_integers[i]); break;
+                case ColumnType.Integer: writer.WriteInt32((int)_integers[i]); break;
+                case ColumnType.BigInt: writer.WriteInt64(_integers[i]); break;
+                case ColumnType.Numeric: writer.WriteNumeric(_decimals[i]); break;
+                case ColumnType.Double: writer.WriteDouble(_doubles[i]); break;
+                case ColumnType.Date: writer.WriteDate(_dates[i]); break;
+                case ColumnType.Time: writer.WriteTime(_times[i]); break;
+                case ColumnType.Timestamp or ColumnType.TimestampTz: writer.WriteTimestamp(_moments[i]); break;
+                case ColumnType.Real: writer.WriteSingle((float)_others[i]!); break;
+                case ColumnType.Uuid: writer.WriteUuid((Guid)_others[i]!); break;
+                case ColumnType.Bytea: writer.WriteBytes((byte[])_others[i]!); break;
+                case ColumnType.Jsonb: writer.WriteJsonb((string)_others[i]!); break;
+                default: writer.WriteText(_texts[i].AsSpan(0, _textLengths[i])); break;
             }
         }
     }
