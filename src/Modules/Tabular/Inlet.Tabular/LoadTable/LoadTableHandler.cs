@@ -67,7 +67,10 @@ public static class LoadTableHandler
             ? innerCt => MetadataArrived(store, csv, graceEnds, options.Value, clock, innerCt)
             : null;
         var request = new LoadRequest(csv.Wsid, table, key, csv.Name,
-            async innerCt => await blob.OpenReadAsync(new Azure.Storage.Blobs.Models.BlobOpenReadOptions(false) { BufferSize = 4 * 1024 * 1024 }, innerCt),
+            // One GET streams the whole blob: the socket keeps receiving while the load parses, where OpenRead's ranged reads
+            // (4 MiB, one at a time) left the parser waiting for each range (docs/performance.md). The SDK resumes a broken
+            // download from where it stopped, pinned to the first response's ETag.
+            async innerCt => (await blob.DownloadStreamingAsync(cancellationToken: innerCt)).Value.Content,
             definition, options.Value.MissingValues, csv.Md5, csv.BadRows switch { "report" => BadRowPolicy.Report, "refuse" => BadRowPolicy.Refuse, _ => null },
             progress, lateMetadata);
 
