@@ -106,4 +106,52 @@ public sealed class ColumnTypeInferenceTests
     {
         Assert.Equal(name, ColumnTypes.PostgresName(type));
     }
+
+    // Values of every kind, and the edges where one parser's answer could differ from the full order's: leading zeros, signs,
+    // a decimal too large for decimal, an exponent, a time, zoned and unzoned timestamps, every boolean pair, missing tokens.
+    private static readonly string[] Mixed =
+    [
+        "0", "7", "-5", "+12", "007", "2147483648", "-9223372036854775809", "1.5", "-0.25", "1.", ".5", "1e5", "1e400",
+        "123456789012345678901234567890.5", "12345678901234567890123456789.5", "1234567890123456789012345678.5",
+        "2026-01-02", "2026-02-30", "2026-01-02T03:04:05", "2026-01-02 03:04", "2026-01-02T03:04:05Z", "2026-01-02T03:04:05+01:00",
+        "12:30", "12:30:15.5", "true", "FALSE", "t", "F", "yes", "No", "y", "N", "NA", "null", ".", "-", "text", "1,5",
+    ];
+
+    /// <summary>The lattice the inference documents: one type stays, numbers widen, a date and an unzoned timestamp make a timestamp, else text.</summary>
+    private static ColumnType? Widen(ColumnType? a, ColumnType? b)
+    {
+        if (a is null) return b;
+        if (b is null || a == b) return a;
+        ColumnType[] numbers = [ColumnType.Integer, ColumnType.BigInt, ColumnType.Numeric];
+        if (numbers.Contains(a.Value) && numbers.Contains(b.Value))
+            return numbers[Math.Max(Array.IndexOf(numbers, a.Value), Array.IndexOf(numbers, b.Value))];
+        ColumnType[] moments = [ColumnType.Date, ColumnType.Timestamp];
+        if (moments.Contains(a.Value) && moments.Contains(b.Value))
+            return ColumnType.Timestamp;
+        return ColumnType.Text;
+    }
+
+    [Fact]
+    public void A_column_of_any_three_values_gets_the_type_their_single_types_widen_to_whatever_parser_is_asked_first()
+    {
+        // A single value is classified by the full order (nothing seen yet); later ones may take the seen type's parser first.
+        ColumnType? Single(string v)
+        {
+            var inference = new ColumnTypeInference();
+            inference.Observe(v);
+            return ColumnTypeInference.IsMissingToken(v) ? null : inference.Result;
+        }
+        static string Pair(string v) => v.ToLowerInvariant() switch { "true" or "false" => "tf-long", "t" or "f" => "tf", "yes" or "no" => "yn-long", "y" or "n" => "yn", _ => "" };
+        foreach (var a in Mixed)
+            foreach (var b in Mixed)
+                foreach (var c in new[] { "1", "2.5", "2026-03-04", "t", "yes", "x" })
+                {
+                    var expected = Widen(Widen(Single(a), Single(b)), Single(c));
+                    // Booleans of two different pairs do not read as one column.
+                    var pairs = new[] { a, b, c }.Where(v => Single(v) == ColumnType.Boolean).Select(Pair).Distinct().Count();
+                    if (expected == ColumnType.Boolean && pairs > 1)
+                        expected = ColumnType.Text;
+                    Assert.True((expected ?? ColumnType.Text) == Infer(a, b, c), $"[{a}, {b}, {c}]: expected {expected ?? ColumnType.Text}, inferred {Infer(a, b, c)}");
+                }
+    }
 }

@@ -7,8 +7,13 @@ internal static class NumberText
 {
     private const NumberStyles DecimalStyle = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent;
 
+    /// <summary>Integer digits that always fit a decimal (its range is 29 digits), whatever the fraction.</summary>
+    private const int DecimalSafeDigits = 28;
+
     /// <summary>The narrowest number type of the text, or Text when it is no number we would load as one.</summary>
-    public static ColumnType Classify(ReadOnlySpan<char> s)
+    /// <param name="settled">Numeric when the column is already numeric: a plain decimal that surely fits is then Numeric
+    /// without parsing it (the load parses it anyway); the answer is the same as without.</param>
+    public static ColumnType Classify(ReadOnlySpan<char> s, ColumnType? settled = null)
     {
         var i = s.Length > 0 && s[0] is '+' or '-' ? 1 : 0;
         var integerStart = i;
@@ -20,6 +25,8 @@ internal static class NumberText
         var isWhole = i == s.Length;
         if (i < s.Length && s[i] == '.')
             i = RequireDigits(s, i + 1);
+        if (settled == ColumnType.Numeric && !isWhole && i == s.Length && integerDigits <= DecimalSafeDigits)
+            return ColumnType.Numeric;
         if (i > 0 && i < s.Length && s[i] is 'e' or 'E')
             i = RequireDigits(s, i + 1 < s.Length && s[i + 1] is '+' or '-' ? i + 2 : i + 1);
         if (i != s.Length)
