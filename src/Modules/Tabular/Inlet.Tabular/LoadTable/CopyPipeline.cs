@@ -22,16 +22,20 @@ public sealed class CopyPipeline : IDisposable
     private readonly CancellationTokenRegistration _onStop;
     private readonly Thread _writer;
     private readonly BinaryCopyWriter _output;
+    private readonly Action<RowValues>? _observe;
     private Exception? _writerFailure;
     private bool _noMore;
     private bool _stopped;
     private RowValues[] _batch;
     private int _count;
 
-    public CopyPipeline(BinaryCopyWriter writer, IReadOnlyList<ColumnType> types, CancellationToken ct)
+    /// <param name="observe">Called on the writer's thread for every committed row, in file order, before it is written: the
+    /// inference that checks a guessed load's types runs there, beside the parsing instead of on its thread.</param>
+    public CopyPipeline(BinaryCopyWriter writer, IReadOnlyList<ColumnType> types, CancellationToken ct, Action<RowValues>? observe = null)
     {
         _types = types;
         _output = writer;
+        _observe = observe;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         _onStop = _stop.Token.Register(() =>
         {
@@ -50,8 +54,10 @@ public sealed class CopyPipeline : IDisposable
     public RowValues Next() => _batch[_count];
 
     /// <summary>The row just filled is complete; returns the row to fill next.</summary>
-    public RowValues Commit()
+    /// <param name="write">False for a row only to be observed, not written.</param>
+    public RowValues Commit(bool write = true)
     {
+        _batch[_count].Write = write;
         if (++_count == _batch.Length)
         {
             Send();
@@ -64,6 +70,13 @@ public sealed class CopyPipeline : IDisposable
     /// <summary>Sends what is left and waits until the writer wrote everything, the trailer too (or rethrows what stopped it).</summary>
     public void Complete()
     {
+        Drain();
+        _output.Complete();
+    }
+
+    /// <summary>Sends what is left and waits until the writer observed and wrote it, without ending the COPY.</summary>
+    public void Drain()
+    {
         if (_count > 0)
             Send();
         lock (_gate)
@@ -74,7 +87,6 @@ public sealed class CopyPipeline : IDisposable
         _writer.Join();
         ThrowIfWriterFailed();
         _stop.Token.ThrowIfCancellationRequested();
-        _output.Complete();
     }
 
     private void Send()
@@ -118,7 +130,12 @@ public sealed class CopyPipeline : IDisposable
                     Monitor.PulseAll(_gate);
                 }
                 for (var i = 0; i < item.Count; i++)
-                    item.Rows[i].WriteTo(_output);
+                {
+                    var row = item.Rows[i];
+                    _observe?.Invoke(row);
+                    if (row.Write)
+                        row.WriteTo(_output);
+                }
                 lock (_gate)
                     _free.Push(item.Rows);
             }
@@ -130,7 +147,7 @@ public sealed class CopyPipeline : IDisposable
         }
     }
 
-    private RowValues[] NewBatch() => Enumerable.Range(0, BatchRows).Select(_ => new RowValues(_types)).ToArray();
+    private RowValues[] NewBatch() => Enumerable.Range(0, BatchRows).Select(_ => new RowValues(_types, keepRaw: _observe is not null)).ToArray();
 
     public void Dispose()
     {

@@ -52,7 +52,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
 {
     private const int MaxRawChars = 1024;
 
-    private sealed record PlannedColumn(string Name, string Header, ColumnType Type, FieldDefinition? Field, BooleanValues? InferredBooleans = null)
+    /// <param name="Unseen">Inferred from a sample that held no value for it (so typed text by default): the rest of the file may still type it.</param>
+    private sealed record PlannedColumn(string Name, string Header, ColumnType Type, FieldDefinition? Field, BooleanValues? InferredBooleans = null, bool Unseen = false)
     {
         public HashSet<string>? Allowed { get; } = Field?.Enum is { } values ? new HashSet<string>(values, StringComparer.Ordinal) : null;
 
@@ -119,6 +120,26 @@ public sealed class TableLoader(WorkspaceDatabase database)
 
         /// <summary>Set at the first value the guessed types cannot hold: from then on values are only observed.</summary>
         public bool GuessFailed { get; set; }
+
+        /// <summary>
+        /// The columns whose values are observed: a text column whose sample held a text value stays text whatever follows,
+        /// so only the others (and text columns the sample had no value for) are.
+        /// </summary>
+        public bool[] Observed { get; private set; } = [];
+
+        public void Start(IReadOnlyList<PlannedColumn> columns)
+        {
+            Inference = columns.Select(_ => new ColumnTypeInference()).ToArray();
+            Observed = columns.Select(c => c.Type != ColumnType.Text || c.Unseen).ToArray();
+        }
+
+        /// <summary>On the pipeline's writer thread, for every row of the table in file order (the same rows and missing values as the inference pass).</summary>
+        public void Observe(RowValues row)
+        {
+            for (var i = 0; i < Inference.Length; i++)
+                if (Observed[i] && !row.IsRawMissing(i))
+                    Inference[i].Observe(row.Raw(i));
+        }
     }
 
     /// <summary>
@@ -356,7 +377,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
     {
         var names = SqlNames.Columns(headers);
         return headers.Select((h, i) => new PlannedColumn(names[i], h, inference[i].Result, null,
-            inference[i].Result == ColumnType.Boolean ? inference[i].Booleans : null)).ToList();
+            inference[i].Result == ColumnType.Boolean ? inference[i].Booleans : null, Unseen: !inference[i].HasValue)).ToList();
     }
 
     /// <summary>
@@ -418,8 +439,10 @@ public sealed class TableLoader(WorkspaceDatabase database)
         var required = columns.Select(c => c.Required(definition)).ToArray();
         await using var copy = new BinaryCopy(await connection.BeginRawBinaryCopyAsync(
             $"copy {table} ({string.Join(", ", columns.Select(c => SqlNames.Quote(c.Name)))}) from stdin (format binary)", ct));
-        // Parsing and converting (this thread) and encoding and writing to PostgreSQL (the writer) run side by side on batches of rows.
-        using var pipeline = new CopyPipeline(copy.Writer, types, ct);
+        // Parsing and converting (this thread) and encoding and writing to PostgreSQL (the writer) run side by side on batches of
+        // rows; a guess's observation of every value runs on the writer's thread too (docs/performance.md, session 8).
+        observation?.Start(columns);
+        using var pipeline = new CopyPipeline(copy.Writer, types, ct, observation is null ? null : observation.Observe);
         var values = pipeline.Next();
         // A guess reads leniently, like the inference pass: the encoding is only settled once every byte was seen.
         InvalidBytes? invalid = null;
@@ -459,24 +482,30 @@ public sealed class TableLoader(WorkspaceDatabase database)
                     RequireDeclaredHeader(request.Source, records.Header!, columns);
                     headerChecked = true;
                 }
-                if (observation is not null)
-                {
-                    // Every value counts, as in the inference pass (the same rows, the same missing values).
-                    observation.Inference = Observe(observation.Inference, records, missing);
-                    if (observation.GuessFailed)
-                        continue;
-                }
                 if (records.Width != columns.Count)
                 {
                     Reject($"the row has {records.Width} values but the table has {columns.Count} columns");
                     continue;
                 }
                 string? problem = null;
-                for (var i = 0; i < columns.Count && problem is null; i++)
+                // With a guess, every value counts, as in the inference pass (the same rows, the same missing values): each
+                // observed field is kept for the writer's thread, even once the row (or the guess) failed.
+                var observed = observation?.Observed;
+                var convert = observation is not { GuessFailed: true };
+                for (var i = 0; i < columns.Count; i++)
                 {
-                    var field = rows[i];
+                    var field = rows[i]; // once: a quoted field is unescaped on every access
+                    var isMissing = missing.Contains(field);
+                    if (observed is not null && observed[i])
+                        values.SetRaw(i, field, isMissing);
+                    if (!convert || problem is not null)
+                    {
+                        if (observed is null)
+                            break;
+                        continue;
+                    }
                     var column = columns[i];
-                    if (missing.Contains(field) || (tokensMissing[i] && ColumnTypeInference.IsMissingToken(field)))
+                    if (isMissing || (tokensMissing[i] && ColumnTypeInference.IsMissingToken(field)))
                     {
                         if (required[i])
                             problem = Bad(i, column, field, "a value (the column is required)");
@@ -488,12 +517,18 @@ public sealed class TableLoader(WorkspaceDatabase database)
                     else if (column.HasRules && Violation(column, field.ToString(), values.Boxed(i)) is { } rule)
                         problem = Bad(i, column, field, rule);
                 }
+                if (!convert)
+                {
+                    values = pipeline.Commit(write: false);
+                    continue;
+                }
                 if (problem is not null)
                 {
                     if (observation is not null)
                     {
                         // Not a bad row but a wrong guess: the whole file decides the types, and this load is rolled back.
                         observation.GuessFailed = true;
+                        values = pipeline.Commit(write: false);
                         continue;
                     }
                     Reject(problem);
@@ -514,7 +549,10 @@ public sealed class TableLoader(WorkspaceDatabase database)
         if (records.Header is null && plan.Dialect.Header && columns.All(c => c.Field is null))
             throw new TableLoadException($"{request.Source} is empty: its first line must be a header naming the columns.");
         if (observation is { GuessFailed: true })
-            return 0; // nothing of this attempt commits: disposing the pipeline and the copy cancels the COPY
+        {
+            pipeline.Drain(); // the observation of the rest of the file is complete only once the writer has seen every row
+            return 0; // nothing of this attempt commits: disposing the copy cancels the COPY
+        }
         pipeline.Complete();
         await copy.CompleteAsync();
         return loaded;

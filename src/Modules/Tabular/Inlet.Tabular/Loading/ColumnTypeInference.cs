@@ -66,6 +66,9 @@ public sealed class ColumnTypeInference
     /// <summary>Whether a <see cref="MissingTokens"/> value was seen (they load as NULL unless the column is text).</summary>
     public bool SawMissingToken { get; private set; }
 
+    /// <summary>Whether a value (not a missing one) was observed.</summary>
+    public bool HasValue => _result is not null;
+
     /// <summary>The narrowest type all observed values fit; Text when none was observed.</summary>
     public ColumnType Result => _result ?? ColumnType.Text;
 

@@ -177,7 +177,11 @@ public sealed class CsvRows : IDisposable
         return count;
     }
 
-    /// <summary>RFC 4180's rules for one record: a quoted value ends at its closing quote, which a delimiter or the line's end must follow.</summary>
+    /// <summary>
+    /// RFC 4180's rules for one record: a quoted value ends at its closing quote, which a delimiter or the line's end must follow.
+    /// Asked of every record that holds a quote, so it jumps between the characters that matter (vectorised searches)
+    /// instead of stepping through every character.
+    /// </summary>
     internal static string? QuotingProblem(ReadOnlySpan<char> raw, char delimiter, char quote, char escape)
     {
         var i = 0;
@@ -186,38 +190,36 @@ public sealed class CsvRows : IDisposable
         {
             if (raw[i] != quote)
             {
-                while (i < raw.Length && raw[i] != delimiter && raw[i] is not '\r' and not '\n')
-                    i++;
-                if (i < raw.Length && raw[i] == delimiter)
-                {
-                    i++;
-                    column++;
-                    continue;
-                }
-                return null;
+                var end = raw[i..].IndexOfAny(delimiter, '\r', '\n');
+                if (end < 0)
+                    return null;
+                i += end;
+                if (raw[i] != delimiter)
+                    return null;
+                i++;
+                column++;
+                continue;
             }
             i++;
             while (true)
             {
-                if (i >= raw.Length)
+                var next = escape != quote ? raw[i..].IndexOfAny(quote, escape) : raw[i..].IndexOf(quote);
+                if (next < 0)
                     return $"column {column}: a quoted value is opened with {quote} but never closed";
+                i += next;
                 var c = raw[i];
-                if (escape != quote && c == escape && i + 1 < raw.Length)
+                if (escape != quote && c == escape)
+                {
+                    i += i + 1 < raw.Length ? 2 : 1;
+                    continue;
+                }
+                if (escape == quote && i + 1 < raw.Length && raw[i + 1] == quote)
                 {
                     i += 2;
                     continue;
                 }
-                if (c == quote)
-                {
-                    if (escape == quote && i + 1 < raw.Length && raw[i + 1] == quote)
-                    {
-                        i += 2;
-                        continue;
-                    }
-                    i++;
-                    break;
-                }
                 i++;
+                break;
             }
             if (i >= raw.Length || raw[i] is '\r' or '\n')
                 return null;

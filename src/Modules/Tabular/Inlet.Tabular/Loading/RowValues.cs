@@ -23,6 +23,40 @@ public sealed class RowValues
     private readonly char[][] _texts;
     private readonly int[] _textLengths;
     private readonly bool[] _nulls;
+    // For a load whose types are a guess: the fields as written, for the observation on the writer's thread.
+    private readonly char[][]? _raws;
+    private readonly int[]? _rawLengths;
+    private readonly bool[]? _rawMissing;
+
+    /// <summary>Whether the row is to be written to COPY; false for a row only observed (a guess that no longer holds).</summary>
+    public bool Write { get; set; } = true;
+
+    /// <param name="keepRaw">Keep each field's text too (<see cref="SetRaw"/>), for a load that observes every value.</param>
+    public RowValues(IReadOnlyList<ColumnType> types, bool keepRaw = false) : this(types)
+    {
+        if (!keepRaw)
+            return;
+        _raws = new char[_types.Length][];
+        Array.Fill(_raws, []);
+        _rawLengths = new int[_types.Length];
+        _rawMissing = new bool[_types.Length];
+    }
+
+    /// <summary>Keeps a field's text as written (a missing value is only marked).</summary>
+    public void SetRaw(int index, ReadOnlySpan<char> text, bool missing)
+    {
+        _rawMissing![index] = missing;
+        if (missing)
+            return;
+        if (_raws![index].Length < text.Length)
+            _raws[index] = new char[Math.Max(text.Length, 2 * _raws[index].Length)];
+        text.CopyTo(_raws[index]);
+        _rawLengths![index] = text.Length;
+    }
+
+    public bool IsRawMissing(int index) => _rawMissing![index];
+
+    public ReadOnlySpan<char> Raw(int index) => _raws![index].AsSpan(0, _rawLengths![index]);
 
     public RowValues(IReadOnlyList<ColumnType> types)
     {
