@@ -28,61 +28,25 @@ public sealed class BinaryCopyWriter(Stream output, int bufferBytes = 1 << 18)
     /// <summary>Ends the data (the trailer) and hands the last buffer to the stream.</summary>
     public void Complete()
     {
-        Room(2);
-        BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(_used), -1);
-        _used += 2;
+        Word(-1);
         Flush();
     }
 
-    public void StartRow(int fields)
-    {
-        Room(2);
-        BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(_used), (short)fields);
-        _used += 2;
-    }
+    public void StartRow(int fields) => Word((short)fields);
 
     public void WriteNull() => Length(-1);
 
-    public void WriteBoolean(bool value)
-    {
-        Length(1);
-        _buffer[_used++] = value ? (byte)1 : (byte)0;
-    }
+    public void WriteBoolean(bool value) => Field(1)[0] = value ? (byte)1 : (byte)0;
 
-    public void WriteInt16(short value)
-    {
-        Length(2);
-        BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(_used), value);
-        _used += 2;
-    }
+    public void WriteInt16(short value) => BinaryPrimitives.WriteInt16BigEndian(Field(2), value);
 
-    public void WriteInt32(int value)
-    {
-        Length(4);
-        BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(_used), value);
-        _used += 4;
-    }
+    public void WriteInt32(int value) => BinaryPrimitives.WriteInt32BigEndian(Field(4), value);
 
-    public void WriteInt64(long value)
-    {
-        Length(8);
-        BinaryPrimitives.WriteInt64BigEndian(_buffer.AsSpan(_used), value);
-        _used += 8;
-    }
+    public void WriteInt64(long value) => BinaryPrimitives.WriteInt64BigEndian(Field(8), value);
 
-    public void WriteSingle(float value)
-    {
-        Length(4);
-        BinaryPrimitives.WriteSingleBigEndian(_buffer.AsSpan(_used), value);
-        _used += 4;
-    }
+    public void WriteSingle(float value) => BinaryPrimitives.WriteSingleBigEndian(Field(4), value);
 
-    public void WriteDouble(double value)
-    {
-        Length(8);
-        BinaryPrimitives.WriteDoubleBigEndian(_buffer.AsSpan(_used), value);
-        _used += 8;
-    }
+    public void WriteDouble(double value) => BinaryPrimitives.WriteDoubleBigEndian(Field(8), value);
 
     /// <summary>date: days since 2000-01-01.</summary>
     public void WriteDate(DateOnly value) => WriteInt32(value.DayNumber - PostgresEpochDay);
@@ -93,12 +57,7 @@ public sealed class BinaryCopyWriter(Stream output, int bufferBytes = 1 << 18)
     /// <summary>timestamp and timestamptz: microseconds since 2000-01-01T00:00 (UTC for timestamptz), truncated like Npgsql does.</summary>
     public void WriteTimestamp(DateTime value) => WriteInt64((value.Ticks - PostgresEpochTicks) / 10);
 
-    public void WriteUuid(Guid value)
-    {
-        Length(16);
-        value.TryWriteBytes(_buffer.AsSpan(_used, 16), bigEndian: true, out _);
-        _used += 16;
-    }
+    public void WriteUuid(Guid value) => value.TryWriteBytes(Field(16), bigEndian: true, out _);
 
     public void WriteBytes(ReadOnlySpan<byte> value)
     {
@@ -160,15 +119,13 @@ public sealed class BinaryCopyWriter(Stream output, int bufferBytes = 1 << 18)
             negative = false;
         }
 
-        Length(8 + 2 * ndigits);
-        var target = _buffer.AsSpan(_used);
+        var target = Field(8 + 2 * ndigits);
         BinaryPrimitives.WriteInt16BigEndian(target, (short)ndigits);
         BinaryPrimitives.WriteInt16BigEndian(target[2..], (short)weight);
         BinaryPrimitives.WriteUInt16BigEndian(target[4..], negative ? (ushort)0x4000 : (ushort)0);
         BinaryPrimitives.WriteInt16BigEndian(target[6..], (short)scale);
         for (var i = 0; i < ndigits; i++)
             BinaryPrimitives.WriteInt16BigEndian(target[(8 + 2 * i)..], digits[first + i]);
-        _used += 8 + 2 * ndigits;
     }
 
     /// <summary>The value of up to four decimal digits, as if padded with zeros on the right to <paramref name="width"/>.</summary>
@@ -213,6 +170,23 @@ public sealed class BinaryCopyWriter(Stream output, int bufferBytes = 1 << 18)
                 return;
             Flush();
         }
+    }
+
+    /// <summary>A row's field count, or the trailer.</summary>
+    private void Word(short value)
+    {
+        Room(2);
+        BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(_used), value);
+        _used += 2;
+    }
+
+    /// <summary>A fixed-size value: its length word, then the span its bytes go into (room for both is made first).</summary>
+    private Span<byte> Field(int bytes)
+    {
+        Length(bytes);
+        var span = _buffer.AsSpan(_used, bytes);
+        _used += bytes;
+        return span;
     }
 
     /// <summary>A field's length word; the bytes must follow at once (the caller made room for them with this call).</summary>
