@@ -116,7 +116,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
     {
         public byte[] Sample { get; } = sample;
         public EncodingCheck Check { get; } = check;
-        public ColumnTypeInference[] Inference { get; set; } = [];
+        public ColumnTypeInference[] Inference { get; private set; } = [];
 
         /// <summary>Set at the first value the guessed types cannot hold: from then on values are only observed.</summary>
         public bool GuessFailed { get; set; }
@@ -359,8 +359,9 @@ public sealed class TableLoader(WorkspaceDatabase database)
         (request.Definition?.MissingValues ?? request.MissingValues).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
-    /// Observes one row of the table for inference; the first row sizes the columns by the header. Every inference (the
-    /// sample's guess, the whole-file pass, the guessed load's check) counts the same values this way.
+    /// Observes one row of the table for inference; the first row sizes the columns by the header. The sample's guess and the
+    /// whole-file pass count values this way; a guessed load's check (<see cref="Observation.Observe"/>) counts the same
+    /// values (missing ones left out by the same lookup) from the fields its rows kept.
     /// </summary>
     private static ColumnTypeInference[] Observe(ColumnTypeInference[] inference, TableRecords records, MissingLookup missing)
     {
@@ -494,16 +495,14 @@ public sealed class TableLoader(WorkspaceDatabase database)
                 var convert = observation is not { GuessFailed: true };
                 for (var i = 0; i < columns.Count; i++)
                 {
+                    if (problem is not null && observed is null)
+                        break; // the row is refused or rejected at its first problem
                     var field = rows[i]; // once: a quoted field is unescaped on every access
                     var isMissing = missing.Contains(field);
                     if (observed is not null && observed[i])
                         values.SetRaw(i, field, isMissing);
                     if (!convert || problem is not null)
-                    {
-                        if (observed is null)
-                            break;
                         continue;
-                    }
                     var column = columns[i];
                     if (isMissing || (tokensMissing[i] && ColumnTypeInference.IsMissingToken(field)))
                     {

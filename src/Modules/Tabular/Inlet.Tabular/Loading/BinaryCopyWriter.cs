@@ -192,7 +192,9 @@ public sealed class BinaryCopyWriter(Stream output, int bufferBytes = 1 << 18)
     /// <summary>A field's length word; the bytes must follow at once (the caller made room for them with this call).</summary>
     private void Length(int bytes)
     {
-        Room(4 + Math.Max(bytes, 0) is var need && need <= _buffer.Length ? need : 4);
+        // A value larger than the buffer is appended in pieces after its length word (WriteBytes, WriteUtf8).
+        var need = 4 + Math.Max(bytes, 0);
+        Room(need <= _buffer.Length ? need : 4);
         BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(_used), bytes);
         _used += 4;
     }

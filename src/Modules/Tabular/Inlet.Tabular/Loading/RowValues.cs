@@ -46,12 +46,8 @@ public sealed class RowValues
     public void SetRaw(int index, ReadOnlySpan<char> text, bool missing)
     {
         _rawMissing![index] = missing;
-        if (missing)
-            return;
-        if (_raws![index].Length < text.Length)
-            _raws[index] = new char[Math.Max(text.Length, 2 * _raws[index].Length)];
-        text.CopyTo(_raws[index]);
-        _rawLengths![index] = text.Length;
+        if (!missing)
+            Keep(_raws!, _rawLengths!, index, text);
     }
 
     public bool IsRawMissing(int index) => _rawMissing![index];
@@ -153,11 +149,17 @@ public sealed class RowValues
 
     private bool SetText(int index, ReadOnlySpan<char> text)
     {
-        if (_texts[index].Length < text.Length)
-            _texts[index] = new char[Math.Max(text.Length, 2 * _texts[index].Length)];
-        text.CopyTo(_texts[index]);
-        _textLengths[index] = text.Length;
+        Keep(_texts, _textLengths, index, text);
         return true;
+    }
+
+    /// <summary>Copies text into the row's own buffer for the column, growing it when needed (reused with the row).</summary>
+    private static void Keep(char[][] buffers, int[] lengths, int index, ReadOnlySpan<char> text)
+    {
+        if (buffers[index].Length < text.Length)
+            buffers[index] = new char[Math.Max(text.Length, 2 * buffers[index].Length)];
+        text.CopyTo(buffers[index]);
+        lengths[index] = text.Length;
     }
 
     private bool TrySetGeneral(int index, string text, string? format, BooleanValues booleans, out string expected)
