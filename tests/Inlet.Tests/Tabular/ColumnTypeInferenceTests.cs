@@ -154,4 +154,36 @@ public sealed class ColumnTypeInferenceTests
                     Assert.True((expected ?? ColumnType.Text) == Infer(a, b, c), $"[{a}, {b}, {c}]: expected {expected ?? ColumnType.Text}, inferred {Infer(a, b, c)}");
                 }
     }
+
+    [Fact]
+    public void A_value_an_inferred_column_converts_keeps_the_inferred_type()
+    {
+        // A load with guessed types observes only the values that did not convert (TableLoader.Observation): that is sound only
+        // if every value that converts to the inferred type is one inference types the same. The converse keeps guesses from
+        // failing without cause: a value that leaves the type as it is converts.
+        string[] edges = ["00.5", "5.", "-007", "00", "-0", "2026-01-02T03:04:05.1234567-05:00", "2026-01-02 03:04:05Z", "0001-01-01", "9999-12-31T23:59:59",
+            "1E-3", "+1.5e+3", "TRUE", "Yes", "n"];
+        var values = Mixed.Concat(edges).ToArray();
+        var checkedPairs = 0;
+        foreach (var first in values)
+        {
+            var inference = new ColumnTypeInference();
+            inference.Observe(first);
+            if (!inference.HasValue || inference.Result == ColumnType.Text)
+                continue;
+            var type = inference.Result;
+            var booleans = inference.Booleans;
+            foreach (var next in values.Where(v => !ColumnTypeInference.IsMissingToken(v)))
+            {
+                var converts = new RowValues([type]).TrySet(0, next, null, booleans, out _, inferred: true);
+                var after = new ColumnTypeInference();
+                after.Observe(first);
+                after.Observe(next);
+                var keeps = after.Result == type && (type != ColumnType.Boolean || after.Booleans.Equals(booleans));
+                Assert.True(converts == keeps, $"a {type} column (from '{first}'): '{next}' {(converts ? "converts" : "does not convert")} but inference {(keeps ? "keeps" : "changes")} the type ({after.Result})");
+                checkedPairs++;
+            }
+        }
+        Assert.True(checkedPairs > 1000, $"only {checkedPairs} pairs checked");
+    }
 }

@@ -69,7 +69,9 @@ public sealed class TableLoader(WorkspaceDatabase database)
     }
 
     /// <summary>What reading the file decided: how it is written, its columns, and which values are missing.</summary>
-    private sealed record Plan(CsvDialect Dialect, string Encoding, List<PlannedColumn> Columns, HashSet<string> Missing, bool TokensAreMissing);
+    /// <param name="Sample">For a guess: what the sample's values made of each column, where the observation of the whole file starts.</param>
+    private sealed record Plan(CsvDialect Dialect, string Encoding, List<PlannedColumn> Columns, HashSet<string> Missing, bool TokensAreMissing,
+        ColumnTypeInference[]? Sample = null);
 
     /// <returns>What was loaded; null when metadata arrived before the commit (<see cref="LoadRequest.LateMetadata"/>).</returns>
     public async Task<LoadOutcome?> Load(LoadRequest request, CancellationToken ct)
@@ -111,7 +113,12 @@ public sealed class TableLoader(WorkspaceDatabase database)
         return attempt.Outcome;
     }
 
-    /// <summary>What the guessed load saw of the whole file, to tell whether the guess held.</summary>
+    /// <summary>
+    /// What the guessed load saw of the whole file, to tell whether the guess held. It starts from the sample's inference:
+    /// a value that converts to its column's inferred type leaves that inference as it is (<see cref="RowValues.TrySet"/>),
+    /// so only the values that can change it are observed — those of columns the sample had no value for, and, once a value
+    /// did not convert, every value from there on (the rows before it all fit the guess, as the sample does).
+    /// </summary>
     private sealed class Observation(byte[] sample, EncodingCheck check)
     {
         public byte[] Sample { get; } = sample;
@@ -122,18 +129,22 @@ public sealed class TableLoader(WorkspaceDatabase database)
         public bool GuessFailed { get; set; }
 
         /// <summary>
-        /// The columns whose values are observed: a text column whose sample held a text value stays text whatever follows,
-        /// so only the others (and text columns the sample had no value for) are.
+        /// The columns whose values can change the plan: a text column whose sample held a text value stays text whatever follows,
+        /// so only the others (and text columns the sample had no value for) are observed.
         /// </summary>
         public bool[] Observed { get; private set; } = [];
 
-        public void Start(IReadOnlyList<PlannedColumn> columns)
+        /// <summary>The columns observed on every row, even while the guess holds: text columns the sample had no value for.</summary>
+        public bool[] Unseen { get; private set; } = [];
+
+        public void Start(Plan guess)
         {
-            Inference = columns.Select(_ => new ColumnTypeInference()).ToArray();
-            Observed = columns.Select(c => c.Type != ColumnType.Text || c.Unseen).ToArray();
+            Inference = guess.Sample!;
+            Observed = guess.Columns.Select(c => c.Type != ColumnType.Text || c.Unseen).ToArray();
+            Unseen = guess.Columns.Select(c => c.Unseen).ToArray();
         }
 
-        /// <summary>On the pipeline's writer thread, for every row of the table in file order (the same rows and missing values as the inference pass).</summary>
+        /// <summary>On the pipeline's writer thread, for every row of the table in file order: the fields the parser kept.</summary>
         public void Observe(RowValues row)
         {
             for (var i = 0; i < Inference.Length; i++)
@@ -406,7 +417,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
             while (records.Read(out var kind))
                 if (kind == RecordKind.Data)
                     inference = Observe(inference, records, lookup);
-            return inference.Length == 0 ? null : new Plan(dialect, encoding, InferredColumns(records.Header!, inference), missing, TokensAreMissing: true);
+            return inference.Length == 0 ? null : new Plan(dialect, encoding, InferredColumns(records.Header!, inference), missing, TokensAreMissing: true, inference);
         }
         catch (CsvFormatException)
         {
@@ -437,12 +448,14 @@ public sealed class TableLoader(WorkspaceDatabase database)
         var missing = new MissingLookup(plan.Missing);
         var types = columns.Select(c => c.Type).ToList();
         var tokensMissing = columns.Select(c => plan.TokensAreMissing && c.Type != ColumnType.Text).ToArray();
+        var inferred = columns.Select(c => c.Field is null).ToArray();
         var required = columns.Select(c => c.Required(definition)).ToArray();
         await using var copy = new BinaryCopy(await connection.BeginRawBinaryCopyAsync(
             $"copy {table} ({string.Join(", ", columns.Select(c => SqlNames.Quote(c.Name)))}) from stdin (format binary)", ct));
         // Parsing and converting (this thread) and encoding and writing to PostgreSQL (the writer) run side by side on batches of
         // rows; a guess's observation of every value runs on the writer's thread too (docs/performance.md, session 8).
-        observation?.Start(columns);
+        if (observation is not null)
+            observation.Start(plan);
         using var pipeline = new CopyPipeline(copy.Writer, types, ct, observation is null ? null : observation.Observe);
         var values = pipeline.Next();
         // A guess reads leniently, like the inference pass: the encoding is only settled once every byte was seen.
@@ -489,32 +502,48 @@ public sealed class TableLoader(WorkspaceDatabase database)
                     continue;
                 }
                 string? problem = null;
-                // With a guess, every value counts, as in the inference pass (the same rows, the same missing values): each
-                // observed field is kept for the writer's thread, even once the row (or the guess) failed.
+                // With a guess, the values that can change the plan are kept for the writer's thread to observe (Observation).
                 var observed = observation?.Observed;
                 var convert = observation is not { GuessFailed: true };
+                if (observation is not null)
+                    values.ClearRaw();
                 for (var i = 0; i < columns.Count; i++)
                 {
                     if (problem is not null && observed is null)
                         break; // the row is refused or rejected at its first problem
                     var field = rows[i]; // once: a quoted field is unescaped on every access
                     var isMissing = missing.Contains(field);
-                    if (observed is not null && observed[i])
-                        values.SetRaw(i, field, isMissing);
                     if (!convert || problem is not null)
+                    {
+                        if (observed![i])
+                            values.SetRaw(i, field, isMissing); // the guess failed: every value from here on counts
                         continue;
+                    }
+                    if (observation is not null && observation.Unseen[i])
+                        values.SetRaw(i, field, isMissing);
                     var column = columns[i];
-                    if (isMissing || (tokensMissing[i] && ColumnTypeInference.IsMissingToken(field)))
+                    if (isMissing)
                     {
                         if (required[i])
                             problem = Bad(i, column, field, "a value (the column is required)");
                         values.SetNull(i);
                         continue;
                     }
-                    if (!values.TrySet(i, field, column.Field?.Format, column.Booleans, out var expected))
-                        problem = Bad(i, column, field, expected);
-                    else if (column.HasRules && Violation(column, field.ToString(), values.Boxed(i)) is { } rule)
-                        problem = Bad(i, column, field, rule);
+                    if (values.TrySet(i, field, column.Field?.Format, column.Booleans, out var expected, inferred[i]))
+                    {
+                        if (column.HasRules && Violation(column, field.ToString(), values.Boxed(i)) is { } rule)
+                            problem = Bad(i, column, field, rule);
+                        continue;
+                    }
+                    // No value of an inferred type is written like a missing token ("NA", "."), so they are looked for only here.
+                    if (tokensMissing[i] && ColumnTypeInference.IsMissingToken(field))
+                    {
+                        values.SetNull(i);
+                        continue;
+                    }
+                    problem = Bad(i, column, field, expected);
+                    if (observed is not null && observed[i])
+                        values.SetRaw(i, field, isMissing);
                 }
                 if (!convert)
                 {

@@ -187,10 +187,11 @@ public static class ColumnValues
     }
 
     /// <summary>An ISO timestamp (or a date, as midnight) as the importer writes it: UTC for a zoned column, zone converted away otherwise.</summary>
-    internal static bool TryParseIsoTimestamp(ReadOnlySpan<char> text, bool utc, out DateTime value)
+    /// <param name="hasZone">Whether the text gave a zone (a date gives none).</param>
+    internal static bool TryParseIsoTimestamp(ReadOnlySpan<char> text, bool utc, out DateTime value, out bool hasZone)
     {
         value = default;
-        if (!TryParseIsoTimestamp(text, out var moment, out var hasZone))
+        if (!TryParseIsoTimestamp(text, out var moment, out hasZone))
             return false;
         value = utc ? moment.UtcDateTime : DateTime.SpecifyKind(hasZone ? moment.UtcDateTime : moment.DateTime, DateTimeKind.Unspecified);
         return true;

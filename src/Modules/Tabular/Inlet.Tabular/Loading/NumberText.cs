@@ -15,27 +15,45 @@ internal static class NumberText
     /// without parsing it (the load parses it anyway); the answer is the same as without.</param>
     public static ColumnType Classify(ReadOnlySpan<char> s, ColumnType? settled = null)
     {
+        var shape = ShapeOf(s, out var integerDigits);
+        if (shape == Shape.None)
+            return ColumnType.Text;
+        if (settled == ColumnType.Numeric && shape == Shape.Fraction && integerDigits <= DecimalSafeDigits)
+            return ColumnType.Numeric;
+        if (shape == Shape.Whole && int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            return ColumnType.Integer;
+        if (shape == Shape.Whole && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            return ColumnType.BigInt;
+        return TryParseDecimal(s, out _) ? ColumnType.Numeric : ColumnType.Text;
+    }
+
+    /// <summary>
+    /// Whether the text is written as a number inference types as one (<see cref="Classify"/>): a column inferred as a number
+    /// converts only such values, so that a value that converts is one the whole file's inference would type the same.
+    /// </summary>
+    public static bool IsPlain(ReadOnlySpan<char> s) => ShapeOf(s, out _) != Shape.None;
+
+    private enum Shape { None, Whole, Fraction, Exponent }
+
+    /// <summary>Optional sign, digits, optional fraction and exponent; None for anything else.</summary>
+    private static Shape ShapeOf(ReadOnlySpan<char> s, out int integerDigits)
+    {
         var i = s.Length > 0 && s[0] is '+' or '-' ? 1 : 0;
         var integerStart = i;
         i = SkipDigits(s, i);
-        var integerDigits = i - integerStart;
+        integerDigits = i - integerStart;
         // Leading zeros mark identifiers such as zip codes: as numbers they would lose them.
         if (integerDigits == 0 || (integerDigits > 1 && s[integerStart] == '0'))
-            return ColumnType.Text;
-        var isWhole = i == s.Length;
-        if (i < s.Length && s[i] == '.')
+            return Shape.None;
+        if (i == s.Length)
+            return Shape.Whole;
+        if (s[i] == '.')
             i = RequireDigits(s, i + 1);
-        if (settled == ColumnType.Numeric && !isWhole && i == s.Length && integerDigits <= DecimalSafeDigits)
-            return ColumnType.Numeric;
+        if (i == s.Length)
+            return Shape.Fraction;
         if (i > 0 && i < s.Length && s[i] is 'e' or 'E')
             i = RequireDigits(s, i + 1 < s.Length && s[i + 1] is '+' or '-' ? i + 2 : i + 1);
-        if (i != s.Length)
-            return ColumnType.Text;
-        if (isWhole && int.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-            return ColumnType.Integer;
-        if (isWhole && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-            return ColumnType.BigInt;
-        return TryParseDecimal(s, out _) ? ColumnType.Numeric : ColumnType.Text;
+        return i == s.Length ? Shape.Exponent : Shape.None;
     }
 
     public static bool TryParseDecimal(ReadOnlySpan<char> s, out decimal value) =>

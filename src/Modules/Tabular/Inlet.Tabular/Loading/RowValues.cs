@@ -42,6 +42,9 @@ public sealed class RowValues
         _rawMissing = new bool[_types.Length];
     }
 
+    /// <summary>Marks every field of the row as not kept, before the fields of the next row are read into it.</summary>
+    public void ClearRaw() => Array.Fill(_rawMissing!, true);
+
     /// <summary>Keeps a field's text as written (a missing value is only marked).</summary>
     public void SetRaw(int index, ReadOnlySpan<char> text, bool missing)
     {
@@ -69,7 +72,11 @@ public sealed class RowValues
     public void SetNull(int index) => _nulls[index] = true;
 
     /// <summary>Converts ISO and plain forms on spans; declared formats ("any", strptime patterns) take the general path.</summary>
-    public bool TrySet(int index, ReadOnlySpan<char> text, string? format, BooleanValues booleans, out string expected)
+    /// <param name="inferred">The column's type was inferred, not declared: only the forms inference types as it convert (no
+    /// leading zero in a number, no zone in a timestamp column, a zone in a timestamptz column). Then a value that converts is
+    /// one the whole file's inference would type the same, so a load with guessed types needs to observe only what did not
+    /// convert (ColumnTypeInferenceTests.A_value_an_inferred_column_converts_keeps_the_inferred_type).</param>
+    public bool TrySet(int index, ReadOnlySpan<char> text, string? format, BooleanValues booleans, out string expected, bool inferred = false)
     {
         expected = "";
         _nulls[index] = false;
@@ -85,13 +92,15 @@ public sealed class RowValues
         {
             ColumnType.Boolean => booleans.TryParse(text, out _booleans[index]),
             ColumnType.SmallInt => short.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) && Set(ref _integers[index], s),
-            ColumnType.Integer => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) && Set(ref _integers[index], i),
-            ColumnType.BigInt => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _integers[index]),
-            ColumnType.Numeric => NumberText.TryParseDecimal(text, out _decimals[index]),
+            ColumnType.Integer => (!inferred || NumberText.IsPlain(text)) && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)
+                && Set(ref _integers[index], i),
+            ColumnType.BigInt => (!inferred || NumberText.IsPlain(text)) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _integers[index]),
+            ColumnType.Numeric => (!inferred || NumberText.IsPlain(text)) && NumberText.TryParseDecimal(text, out _decimals[index]),
             ColumnType.Double => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _doubles[index]),
             ColumnType.Date => IsoTemporal.TryParseDate(text, out _dates[index]),
             ColumnType.Time => IsoTemporal.TryParseTime(text, out _times[index]),
-            ColumnType.Timestamp or ColumnType.TimestampTz => ColumnValues.TryParseIsoTimestamp(text, type == ColumnType.TimestampTz, out _moments[index]),
+            ColumnType.Timestamp or ColumnType.TimestampTz => ColumnValues.TryParseIsoTimestamp(text, type == ColumnType.TimestampTz, out _moments[index], out var zoned)
+                && (!inferred || zoned == (type == ColumnType.TimestampTz)),
             _ => SetText(index, text),
         };
         if (!ok)
