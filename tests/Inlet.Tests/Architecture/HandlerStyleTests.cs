@@ -24,7 +24,6 @@ public sealed class HandlerStyleTests
         ["DatabaseOutcomeHandler.Handle"] = "Ingestion: converted in a later session, with IngestBlob (it reads UploadRecord for writing today).",
         ["EventGridEndpoint.Post"] = "Ingestion: detection, converted in a later session with the detection issue's rewrite.",
         ["RevokeUploadTokenEndpoint.Delete"] = "Tokens: the HTTP edge invokes the RevokeUploadToken A-frame inline, so that a 204 means the revocation is on record; a lock on the stream instead (ConcurrencyStyle.Exclusive) would create an empty stream for every unknown id.",
-        ["LoadTableHandler.Handle"] = "Tabular: converted in a later session (the table-load write model; another helper is changing Tabular).",
     };
 
     [Fact]

@@ -3,7 +3,6 @@
 using Inlet.BuildingBlocks.Storage;
 using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Tabular.LoadTable;
-using Marten;
 using Microsoft.Extensions.Options;
 using System;
 using Wolverine.Marten.Publishing;
@@ -18,18 +17,16 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Inlet.BuildingBlocks.Storage.StorageAccount _storageAccount;
         private readonly Inlet.BuildingBlocks.Telemetry.InletMetrics _inletMetrics;
         private readonly Inlet.Tabular.LoadTable.TableLoader _tableLoader;
-        private readonly Marten.IDocumentStore _documentStore;
         private readonly Microsoft.Extensions.Options.IOptions<Inlet.Tabular.TabularOptions> _optionsOfTabularOptions;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public LoadTableHandler1892495419(Inlet.BuildingBlocks.Storage.StorageAccount storageAccount, Inlet.BuildingBlocks.Telemetry.InletMetrics inletMetrics, Inlet.Tabular.LoadTable.TableLoader tableLoader, Marten.IDocumentStore documentStore, Microsoft.Extensions.Options.IOptions<Inlet.Tabular.TabularOptions> optionsOfTabularOptions, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime)
+        public LoadTableHandler1892495419(Inlet.BuildingBlocks.Storage.StorageAccount storageAccount, Inlet.BuildingBlocks.Telemetry.InletMetrics inletMetrics, Inlet.Tabular.LoadTable.TableLoader tableLoader, Microsoft.Extensions.Options.IOptions<Inlet.Tabular.TabularOptions> optionsOfTabularOptions, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime)
         {
             _storageAccount = storageAccount;
             _inletMetrics = inletMetrics;
             _tableLoader = tableLoader;
-            _documentStore = documentStore;
             _optionsOfTabularOptions = optionsOfTabularOptions;
             _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
@@ -40,15 +37,19 @@ namespace Internal.Generated.WolverineHandlers
         {
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(context);
-            var martenOutbox = new Wolverine.Marten.MartenOutbox(_wolverineRuntime, documentSession);
             // The actual message body
             var loadTable = (Inlet.Tabular.LoadTable.LoadTable)context.Envelope.Message;
 
+            var tableLoadAttempt = await Inlet.Tabular.LoadTable.LoadTableHandler.LoadAsync(loadTable, documentSession, _tableLoader, _storageAccount, _optionsOfTabularOptions, _timeProvider, _inletMetrics, _wolverineRuntime, cancellation).ConfigureAwait(false);
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "Inlet.Tabular.LoadTable.LoadTableHandler");
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Inlet.Tabular.LoadTable.LoadTableHandler");
             
             // The actual message execution
-            await Inlet.Tabular.LoadTable.LoadTableHandler.Handle(loadTable, _documentStore, martenOutbox, context, _tableLoader, _storageAccount, _optionsOfTabularOptions, _timeProvider, _inletMetrics, _wolverineRuntime, cancellation).ConfigureAwait(false);
+            var outgoing1 = Inlet.Tabular.LoadTable.LoadTableHandler.Handle(loadTable, tableLoadAttempt, documentSession, _optionsOfTabularOptions, _timeProvider);
+
+            
+            // Outgoing, cascaded message
+            await context.EnqueueCascadingAsync(outgoing1).ConfigureAwait(false);
 
             
             // Save all pending changes to this Marten session
