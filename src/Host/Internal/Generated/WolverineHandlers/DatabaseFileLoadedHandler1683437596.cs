@@ -22,11 +22,29 @@ namespace Internal.Generated.WolverineHandlers
             // The actual message body
             var databaseFileLoaded = (Inlet.Tabular.Contracts.DatabaseFileLoaded)context.Envelope.Message;
 
-            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "Inlet.Ingestion.DatabaseRouting.DatabaseOutcomeHandler");
-            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Inlet.Ingestion.DatabaseRouting.DatabaseOutcomeHandler");
+            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "Inlet.Ingestion.DatabaseRouting.DatabaseFileLoadedHandler");
+            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Inlet.Ingestion.DatabaseRouting.DatabaseFileLoadedHandler");
+            // Loading Marten aggregate as part of the aggregate handler workflow
+            var stream_record = await documentSession.Events.FetchForWriting<Inlet.Ingestion.Routing.UploadRecord>(((Inlet.Tabular.Contracts.DatabaseFileLoaded)context.Envelope.Message).UploadId, cancellation);
+            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("wolverine.stream.id", ((Inlet.Tabular.Contracts.DatabaseFileLoaded)context.Envelope.Message).UploadId);
+            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("wolverine.stream.type", "Inlet.Ingestion.Routing.UploadRecord");
             
             // The actual message execution
-            await Inlet.Ingestion.DatabaseRouting.DatabaseOutcomeHandler.Handle(databaseFileLoaded, documentSession, cancellation).ConfigureAwait(false);
+            (var outgoing1, var outgoing2) = Inlet.Ingestion.DatabaseRouting.DatabaseFileLoadedHandler.Handle(databaseFileLoaded, stream_record.Aggregate);
+
+            if (outgoing1 != null)
+            {
+                
+                // Capturing any possible events returned from the command handlers
+                stream_record.AppendMany(outgoing1);
+            }
+
+            if (outgoing2 != null)
+            {
+                
+                // Placed by Wolverine's ISideEffect policy
+                outgoing2.Execute(documentSession);
+            }
 
             
             // Save all pending changes to this Marten session

@@ -9,7 +9,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         public override System.Type[] HandlerTypes()
         {
-            return new System.Type[] { typeof(Inlet.Ingestion.DatabaseRouting.DatabaseOutcomeHandler), typeof(Inlet.Ingestion.DatabaseRouting.UploadProgressHandler), typeof(Inlet.Ingestion.Routing.IngestBlobHandler), typeof(Inlet.Ingestion.TokenContainers.TrackTokenContainersHandler), typeof(Inlet.Tabular.LoadTable.LoadTableHandler), typeof(Inlet.Tabular.ReceiveFile.ReceiveDatabaseFileHandler), typeof(Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler), typeof(Inlet.Tokens.RecordUsage.RecordUploadTokenUsageHandler), typeof(Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenHandler) };
+            return new System.Type[] { typeof(Inlet.Ingestion.DatabaseRouting.DatabaseFileLoadedHandler), typeof(Inlet.Ingestion.DatabaseRouting.DatabaseFileRefusedHandler), typeof(Inlet.Ingestion.DatabaseRouting.KeepRefusedUploadHandler), typeof(Inlet.Ingestion.DatabaseRouting.UploadProgressHandler), typeof(Inlet.Ingestion.Routing.IngestBlobHandler), typeof(Inlet.Ingestion.TokenContainers.TrackTokenContainersHandler), typeof(Inlet.Tabular.LoadTable.LoadTableHandler), typeof(Inlet.Tabular.ReceiveFile.ReceiveDatabaseFileHandler), typeof(Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler), typeof(Inlet.Tokens.RecordUsage.RecordUploadTokenUsageHandler), typeof(Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenHandler) };
         }
 
         public override System.Type[] MessageTypes()
@@ -34,12 +34,15 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.DatabaseFileStagedHandler759783074))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.ExpireUploadTokenHandler187906402))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.IngestBlobHandler736513605))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.KeepRefusedUploadHandler1335176723))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.LoadTableHandler1892495419))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.RecordUploadTokenUsageArrayHandler666557879))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.RevokeUploadTokenHandler1959343682))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.UploadTokenActivatedHandler2030344194))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.UploadTokenClosedHandler1329878695))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.DatabaseRouting.DatabaseOutcomeHandler))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.DatabaseRouting.DatabaseFileLoadedHandler))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.DatabaseRouting.DatabaseFileRefusedHandler))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.DatabaseRouting.KeepRefusedUploadHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.DatabaseRouting.UploadProgressHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.Routing.IngestBlobHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.TokenContainers.TrackTokenContainersHandler))]
@@ -49,6 +52,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.RecordUsage.RecordUploadTokenUsageHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.Contracts.DatabaseFileStaged))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.DatabaseRouting.KeepRefusedUpload))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.Routing.IngestBlob))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.Contracts.DatabaseFileLoadProgressed))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.Contracts.DatabaseFileLoaded))]
@@ -59,6 +63,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.Contracts.UploadTokenClosed))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.ExpireUploadToken.ExpireUploadToken))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.RevokeUploadToken.RevokeUploadToken))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Wolverine.Marten.IMartenOp))]
         public static void Pin()
         {
             // Intentionally empty. The [DynamicDependency] attributes above are the payload: they root the generated types for Native AOT, and [ModuleInitializer] guarantees this method is itself an ILC root.

@@ -9,7 +9,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         public override System.Type[] EndpointTypes()
         {
-            return new System.Type[] { typeof(Inlet.Ingestion.Detection.EventGridEndpoint), typeof(Inlet.Ingestion.ReviewInbox.InboxReview), typeof(Inlet.Ingestion.WorkspaceFiles.FileEndpoints), typeof(Inlet.Tabular.Catalogue.TableEndpoints), typeof(Inlet.Tabular.DatabaseCredentials.DatabaseCredentialsEndpoints), typeof(Inlet.Tabular.ExportTable.ExportTableEndpoint), typeof(Inlet.Tokens.Audit.AuditEndpoints), typeof(Inlet.Tokens.IssueUploadToken.IssueUploadTokenEndpoint), typeof(Inlet.Tokens.ListUploadTokens.ListUploadTokensEndpoints), typeof(Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint) };
+            return new System.Type[] { typeof(Inlet.Ingestion.Detection.EventGridEndpoint), typeof(Inlet.Ingestion.Detection.EventGridHandshakeEndpoint), typeof(Inlet.Ingestion.ReviewInbox.InboxReview), typeof(Inlet.Ingestion.WorkspaceFiles.FileEndpoints), typeof(Inlet.Tabular.Catalogue.TableEndpoints), typeof(Inlet.Tabular.DatabaseCredentials.DatabaseCredentialsEndpoints), typeof(Inlet.Tabular.ExportTable.ExportTableEndpoint), typeof(Inlet.Tokens.Audit.AuditEndpoints), typeof(Inlet.Tokens.IssueUploadToken.IssueUploadTokenEndpoint), typeof(Inlet.Tokens.ListUploadTokens.ListUploadTokensEndpoints), typeof(Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenEndpoint) };
         }
     }
 
@@ -48,6 +48,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.POST_api_workspaces_wsid_upload_tokens))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.PUT_api_workspaces_wsid_settings))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.Detection.EventGridEndpoint))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.Detection.EventGridHandshakeEndpoint))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.ReviewInbox.InboxReview))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.WorkspaceFiles.FileEndpoints))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.Catalogue.TableEndpoints))]

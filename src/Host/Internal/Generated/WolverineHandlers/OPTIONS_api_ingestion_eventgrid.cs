@@ -26,10 +26,10 @@ namespace Internal.Generated.WolverineHandlers
 
         public override System.Threading.Tasks.Task Handle(Microsoft.AspNetCore.Http.HttpContext httpContext)
         {
-            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Inlet.Ingestion.Detection.EventGridEndpoint").SetTag("http.route", "/api/ingestion/eventgrid").SetTag("http.request.method", "OPTIONS");
+            Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Inlet.Ingestion.Detection.EventGridHandshakeEndpoint").SetTag("http.route", "/api/ingestion/eventgrid").SetTag("http.request.method", "OPTIONS");
             
             // The actual HTTP request handler execution
-            var result = Inlet.Ingestion.Detection.EventGridEndpoint.Options(httpContext.Request, httpContext.Response, _optionsOfIngestionOptions, _hostEnvironment);
+            var result = Inlet.Ingestion.Detection.EventGridHandshakeEndpoint.Options(httpContext.Request, httpContext.Response, _optionsOfIngestionOptions, _hostEnvironment);
 
             return result.ExecuteAsync(httpContext);
         }

@@ -39,10 +39,22 @@ namespace Internal.Generated.WolverineHandlers
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Inlet.Ingestion.Detection.EventGridEndpoint").SetTag("http.route", "/api/ingestion/eventgrid").SetTag("http.request.method", "POST");
-            Wolverine.Http.Runtime.RequestIdMiddleware.Apply(httpContext, messageContext);
+            var eventGridDelivery = await Inlet.Ingestion.Detection.EventGridEndpoint.LoadAsync(httpContext.Request, _optionsOfIngestionOptions, _hostEnvironment, documentSession, _storageAccount, httpContext.RequestAborted).ConfigureAwait(false);
+            var result1 = Inlet.Ingestion.Detection.EventGridEndpoint.Validate(eventGridDelivery);
+            // Evaluate whether or not the execution should be stopped based on the IResult value
+            if (result1 != null && !(result1 is Wolverine.Http.WolverineContinue))
+            {
+                await result1.ExecuteAsync(httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
-            var result = await Inlet.Ingestion.Detection.EventGridEndpoint.Post(httpContext.Request, _optionsOfIngestionOptions, _hostEnvironment, ((Marten.IQuerySession)documentSession), _storageAccount, messageContext, httpContext.RequestAborted).ConfigureAwait(false);
+            (var result, var outgoingMessages) = Inlet.Ingestion.Detection.EventGridEndpoint.Post(eventGridDelivery);
+
+            
+            // Outgoing, cascaded message
+            await messageContext.EnqueueCascadingAsync(outgoingMessages).ConfigureAwait(false);
 
             
             // Save all pending changes to this Marten session

@@ -1,85 +1,175 @@
-using Inlet.BuildingBlocks.Concurrency;
 using Azure;
 using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.WorkspaceFiles;
 using Inlet.Tabular.Contracts;
 using Marten;
+using Wolverine;
+using Wolverine.Marten;
 
 namespace Inlet.Ingestion.DatabaseRouting;
 
 /// <summary>
-/// Completes the uploads a database token staged, once the Tabular module says what became of them.
-/// A refused file is never lost: its bytes move to the Inbox under a name no other file has.
+/// A refused database file's bytes are to be kept in the Inbox at <paramref name="KeptAt"/>, a path this upload
+/// has claimed (sent in the transaction that committed the claim, so a claim never waits without it).
 /// </summary>
-public static class DatabaseOutcomeHandler
+public sealed record KeepRefusedUpload(Guid UploadId, string KeptAt, string Reason, DateTimeOffset At);
+
+/// <summary>The Inbox path a refused upload would take: the first one no other upload holds, and whether this upload already holds it.</summary>
+public sealed record InboxSlot(string Location, bool Ours);
+
+/// <summary>What the load step of a refusal found: the upload (null if unknown) and, if it awaits the database's answer, its Inbox slot.</summary>
+public sealed record RefusalState(UploadRecord? Record, InboxSlot? Slot);
+
+/// <summary>The staged file a refusal kept, as it was before the refusal: what is deleted once the refusal is on record.</summary>
+public sealed record StagedFile(string Wsid, string Location, bool Refusing);
+
+/// <summary>
+/// The pure decisions of completing a database upload (tests/Inlet.Ingestion.Tests). A refused file is never lost:
+/// its bytes move to the Inbox under a name no other file has, claimed before they move, recorded after.
+/// </summary>
+public static class DatabaseOutcomeDecisions
 {
-    private const int MaxNameAttempts = 1000;
+    /// <summary>How many names "a.csv", "a (2).csv", … a refused file may try.</summary>
+    public const int MaxNameAttempts = 1000;
 
-    public static async Task Handle(DatabaseFileLoaded loaded, IDocumentSession session, CancellationToken ct)
+    /// <summary>A staged upload the database has not answered for yet; any other state is final or not the database's.</summary>
+    public static bool AwaitsDatabase(UploadRecord? record) => record is { Status: UploadStatus.Pending, StagedAt: not null };
+
+    /// <summary>Where a loaded file's upload says it went: its tables.</summary>
+    public static string TablesLocation(IReadOnlyList<string> tables) => UploadRecordProjection.TableLocationPrefix + string.Join(",", tables);
+
+    /// <summary>
+    /// A load completes its upload, or corrects its numbers after a reload; a re-delivery changes nothing, and so
+    /// does a load of a rejected or unknown upload.
+    /// </summary>
+    public static UploadRouted? Loaded(UploadRecord? record, DatabaseFileLoaded loaded)
     {
-        var stream = await session.Events.FetchForWriting<UploadRecord>(loaded.UploadId, ct);
-        if (stream.Aggregate is not { } record || record.Status == UploadStatus.Rejected)
-            return;
-        var location = UploadRecordProjection.TableLocationPrefix + string.Join(",", loaded.Tables);
+        if (record is null || record.Status == UploadStatus.Rejected)
+            return null;
+        var location = TablesLocation(loaded.Tables);
         if (record.Status == UploadStatus.Routed && record.Location == location && record.RowsLoaded == loaded.RowsLoaded && record.RowsRejected == loaded.RowsRejected)
-            return; // a re-delivery
-        stream.AppendOne(new UploadRouted(record.Id, record.Tid, location, record.Size, record.Md5, loaded.At,
-            RowsLoaded: loaded.RowsLoaded, RowsRejected: loaded.RowsRejected, Note: loaded.Note));
-        session.Delete<UploadProgress>(record.Id);
+            return null; // a re-delivery
+        return new UploadRouted(record.Id, record.Tid, location, record.Size, record.Md5, loaded.At,
+            RowsLoaded: loaded.RowsLoaded, RowsRejected: loaded.RowsRejected, Note: loaded.Note);
     }
 
-    public static async Task Handle(DatabaseFileRefused refused, IDocumentStore store, WorkspaceStorage storage, InletMetrics metrics, CancellationToken ct)
-    {
-        UploadRecord? record;
-        await using (var query = store.QuerySession())
-            record = await query.LoadAsync<UploadRecord>(refused.UploadId, ct);
-        if (record is not { Status: UploadStatus.Pending, StagedAt: not null })
-            return;
-
-        var keptAt = await ClaimInboxPath(store, record, ct);
-        var container = WorkspaceStorage.ContainerFor(record.Wsid);
-        if (!await storage.CopyIn(record.Wsid, container, record.Location, ETag.All, keptAt, record.Id, ct))
-            throw new InvalidOperationException($"'{keptAt}' in workspace {record.Wsid} holds a file Inlet did not put there; upload {record.Id} waits.");
-
-        await using var session = store.LightweightSession();
-        var stream = await session.Events.FetchForWriting<UploadRecord>(record.Id, ct);
-        if (stream.Aggregate is not { Status: UploadStatus.Pending })
-            return;
-        stream.AppendOne(new DatabaseUploadRefused(record.Id, record.Tid, refused.Reason, keptAt, refused.At));
-        session.Delete<UploadProgress>(record.Id);
-        await session.SaveChangesAsync(ct);
-        metrics.UploadsRejected.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Stage, "database"));
-        await storage.Delete(record.Wsid, record.Location, ct);
-    }
-
-    /// <summary>The Inbox path this upload holds, claimed once: a retry finds its own earlier claim.</summary>
-    private static async Task<string> ClaimInboxPath(IDocumentStore store, UploadRecord record, CancellationToken ct)
+    /// <summary>The Inbox paths a refused file may take, in the order they are tried.</summary>
+    public static IEnumerable<string> InboxCandidates(UploadRecord record)
     {
         var wanted = $"{RoutingRules.InboxFolder}/{record.Name}";
         for (var attempt = 1; attempt <= MaxNameAttempts; attempt++)
+            yield return RoutingRules.Candidate(wanted, attempt);
+    }
+
+    /// <summary>The id of the claim on <paramref name="location"/> in workspace <paramref name="wsid"/>.</summary>
+    public static string ClaimId(string wsid, string location) => $"{wsid}/{location}";
+
+    /// <summary>
+    /// A refusal of an upload that awaits the database claims its Inbox slot (unless the upload holds it already:
+    /// a re-delivery after the claim committed) and asks for its bytes to be kept there. Anything else is a no-op.
+    /// </summary>
+    public static (PathClaim? Claim, KeepRefusedUpload? Keep) Refused(RefusalState state, DatabaseFileRefused refused)
+    {
+        if (!AwaitsDatabase(state.Record) || state.Slot is not { } slot)
+            return (null, null);
+        var record = state.Record!;
+        var claim = slot.Ours ? null : new PathClaim { Id = ClaimId(record.Wsid, slot.Location), UploadId = record.Id };
+        return (claim, new KeepRefusedUpload(record.Id, slot.Location, refused.Reason, refused.At));
+    }
+
+    /// <summary>The refusal on record, once the bytes are kept; null when the upload no longer awaits the database (done before, or by another node).</summary>
+    public static DatabaseUploadRefused? Keep(UploadRecord? record, KeepRefusedUpload keep) =>
+        AwaitsDatabase(record) ? new DatabaseUploadRefused(record!.Id, record.Tid, keep.Reason, keep.KeptAt, keep.At) : null;
+}
+
+/// <summary>
+/// Completes an upload the database loaded. An A-frame on Wolverine's aggregate workflow: the upload's stream is
+/// fetched for writing (optimistic: a refusal or another load committed meanwhile makes this attempt lose and
+/// retry), the decision is pure, and Wolverine appends the event and removes the progress in one transaction.
+/// </summary>
+public static class DatabaseFileLoadedHandler
+{
+    public static (Events, IMartenOp) Handle(DatabaseFileLoaded loaded,
+        [WriteAggregate(nameof(DatabaseFileLoaded.UploadId), Required = false)] UploadRecord? record)
+    {
+        var events = new Events();
+        if (DatabaseOutcomeDecisions.Loaded(record, loaded) is not { } routed)
+            return (events, MartenOps.Nothing());
+        events.Add(routed);
+        return (events, MartenOps.Delete<UploadProgress>(routed.UploadId));
+    }
+}
+
+/// <summary>
+/// The first half of a refusal: <see cref="LoadAsync"/> finds the upload and the first Inbox path free for it (or
+/// the one it claimed before), <see cref="Handle"/> decides, and Wolverine commits the claim together with the
+/// <see cref="KeepRefusedUpload"/> that moves the bytes (the outbox). The claim commits before any byte moves, so
+/// no other file can be copied to that path; two refusals racing for one name cannot both insert its claim, and
+/// the loser is retried (the conflict policy), reloads and takes the next name.
+/// </summary>
+public static class DatabaseFileRefusedHandler
+{
+    public static async Task<RefusalState> LoadAsync(DatabaseFileRefused refused, IQuerySession session, CancellationToken ct)
+    {
+        var record = await session.LoadAsync<UploadRecord>(refused.UploadId, ct);
+        if (!DatabaseOutcomeDecisions.AwaitsDatabase(record))
+            return new RefusalState(record, null);
+        foreach (var location in DatabaseOutcomeDecisions.InboxCandidates(record!))
         {
-            var location = RoutingRules.Candidate(wanted, attempt);
-            var id = $"{record.Wsid}/{location}";
-            await using var session = store.LightweightSession();
-            var claim = await session.LoadAsync<PathClaim>(id, ct);
-            if (claim is not null)
-            {
-                if (claim.UploadId == record.Id)
-                    return location;
-                continue;
-            }
-            session.Insert(new PathClaim { Id = id, UploadId = record.Id });
-            try
-            {
-                await session.SaveChangesAsync(ct);
-                return location;
-            }
-            catch (Exception e) when (Concurrency.IsConflict(e))
-            {
-                attempt--; // somebody claimed it between the load and the insert: look at it again
-            }
+            var claim = await session.LoadAsync<PathClaim>(DatabaseOutcomeDecisions.ClaimId(record!.Wsid, location), ct);
+            if (claim is null || claim.UploadId == record.Id)
+                return new RefusalState(record, new InboxSlot(location, Ours: claim is not null));
         }
-        throw new InvalidOperationException($"No free name for '{wanted}' after {MaxNameAttempts} attempts.");
+        throw new InvalidOperationException($"No free name for '{RoutingRules.InboxFolder}/{record!.Name}' after {DatabaseOutcomeDecisions.MaxNameAttempts} attempts.");
+    }
+
+    public static (IMartenOp, OutgoingMessages) Handle(DatabaseFileRefused refused, RefusalState state)
+    {
+        var (claim, keep) = DatabaseOutcomeDecisions.Refused(state, refused);
+        var messages = new OutgoingMessages();
+        if (keep is not null)
+            messages.Add(keep);
+        return (claim is null ? MartenOps.Nothing() : MartenOps.Insert(claim), messages);
+    }
+}
+
+/// <summary>
+/// The second half of a refusal, an A-frame on Wolverine's aggregate workflow: the upload's stream is fetched for
+/// writing, <see cref="Before"/> copies the staged bytes to the claimed Inbox path (idempotent: a retry finds its own
+/// copy), <see cref="Handle"/> decides, Wolverine records the refusal and removes the progress in one transaction,
+/// and only after that commit <see cref="AfterCommitAsync"/> deletes the staged copy. Whatever crashes, the bytes
+/// are in the staging folder, the Inbox, or both.
+/// </summary>
+public static class KeepRefusedUploadHandler
+{
+    public static async Task<StagedFile> Before(KeepRefusedUpload keep, UploadRecord? record, WorkspaceStorage storage, CancellationToken ct)
+    {
+        if (!DatabaseOutcomeDecisions.AwaitsDatabase(record))
+            return new StagedFile("", "", Refusing: false);
+        var container = WorkspaceStorage.ContainerFor(record!.Wsid);
+        if (!await storage.CopyIn(record.Wsid, container, record.Location, ETag.All, keep.KeptAt, record.Id, ct))
+            throw new InvalidOperationException($"'{keep.KeptAt}' in workspace {record.Wsid} holds a file Inlet did not put there; upload {record.Id} waits.");
+        // Captured now: the staged location is what the record said before the refusal moved it to the Inbox.
+        return new StagedFile(record.Wsid, record.Location, Refusing: true);
+    }
+
+    public static (Events, IMartenOp) Handle(KeepRefusedUpload keep,
+        [WriteAggregate(nameof(KeepRefusedUpload.UploadId), Required = false)] UploadRecord? record)
+    {
+        var events = new Events();
+        if (DatabaseOutcomeDecisions.Keep(record, keep) is not { } refused)
+            return (events, MartenOps.Nothing());
+        events.Add(refused);
+        return (events, MartenOps.Delete<UploadProgress>(refused.UploadId));
+    }
+
+    /// <summary>Counted and cleaned up once the refusal is on record (never by an attempt that lost a race and rolled back).</summary>
+    public static async Task AfterCommitAsync(StagedFile staged, WorkspaceStorage storage, InletMetrics metrics, CancellationToken ct)
+    {
+        if (!staged.Refusing)
+            return;
+        metrics.UploadsRejected.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Stage, "database"));
+        await storage.Delete(staged.Wsid, staged.Location, ct);
     }
 }

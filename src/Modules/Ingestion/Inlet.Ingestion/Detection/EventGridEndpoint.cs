@@ -24,32 +24,78 @@ public sealed record EventGridEvent(
     [property: JsonPropertyName("topic")] string? Topic,
     [property: JsonPropertyName("data")] JsonElement Data);
 
-/// <summary>
-/// Push-driven detection on real Azure: an Event Grid subscription for Microsoft.Storage.BlobCreated
-/// posts here (docs/operations.md), in the Event Grid schema (a JSON array) or the CloudEvents 1.0 schema
-/// (`application/cloudevents+json`, one event, or `application/cloudevents-batch+json`), decoded and
-/// checked by the CNCF CloudEvents SDK. The blob's properties are read back from storage, never trusted
-/// from the event.
-/// </summary>
-public static class EventGridEndpoint
-{
-    private const string Route = "/api/ingestion/eventgrid";
-    private const string SubjectPrefix = "/blobServices/default/containers/";
-    private const string BlobCreated = "Microsoft.Storage.BlobCreated";
-    private static readonly JsonSerializerOptions EventJson = new() { PropertyNameCaseInsensitive = true };
-    private static readonly JsonEventFormatter CloudEventJson = new();
+/// <summary>One delivered event, whichever schema carried it.</summary>
+public sealed record DeliveredEvent(string? Type, string? Subject, JsonElement Data);
 
-    /// <summary>One delivered event, whichever schema carried it.</summary>
-    private sealed record Delivered(string? Type, string? Subject, JsonElement Data);
+/// <summary>A blob a delivery says was created: its container and name, as the event's subject gives them.</summary>
+public sealed record CreatedBlob(string Container, string BlobName);
+
+/// <summary>What a delivery asks of Inlet: the Event Grid validation handshake's code (the events after it are not read), and the blobs it says were created, in order.</summary>
+public sealed record DeliveryRequest(string? ValidationCode, IReadOnlyList<CreatedBlob> Created);
+
+/// <summary>A created blob of a known token container, with the properties storage gave for it (not the event's).</summary>
+public sealed record FoundBlob(Guid Tid, string Container, string BlobName, ETag ETag, long Size, byte[]? ContentHash, DateTimeOffset LastModified);
+
+/// <summary>The load step's result: a problem that stops the request, or the validation code and the blobs found.</summary>
+public sealed record EventGridDelivery(IResult? Refused, string? ValidationCode, IReadOnlyList<FoundBlob> Found);
+
+/// <summary>The pure decisions of push detection (tests/Inlet.Ingestion.Tests): what a delivery asks for, and what is routed for it.</summary>
+public static class EventGridDecisions
+{
+    public const string BlobCreated = "Microsoft.Storage.BlobCreated";
+    public const string SubscriptionValidation = "Microsoft.EventGrid.SubscriptionValidationEvent";
+    private const string SubjectPrefix = "/blobServices/default/containers/";
+    private const string BlobsInfix = "/blobs/";
 
     /// <summary>
-    /// The CloudEvents webhook handshake (abuse protection) that Event Grid sends before its first CloudEvents
-    /// delivery: the origin it names is allowed, for a sender that knows the key.
+    /// The blobs a delivery names as created, in order, up to a subscription validation event (answered with its
+    /// code; what follows it is not read). Other event types and subjects that name no blob are ignored.
     /// </summary>
-    [WolverineOptions(Route)]
+    public static DeliveryRequest Read(IEnumerable<DeliveredEvent> events)
+    {
+        var created = new List<CreatedBlob>();
+        foreach (var e in events)
+        {
+            if (e.Type == SubscriptionValidation
+                && e.Data.ValueKind == JsonValueKind.Object && e.Data.TryGetProperty("validationCode", out var code))
+                return new DeliveryRequest(code.GetString(), created);
+            if (e.Type == BlobCreated && Subject(e.Subject) is { } blob)
+                created.Add(blob);
+        }
+        return new DeliveryRequest(null, created);
+    }
+
+    /// <summary>The container and blob a BlobCreated subject names (<c>/blobServices/default/containers/{c}/blobs/{name}</c>), or null.</summary>
+    public static CreatedBlob? Subject(string? subject)
+    {
+        if (subject is null || !subject.StartsWith(SubjectPrefix, StringComparison.Ordinal))
+            return null;
+        var rest = subject[SubjectPrefix.Length..];
+        var split = rest.IndexOf(BlobsInfix, StringComparison.Ordinal);
+        return split <= 0 ? null : new CreatedBlob(rest[..split], rest[(split + BlobsInfix.Length)..]);
+    }
+
+    /// <summary>One <see cref="IngestBlob"/> per blob found, described by storage's properties (routing is exactly-once per blob version, so a duplicate is harmless).</summary>
+    public static OutgoingMessages Ingest(IEnumerable<FoundBlob> found)
+    {
+        var messages = new OutgoingMessages();
+        foreach (var blob in found)
+            messages.Add(new IngestBlob(blob.Tid, blob.Container, blob.BlobName, blob.ETag.ToString(), blob.Size, IngestBlob.Md5Text(blob.ContentHash), blob.LastModified));
+        return messages;
+    }
+}
+
+/// <summary>
+/// The CloudEvents webhook handshake (abuse protection) that Event Grid sends before its first CloudEvents
+/// delivery: the origin it names is allowed, for a sender that knows the key. Apart from
+/// <see cref="EventGridEndpoint"/> so that the delivery's load step does not run for it.
+/// </summary>
+public static class EventGridHandshakeEndpoint
+{
+    [WolverineOptions(EventGridEndpoint.Route)]
     public static IResult Options(HttpRequest request, HttpResponse response, IOptions<IngestionOptions> options, IHostEnvironment env)
     {
-        if (Refused(request, options.Value, env) is { } refused)
+        if (EventGridEndpoint.Refused(request, options.Value, env) is { } refused)
             return refused;
         var origin = request.Headers["WebHook-Request-Origin"].ToString();
         if (string.IsNullOrEmpty(origin))
@@ -58,14 +104,78 @@ public static class EventGridEndpoint
         response.Headers["WebHook-Allowed-Rate"] = "*";
         return Results.Ok();
     }
+}
 
-    [WolverinePost(Route)]
-    public static async Task<IResult> Post(HttpRequest request, IOptions<IngestionOptions> options, IHostEnvironment env,
-        IQuerySession session, StorageAccount storage, IMessageBus bus, CancellationToken ct)
+/// <summary>
+/// Push-driven detection on real Azure: an Event Grid subscription for Microsoft.Storage.BlobCreated
+/// posts here (docs/operations.md), in the Event Grid schema (a JSON array) or the CloudEvents 1.0 schema
+/// (`application/cloudevents+json`, one event, or `application/cloudevents-batch+json`), decoded and
+/// checked by the CNCF CloudEvents SDK. The blob's properties are read back from storage, never trusted
+/// from the event.
+/// An A-frame: <see cref="LoadAsync"/> reads the delivery, finds each named blob's token and reads the blob's
+/// properties from storage; <see cref="Post"/> decides (<see cref="EventGridDecisions"/>) and returns the
+/// <see cref="IngestBlob"/> messages, which Wolverine's outbox stores in the endpoint's Marten transaction
+/// before the 200 is written: an acknowledged delivery is never lost with a crash (as when it was published inline).
+/// </summary>
+public static class EventGridEndpoint
+{
+    public const string Route = "/api/ingestion/eventgrid";
+    private static readonly JsonSerializerOptions EventJson = new() { PropertyNameCaseInsensitive = true };
+    private static readonly JsonEventFormatter CloudEventJson = new();
+
+    /// <param name="session">The handler's session (read from only): taking it puts the endpoint in a Marten transaction, which is what stores the outgoing messages before the answer.</param>
+    public static async Task<EventGridDelivery> LoadAsync(HttpRequest request, IOptions<IngestionOptions> options, IHostEnvironment env,
+        IDocumentSession session, StorageAccount storage, CancellationToken ct)
     {
         if (Refused(request, options.Value, env) is { } refused)
-            return refused;
+            return new EventGridDelivery(refused, null, []);
+        var (events, malformed) = await Decode(request, ct);
+        if (malformed is not null)
+            return new EventGridDelivery(malformed, null, []);
 
+        var asked = EventGridDecisions.Read(events!);
+        var found = new List<FoundBlob>();
+        foreach (var created in asked.Created)
+        {
+            var token = await session.Query<TokenContainer>().FirstOrDefaultAsync(t => t.Container == created.Container, ct);
+            if (token is null)
+                continue;
+            // A child of the delivery's request span: one delivery may carry several blobs.
+            using var detect = InletTelemetry.Source.StartActivity("ingest.detect");
+            detect?.SetTag(InletTelemetry.DetectedBy, "eventgrid")
+                .SetTag(InletTelemetry.TokenId, token.Id)
+                .SetTag(InletTelemetry.Container, created.Container)
+                .SetTag(InletTelemetry.BlobName, created.BlobName);
+            try
+            {
+                var properties = (await storage.Container(created.Container).GetBlobClient(created.BlobName).GetPropertiesAsync(cancellationToken: ct)).Value;
+                detect?.SetTag(InletTelemetry.BlobSize, properties.ContentLength);
+                found.Add(new FoundBlob(token.Id, created.Container, created.BlobName, properties.ETag, properties.ContentLength, properties.ContentHash, properties.LastModified));
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // Already routed (and removed) by the poller.
+            }
+        }
+        return new EventGridDelivery(null, asked.ValidationCode, found);
+    }
+
+    public static IResult Validate(EventGridDelivery delivery) => delivery.Refused ?? WolverineContinue.Result();
+
+    /// <param name="delivery">From <see cref="LoadAsync"/>: the body is read there, in whichever schema it came.</param>
+    [WolverinePost(Route)]
+    public static (IResult, OutgoingMessages) Post([NotBody] EventGridDelivery delivery)
+    {
+        var messages = EventGridDecisions.Ingest(delivery.Found);
+        IResult answer = delivery.ValidationCode is { } code
+            ? Results.Json(new Dictionary<string, string?> { ["validationResponse"] = code })
+            : Results.Ok();
+        return (answer, messages);
+    }
+
+    /// <summary>The delivery's events, or the problem answer for a body that is not one of the accepted schemas.</summary>
+    private static async Task<(IReadOnlyList<DeliveredEvent>? Events, IResult? Malformed)> Decode(HttpRequest request, CancellationToken ct)
+    {
         ContentType? contentType;
         try
         {
@@ -73,10 +183,9 @@ public static class EventGridEndpoint
         }
         catch (FormatException)
         {
-            return Results.Problem(Problems.Validation("Content-Type", "Event Grid schema deliveries are application/json; CloudEvents 1.0 are application/cloudevents+json or application/cloudevents-batch+json."));
+            return (null, Results.Problem(Problems.Validation("Content-Type", "Event Grid schema deliveries are application/json; CloudEvents 1.0 are application/cloudevents+json or application/cloudevents-batch+json.")));
         }
 
-        List<Delivered> events;
         var mediaType = contentType?.MediaType;
         if (mediaType is "application/cloudevents+json" or "application/cloudevents-batch+json")
         {
@@ -89,66 +198,26 @@ public static class EventGridEndpoint
                 var decoded = mediaType == "application/cloudevents+json"
                     ? [await CloudEventJson.DecodeStructuredModeMessageAsync(body, contentType, null)]
                     : await CloudEventJson.DecodeBatchModeMessageAsync(body, contentType, null);
-                events = decoded.Select(e => new Delivered(e.Type, e.Subject, e.Data is JsonElement data ? data : default)).ToList();
+                return (decoded.Select(e => new DeliveredEvent(e.Type, e.Subject, e.Data is JsonElement data ? data : default)).ToList(), null);
             }
             catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException)
             {
-                return Results.Problem(Problems.Create(400, "Malformed CloudEvents", $"Send CloudEvents 1.0 in structured JSON mode, each event with specversion \"1.0\", id, source and type ({ex.Message})."));
+                return (null, Results.Problem(Problems.Create(400, "Malformed CloudEvents", $"Send CloudEvents 1.0 in structured JSON mode, each event with specversion \"1.0\", id, source and type ({ex.Message}).")));
             }
         }
-        else
+        try
         {
-            try
-            {
-                var grid = await JsonSerializer.DeserializeAsync<EventGridEvent[]>(request.Body, EventJson, ct);
-                events = (grid ?? []).Select(e => new Delivered(e.EventType, e.Subject, e.Data)).ToList();
-            }
-            catch (JsonException)
-            {
-                return Results.Problem(Problems.Create(400, "Malformed events", "Send an Event Grid schema array of events, or CloudEvents 1.0 (application/cloudevents+json or application/cloudevents-batch+json)."));
-            }
+            var grid = await JsonSerializer.DeserializeAsync<EventGridEvent[]>(request.Body, EventJson, ct);
+            return ((grid ?? []).Select(e => new DeliveredEvent(e.EventType, e.Subject, e.Data)).ToList(), null);
         }
-
-        foreach (var e in events)
+        catch (JsonException)
         {
-            if (e.Type == "Microsoft.EventGrid.SubscriptionValidationEvent"
-                && e.Data.ValueKind == JsonValueKind.Object && e.Data.TryGetProperty("validationCode", out var code))
-                return Results.Json(new Dictionary<string, string?> { ["validationResponse"] = code.GetString() });
-
-            if (e.Type != BlobCreated || e.Subject is null || !e.Subject.StartsWith(SubjectPrefix, StringComparison.Ordinal))
-                continue;
-            var rest = e.Subject[SubjectPrefix.Length..];
-            var split = rest.IndexOf("/blobs/", StringComparison.Ordinal);
-            if (split <= 0)
-                continue;
-            var containerName = rest[..split];
-            var blobName = rest[(split + "/blobs/".Length)..];
-            var token = await session.Query<TokenContainer>().FirstOrDefaultAsync(t => t.Container == containerName, ct);
-            if (token is null)
-                continue;
-            // A child of the delivery's request span: one delivery may carry several blobs.
-            using var detect = InletTelemetry.Source.StartActivity("ingest.detect");
-            detect?.SetTag(InletTelemetry.DetectedBy, "eventgrid")
-                .SetTag(InletTelemetry.TokenId, token.Id)
-                .SetTag(InletTelemetry.Container, containerName)
-                .SetTag(InletTelemetry.BlobName, blobName);
-            try
-            {
-                var properties = (await storage.Container(containerName).GetBlobClient(blobName).GetPropertiesAsync(cancellationToken: ct)).Value;
-                detect?.SetTag(InletTelemetry.BlobSize, properties.ContentLength);
-                await bus.PublishAsync(new IngestBlob(token.Id, containerName, blobName, properties.ETag.ToString(), properties.ContentLength,
-                    IngestBlob.Md5Text(properties.ContentHash), properties.LastModified));
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // Already routed (and removed) by the poller.
-            }
+            return (null, Results.Problem(Problems.Create(400, "Malformed events", "Send an Event Grid schema array of events, or CloudEvents 1.0 (application/cloudevents+json or application/cloudevents-batch+json).")));
         }
-        return Results.Ok();
     }
 
     /// <summary>A delivery without the configured key is refused (in Development, without a key configured, anyone may post).</summary>
-    private static IResult? Refused(HttpRequest request, IngestionOptions options, IHostEnvironment env)
+    internal static IResult? Refused(HttpRequest request, IngestionOptions options, IHostEnvironment env)
     {
         var key = options.EventGridKey;
         return (string.IsNullOrEmpty(key) ? !env.IsDevelopment() : request.Query["key"] != key)
