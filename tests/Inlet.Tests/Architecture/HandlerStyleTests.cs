@@ -20,7 +20,7 @@ public sealed class HandlerStyleTests
     // Not converted yet, each with why; a new entry needs a reason as good. Keyed "Type.Method".
     private static readonly Dictionary<string, string> AllowList = new()
     {
-        ["IngestBlobHandler.Handle"] = "Ingestion: converted in a later session (the Upload write model; another helper is changing scanning there).",
+        ["IngestBlobHandler.Handle"] = "Ingestion: routing is a protocol of two commits around the copy (the UploadReceived + PathClaim decision before any byte moves, the outcome at stream version 2 after it), and a Wolverine handler has one transaction; committing its session early would also mark a durable IngestBlob handled (Wolverine's FlushOutgoingMessagesOnCommit), leaving a crash between the two to the poller's safety net, and two messages would take routing off the poller's inline InvokeAsync (bounded by Ingestion:Parallelism, one attempt per blob version in flight), so each listing of a large upload would queue every blob not yet routed again. Its decisions are pure (UploadDecisions, tests/Inlet.Ingestion.Tests); it keeps the store and the outbox for its two transactions.",
         ["RevokeUploadTokenEndpoint.Delete"] = "Tokens: the HTTP edge invokes the RevokeUploadToken A-frame inline, so that a 204 means the revocation is on record; a lock on the stream instead (ConcurrencyStyle.Exclusive) would create an empty stream for every unknown id.",
     };
 

@@ -72,44 +72,40 @@ public static class IngestBlobHandler
         route?.SetTag(InletTelemetry.RoutedTo, record.RoutedTo);
 
         var etag = new ETag(blob.ETag);
-        if (record is { Status: UploadStatus.Pending, StagedAt: null, RoutedAt: null })
+        if (UploadDecisions.AwaitsRouting(record))
         {
-            var (moved, reason) = await Move(record, etag, storage, ct);
-            var review = moved && record.Location.StartsWith(RoutingRules.InboxFolder + "/", StringComparison.Ordinal)
-                && await InboxReview.IsOn(store, record.Wsid, ct);
+            var move = await Move(record, etag, storage, ct);
+            var review = UploadDecisions.Reviewable(record, move) && await InboxReview.IsOn(store, record.Wsid, ct);
             await using var session = store.LightweightSession();
             outbox.Enroll(session);
-            var now = clock.GetUtcNow();
-            var staged = moved && RoutingRules.IsStaged(record.Location);
-            object outcome = (moved, staged) switch
-            {
-                (true, true) => new UploadStaged(uploadId, record.Tid, record.Location, now),
-                (true, false) => new UploadRouted(uploadId, record.Tid, record.Location, record.Size, record.Md5, now, review),
-                _ => new UploadRejected(uploadId, record.Tid, reason!, RoutingRules.QuarantineLocation(uploadId), now),
-            };
-            session.Events.Append(uploadId, 2, outcome);
-            if (staged)
+            IReadOnlyList<string> awaited = [];
+            string? badRows = null;
+            if (UploadDecisions.Stages(record, move))
             {
                 // Metadata delivered before this CSV is on its way: the database waits for it rather than guess types.
                 // Checked in this order, nothing committed before now slips between the two: a metadata file leaves
                 // the token's container only after its upload record exists.
                 var names = RoutingRules.MetadataNamesFor(record.Name);
-                var awaited = await storage.Waiting(record.Container, names, ct);
+                awaited = await storage.Waiting(record.Container, names, ct);
                 if (names.Count > 0)
                     awaited = [.. awaited.Union(await session.Query<UploadRecord>()
                         .Where(u => u.Tid == record.Tid && u.Id != record.Id && u.Status != UploadStatus.Rejected && names.Contains(u.Name))
                         .Select(u => u.Name).ToListAsync(ct))];
-                var token = await session.LoadAsync<TokenContainer>(record.Tid, ct);
-                await outbox.PublishAsync(new DatabaseFileStaged(uploadId, record.Tid, record.Wsid, record.Name,
-                    WorkspaceStorage.ContainerFor(record.Wsid), record.Location, record.Size, now, awaited, record.Md5, token?.Destination.BadRows, record.ReceivedAt));
+                badRows = (await session.LoadAsync<TokenContainer>(record.Tid, ct))?.Destination.BadRows;
             }
-            if (moved)
-                await outbox.PublishAsync(new RecordUploadTokenUsage(record.Tid, record.Wsid, uploadId, 1, record.Size, now));
+            // Everything the outcome depends on is read; the decision itself is pure.
+            var now = clock.GetUtcNow();
+            var outcome = UploadDecisions.Outcome(record, move, review, awaited, badRows, now);
+            session.Events.Append(uploadId, 2, outcome.Event);
+            if (outcome.Staged is { } staged)
+                await outbox.PublishAsync(staged);
+            if (outcome.Usage is { } usage)
+                await outbox.PublishAsync(usage);
             try
             {
                 await session.SaveChangesAsync(ct);
-                Count(metrics, blob, record, moved, staged, now);
-                route?.SetTag(InletTelemetry.Outcome, moved ? (staged ? "staged" : "routed") : "rejected");
+                Count(metrics, blob, record, outcome, now);
+                route?.SetTag(InletTelemetry.Outcome, outcome.Outcome);
             }
             catch (Exception e) when (Concurrency.IsConflict(e))
             {
@@ -125,10 +121,10 @@ public static class IngestBlobHandler
     }
 
     /// <summary>Counted once, by the attempt whose outcome was recorded (never by one that lost the race).</summary>
-    private static void Count(InletMetrics metrics, IngestBlob blob, UploadRecord record, bool moved, bool staged, DateTimeOffset now)
+    private static void Count(InletMetrics metrics, IngestBlob blob, UploadRecord record, RouteOutcome outcome, DateTimeOffset now)
     {
         var routedTo = new KeyValuePair<string, object?>(InletTelemetry.RoutedTo, record.RoutedTo);
-        if (moved)
+        if (outcome.Moved)
         {
             metrics.FilesIngested.Add(1, routedTo);
             metrics.BytesIngested.Add(record.Size, routedTo);
@@ -139,7 +135,7 @@ public static class IngestBlobHandler
         }
         if (blob.LastModified is { } committed)
             metrics.RoutingLag.Record(Math.Max(0, (now - committed).TotalSeconds),
-                routedTo, new KeyValuePair<string, object?>(InletTelemetry.Outcome, moved ? (staged ? "staged" : "routed") : "rejected"));
+                routedTo, new KeyValuePair<string, object?>(InletTelemetry.Outcome, outcome.Outcome));
     }
 
     private static async Task<UploadRecord?> Load(IDocumentStore store, Guid uploadId, CancellationToken ct)
@@ -159,11 +155,10 @@ public static class IngestBlobHandler
         var decision = RoutingRules.Decide(token.Destination, blob.BlobName, uploadId);
         for (var attempt = 1; attempt <= MaxNameAttempts; attempt++)
         {
-            var location = decision.Location is null ? RoutingRules.QuarantineLocation(uploadId) : RoutingRules.Candidate(decision.Location, attempt);
+            var (received, claim) = UploadDecisions.Receive(token, blob, uploadId, decision, attempt, clock.GetUtcNow());
             await using var session = store.LightweightSession();
-            session.Events.StartStream<UploadRecord>(uploadId, new UploadReceived(uploadId, token.Id, token.Wsid, blob.Container, blob.BlobName,
-                blob.ETag, blob.Size, blob.Md5, decision.RoutedTo, location, decision.Rejection ?? decision.Note, clock.GetUtcNow()));
-            session.Insert(new PathClaim { Id = $"{token.Wsid}/{location}", UploadId = uploadId });
+            session.Events.StartStream<UploadRecord>(uploadId, received);
+            session.Insert(claim);
             try
             {
                 await session.SaveChangesAsync(ct);
@@ -179,19 +174,18 @@ public static class IngestBlobHandler
         throw new InvalidOperationException($"No free name for '{decision.Location}' after {MaxNameAttempts} attempts.");
     }
 
-    private static async Task<(bool Routed, string? Reason)> Move(UploadRecord record, ETag etag, WorkspaceStorage storage, CancellationToken ct)
+    private static async Task<MoveResult> Move(UploadRecord record, ETag etag, WorkspaceStorage storage, CancellationToken ct)
     {
-        var rejection = record.Location.StartsWith(RoutingRules.QuarantineFolder + "/", StringComparison.Ordinal) ? record.Error : null;
-        // A database file's MD5 is checked by the database's own read of it: one read of the bytes instead of two.
-        if (rejection is null && record.Md5 is not null && !RoutingRules.IsStaged(record.Location))
+        var rejection = UploadDecisions.DecidedRejection(record);
+        if (rejection is null && UploadDecisions.ChecksMd5(record) && record.Md5 is { } expected)
         {
             var actual = Convert.ToBase64String(await storage.ComputeMd5(record.Container, record.Name, etag, ct));
-            if (actual != record.Md5)
-                rejection = ContentMd5.Mismatch(null, record.Md5, actual);
+            if (actual != expected)
+                rejection = ContentMd5.Mismatch(null, expected, actual);
         }
         var location = rejection is null ? record.Location : RoutingRules.QuarantineLocation(record.Id);
         if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, location, record.Id, ct))
             throw new InvalidOperationException($"'{location}' in workspace {record.Wsid} holds a file Inlet did not put there; upload {record.Id} waits.");
-        return (rejection is null, rejection);
+        return new MoveResult(rejection is null, rejection);
     }
 }

@@ -1,0 +1,70 @@
+using Inlet.Ingestion.Contracts;
+using Inlet.Ingestion.TokenContainers;
+using Inlet.Tokens.Contracts;
+
+namespace Inlet.Ingestion.Routing;
+
+/// <summary>What moving an upload's bytes found: whether they went to their place, and if not, why (they are then in the quarantine).</summary>
+public sealed record MoveResult(bool Moved, string? Rejection);
+
+/// <summary>
+/// The outcome of routing one upload: the stream's second event, and the messages that go with it in the same
+/// transaction. <see cref="Outcome"/> names it for the route's span and the routing-lag metric.
+/// </summary>
+public sealed record RouteOutcome(object Event, DatabaseFileStaged? Staged, RecordUploadTokenUsage? Usage, string Outcome)
+{
+    public bool Moved => Usage is not null;
+}
+
+/// <summary>
+/// The pure decisions of routing a blob (tests/Inlet.Ingestion.Tests): what its upload's first event says, whether
+/// its bytes still have to move, and what the outcome records and sends. The storage and the two transactions
+/// around them are <see cref="IngestBlobHandler"/>'s (docs/adr/0024-a-frame-handlers.md, revision 2026-12-03).
+/// </summary>
+public static class UploadDecisions
+{
+    /// <summary>An upload's first event and the claim on its path, for the <paramref name="attempt"/>-th name tried ("a.txt", "a (2).txt", …).</summary>
+    public static (UploadReceived Received, PathClaim Claim) Receive(TokenContainer token, IngestBlob blob, Guid uploadId, RoutingRules.Decision decision, int attempt, DateTimeOffset now)
+    {
+        var location = decision.Location is null ? RoutingRules.QuarantineLocation(uploadId) : RoutingRules.Candidate(decision.Location, attempt);
+        var received = new UploadReceived(uploadId, token.Id, token.Wsid, blob.Container, blob.BlobName,
+            blob.ETag, blob.Size, blob.Md5, decision.RoutedTo, location, decision.Rejection ?? decision.Note, now);
+        return (received, new PathClaim { Id = $"{token.Wsid}/{location}", UploadId = uploadId });
+    }
+
+    /// <summary>Decided, but nothing moved or recorded since: the bytes still have to go to their place. Otherwise the upload is done and only the source may be left.</summary>
+    public static bool AwaitsRouting(UploadRecord record) => record is { Status: UploadStatus.Pending, StagedAt: null, RoutedAt: null };
+
+    /// <summary>The reason an upload was decided into the quarantine (an unsafe name or path), or null when it has a place.</summary>
+    public static string? DecidedRejection(UploadRecord record) =>
+        record.Location.StartsWith(RoutingRules.QuarantineFolder + "/", StringComparison.Ordinal) ? record.Error : null;
+
+    /// <summary>Whether routing compares the bytes' MD5 with the uploader's: a database file's is checked by the database's own read of it (one read instead of two).</summary>
+    public static bool ChecksMd5(UploadRecord record) => record.Md5 is not null && !RoutingRules.IsStaged(record.Location);
+
+    /// <summary>Whether a file's routing asks if its workspace reviews the Inbox: a moved Inbox file (the answer is read only then).</summary>
+    public static bool Reviewable(UploadRecord record, MoveResult move) =>
+        move.Moved && record.Location.StartsWith(RoutingRules.InboxFolder + "/", StringComparison.Ordinal);
+
+    /// <summary>Whether the outcome stages the file for the database (and so must know which of its metadata files are still on their way).</summary>
+    public static bool Stages(UploadRecord record, MoveResult move) => move.Moved && RoutingRules.IsStaged(record.Location);
+
+    /// <summary>
+    /// The outcome of an upload whose bytes were moved: staged for the database (with the metadata it must wait for),
+    /// routed to its place (waiting for review where the workspace reviews its Inbox), or rejected into the quarantine.
+    /// A file that reached the workspace counts as the token's usage; a rejected one does not.
+    /// </summary>
+    public static RouteOutcome Outcome(UploadRecord record, MoveResult move, bool awaitsReview, IReadOnlyList<string> awaited,
+        string? badRows, DateTimeOffset now)
+    {
+        var usage = move.Moved ? new RecordUploadTokenUsage(record.Tid, record.Wsid, record.Id, 1, record.Size, now) : null;
+        if (Stages(record, move))
+            return new RouteOutcome(new UploadStaged(record.Id, record.Tid, record.Location, now),
+                new DatabaseFileStaged(record.Id, record.Tid, record.Wsid, record.Name, WorkspaceFiles.WorkspaceStorage.ContainerFor(record.Wsid),
+                    record.Location, record.Size, now, awaited, record.Md5, badRows, record.ReceivedAt),
+                usage, "staged");
+        if (move.Moved)
+            return new RouteOutcome(new UploadRouted(record.Id, record.Tid, record.Location, record.Size, record.Md5, now, awaitsReview), null, usage, "routed");
+        return new RouteOutcome(new UploadRejected(record.Id, record.Tid, move.Rejection!, RoutingRules.QuarantineLocation(record.Id), now), null, null, "rejected");
+    }
+}
