@@ -1,4 +1,7 @@
 using System.Text;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Inlet.Ingestion.WorkspaceFiles;
 using Npgsql;
 
 namespace Inlet.Tests.Tabular;
@@ -216,5 +219,45 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
         Assert.Empty(await Tables(alice, ws));
         Assert.Equal(bad, await alice.GetStringAsync($"/api/workspaces/{ws}/files/content?path=inbox/bad.csv"));
         Assert.Equal(["inbox/bad.csv", "inbox/notes.txt"], (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().Select(f => f.Str("path")).Order());
+    }
+
+    [Fact]
+    public async Task Refused_files_of_one_name_from_two_database_tokens_at_once_are_each_kept_in_the_Inbox_under_a_name_of_their_own()
+    {
+        // An Inbox file holds the name first; then two database tokens deliver a CSV of that name at the same time,
+        // both refused by their schema: their Inbox claims race for "bad (2).csv", the loser is retried and takes the next.
+        var ws = InletApp.NewWorkspace("db");
+        var alice = await app.SignedIn("alice", ws);
+        var inbox = await alice.Issue(ws, new { reason = "plain files" });
+        await Upload(LocalFiles.Folder(("bad.csv", "just a file")), inbox);
+        await Decided(alice, ws, 1);
+        const string schema = """{ "fields": [ { "name": "id", "type": "integer" } ] }""";
+        var tokens = new[]
+        {
+            await alice.Issue(ws, new { reason = "site A", upload_to_database = true }),
+            await alice.Issue(ws, new { reason = "site B", upload_to_database = true }),
+        };
+        string[] contents = ["id\nnot-a-number-a\n", "id\nnot-a-number-b\n"];
+        await Task.WhenAll(tokens.Select((t, i) => Upload(LocalFiles.Folder(("bad.csv", contents[i]), ("bad.schema.json", schema)), t)));
+
+        var uploads = await Decided(alice, ws, 5);
+        var refused = uploads.Where(u => u.Str("name") == "bad.csv" && u.Str("status") == "rejected").ToList();
+        Assert.Equal(2, refused.Count);
+        Assert.Equal(["inbox/bad (2).csv", "inbox/bad (3).csv"], refused.Select(u => u.Str("location")).Order());
+        Assert.Equal("just a file", await alice.GetStringAsync($"/api/workspaces/{ws}/files/content?path=inbox/bad.csv"));
+        var kept = new List<string>();
+        foreach (var upload in refused)
+            kept.Add(await alice.GetStringAsync($"/api/workspaces/{ws}/files/content?path={Uri.EscapeDataString(upload.Str("location"))}"));
+        Assert.Equal(contents, kept.Order());
+        Assert.Empty(await Tables(alice, ws));
+        // Each refused file's staged copy is deleted once its refusal is on record (the schemas stay staged for late reloads).
+        var workspace = new BlobServiceClient(TestServices.Storage).GetBlobContainerClient(WorkspaceStorage.ContainerFor(ws));
+        await TokenApi.Eventually(async () =>
+        {
+            var staged = new List<string>();
+            await foreach (var blob in workspace.GetBlobsAsync(new GetBlobsOptions { Prefix = ".database/" }))
+                staged.Add(blob.Name);
+            return staged.All(n => n.EndsWith("/bad.schema.json", StringComparison.Ordinal));
+        }, 10, "no refused CSV left in the staging folder");
     }
 }
