@@ -85,15 +85,17 @@ public sealed class TableLoader(WorkspaceDatabase database)
         await using var through = new ReadThroughStream(await request.Open(ct), spool, check);
         request.Progress?.Enter(declared ? LoadProgress.Loading : LoadProgress.Reading, () => through.BytesRead);
         var sample = await ReadSample(through, ct);
+        var wholeFile = through.Ended; // whether the sample is the file: read before the rest is read ahead
+        through.StartReadingAhead();
         if (declared)
-            return (await Attempt(request, policy, Declared(request, sample, through.Ended), new PrefixedStream(sample, through), through, null, ct)).Outcome!;
+            return (await Attempt(request, policy, Declared(request, sample, wholeFile), new PrefixedStream(sample, through), through, null, ct)).Outcome!;
 
         // Inferred types: a guess from the sample lets the one read of storage feed COPY at once, while every value of the
         // whole file is still observed. The load commits only if the whole file agrees with the guess; otherwise the
         // observed types are loaded again from the local spool (storage is still read once).
         Plan plan;
         AttemptResult? attempt = null;
-        if (Guess(request, sample, through.Ended) is { } guess)
+        if (Guess(request, sample, wholeFile) is { } guess)
         {
             request.Progress?.Enter(LoadProgress.Loading, () => through.BytesRead);
             attempt = await Attempt(request, policy, guess, new PrefixedStream(sample, through), through, new Observation(sample, check), ct);
@@ -103,7 +105,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         }
         else
         {
-            plan = await Task.Factory.StartNew(() => Infer(request, sample, through, check), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            plan = await Task.Factory.StartNew(() => Infer(request, sample, wholeFile, through, check), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         RequireMd5(request, through);
         spool!.Position = 0;
@@ -301,9 +303,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
     /// Reads the whole file once (spooling it): every value counts, so a late outlier cannot break the load.
     /// Rows that are not the table's (ragged, broken quoting, a second table) do not count.
     /// </summary>
-    private static Plan Infer(LoadRequest request, byte[] sample, ReadThroughStream through, EncodingCheck check)
+    private static Plan Infer(LoadRequest request, byte[] sample, bool wholeFile, ReadThroughStream through, EncodingCheck check)
     {
-        var wholeFile = through.Ended;
         var encoding = SampleEncoding(request, sample, wholeFile);
         var dialect = InferredDialect(request, TextEncodings.DecodeSample(sample, encoding), wholeFile);
         var missing = MissingFor(request);

@@ -22,9 +22,20 @@ public sealed class ReadThroughStream(Stream source, Stream? spool = null, Encod
     /// <summary>The MD5 of everything read, base64, as storage's Content-MD5 shows it.</summary>
     public string Md5() => Convert.ToBase64String(_md5.GetCurrentHash());
 
+    private ReadAhead? _ahead;
+
+    /// <summary>
+    /// From now on the source is read (and hashed, checked and spooled) on a thread of its own, ahead of the reads here
+    /// (<see cref="ReadAhead"/>); reads are then synchronous. <see cref="Ended"/> and <see cref="Md5"/> are the whole
+    /// file's once a read here returned 0.
+    /// </summary>
+    public void StartReadingAhead() => _ahead ??= new ReadAhead(ReadSource);
+
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer)
+    public override int Read(Span<byte> buffer) => _ahead is { } ahead ? ahead.Read(buffer) : ReadSource(buffer);
+
+    private int ReadSource(Span<byte> buffer)
     {
         var read = source.Read(buffer);
         Observe(buffer[..read], !buffer.IsEmpty);
@@ -33,6 +44,8 @@ public sealed class ReadThroughStream(Stream source, Stream? spool = null, Encod
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (_ahead is { } ahead)
+            return ahead.Read(buffer.Span);
         var read = await source.ReadAsync(buffer, cancellationToken);
         Observe(buffer.Span[..read], !buffer.IsEmpty);
         return read;
@@ -79,6 +92,7 @@ public sealed class ReadThroughStream(Stream source, Stream? spool = null, Encod
     {
         if (disposing)
         {
+            _ahead?.Dispose(); // first: its thread may be reading the source
             _md5.Dispose();
             source.Dispose();
         }
