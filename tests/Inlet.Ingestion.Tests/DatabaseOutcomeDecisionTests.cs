@@ -69,7 +69,7 @@ public sealed class DatabaseOutcomeDecisionTests
         var candidates = DatabaseOutcomeDecisions.InboxCandidates(Staged("sub/visits.csv")).ToList();
 
         Assert.Equal(["inbox/sub/visits.csv", "inbox/sub/visits (2).csv", "inbox/sub/visits (3).csv"], candidates.Take(3));
-        Assert.Equal(DatabaseOutcomeDecisions.MaxNameAttempts, candidates.Count);
+        Assert.Equal(RoutingRules.MaxNameAttempts, candidates.Count);
     }
 
     [Fact]

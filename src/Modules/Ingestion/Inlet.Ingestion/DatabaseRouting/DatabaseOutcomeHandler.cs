@@ -30,9 +30,6 @@ public sealed record StagedFile(string Wsid, string Location, bool Refusing);
 /// </summary>
 public static class DatabaseOutcomeDecisions
 {
-    /// <summary>How many names "a.csv", "a (2).csv", … a refused file may try.</summary>
-    public const int MaxNameAttempts = 1000;
-
     /// <summary>A staged upload the database has not answered for yet; any other state is final or not the database's.</summary>
     public static bool AwaitsDatabase(UploadRecord? record) => record is { Status: UploadStatus.Pending, StagedAt: not null };
 
@@ -58,12 +55,9 @@ public static class DatabaseOutcomeDecisions
     public static IEnumerable<string> InboxCandidates(UploadRecord record)
     {
         var wanted = $"{RoutingRules.InboxFolder}/{record.Name}";
-        for (var attempt = 1; attempt <= MaxNameAttempts; attempt++)
+        for (var attempt = 1; attempt <= RoutingRules.MaxNameAttempts; attempt++)
             yield return RoutingRules.Candidate(wanted, attempt);
     }
-
-    /// <summary>The id of the claim on <paramref name="location"/> in workspace <paramref name="wsid"/>.</summary>
-    public static string ClaimId(string wsid, string location) => $"{wsid}/{location}";
 
     /// <summary>
     /// A refusal of an upload that awaits the database claims its Inbox slot (unless the upload holds it already:
@@ -74,7 +68,7 @@ public static class DatabaseOutcomeDecisions
         if (!AwaitsDatabase(state.Record) || state.Slot is not { } slot)
             return (null, null);
         var record = state.Record!;
-        var claim = slot.Ours ? null : new PathClaim { Id = ClaimId(record.Wsid, slot.Location), UploadId = record.Id };
+        var claim = slot.Ours ? null : new PathClaim { Id = PathClaim.IdFor(record.Wsid, slot.Location), UploadId = record.Id };
         return (claim, new KeepRefusedUpload(record.Id, slot.Location, refused.Reason, refused.At));
     }
 
@@ -117,11 +111,11 @@ public static class DatabaseFileRefusedHandler
             return new RefusalState(record, null);
         foreach (var location in DatabaseOutcomeDecisions.InboxCandidates(record!))
         {
-            var claim = await session.LoadAsync<PathClaim>(DatabaseOutcomeDecisions.ClaimId(record!.Wsid, location), ct);
+            var claim = await session.LoadAsync<PathClaim>(PathClaim.IdFor(record!.Wsid, location), ct);
             if (claim is null || claim.UploadId == record.Id)
                 return new RefusalState(record, new InboxSlot(location, Ours: claim is not null));
         }
-        throw new InvalidOperationException($"No free name for '{RoutingRules.InboxFolder}/{record!.Name}' after {DatabaseOutcomeDecisions.MaxNameAttempts} attempts.");
+        throw new InvalidOperationException($"No free name for '{RoutingRules.InboxFolder}/{record!.Name}' after {RoutingRules.MaxNameAttempts} attempts.");
     }
 
     public static (IMartenOp, OutgoingMessages) Handle(DatabaseFileRefused refused, RefusalState state)

@@ -28,6 +28,9 @@ public sealed class PathClaim
 {
     public string Id { get; set; } = "";
     public Guid UploadId { get; set; }
+
+    /// <summary>The id of the claim on <paramref name="location"/> in workspace <paramref name="wsid"/>.</summary>
+    public static string IdFor(string wsid, string location) => $"{wsid}/{location}";
 }
 
 /// <summary>
@@ -38,8 +41,6 @@ public sealed class PathClaim
 /// </summary>
 public static class IngestBlobHandler
 {
-    private const int MaxNameAttempts = 1000;
-
     public static async Task Handle(IngestBlob blob, IDocumentStore store, WorkspaceStorage storage, TimeProvider clock,
         IMartenOutbox outbox, InletMetrics metrics, ILogger<IngestBlob> logger, CancellationToken ct)
     {
@@ -153,7 +154,7 @@ public static class IngestBlobHandler
             return null; // not a container Inlet knows; nothing to route it by
 
         var decision = RoutingRules.Decide(token.Destination, blob.BlobName, uploadId);
-        for (var attempt = 1; attempt <= MaxNameAttempts; attempt++)
+        for (var attempt = 1; attempt <= RoutingRules.MaxNameAttempts; attempt++)
         {
             var (received, claim) = UploadDecisions.Receive(token, blob, uploadId, decision, attempt, clock.GetUtcNow());
             await using var session = store.LightweightSession();
@@ -171,7 +172,7 @@ public static class IngestBlobHandler
                     return decided;
             }
         }
-        throw new InvalidOperationException($"No free name for '{decision.Location}' after {MaxNameAttempts} attempts.");
+        throw new InvalidOperationException($"No free name for '{decision.Location}' after {RoutingRules.MaxNameAttempts} attempts.");
     }
 
     private static async Task<MoveResult> Move(UploadRecord record, ETag etag, WorkspaceStorage storage, CancellationToken ct)

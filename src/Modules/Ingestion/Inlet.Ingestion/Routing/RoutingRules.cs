@@ -42,6 +42,9 @@ public static class RoutingRules
         return new Decision(routedTo, location, note, null);
     }
 
+    /// <summary>How many names <see cref="Candidate"/> gives a file before Inlet stops looking for a free one.</summary>
+    public const int MaxNameAttempts = 1000;
+
     /// <summary>Names to try when <paramref name="location"/> is taken: "a.csv", "a (2).csv", "a (3).csv", …</summary>
     public static string Candidate(string location, int attempt)
     {

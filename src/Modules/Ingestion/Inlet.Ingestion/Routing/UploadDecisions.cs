@@ -29,7 +29,7 @@ public static class UploadDecisions
         var location = decision.Location is null ? RoutingRules.QuarantineLocation(uploadId) : RoutingRules.Candidate(decision.Location, attempt);
         var received = new UploadReceived(uploadId, token.Id, token.Wsid, blob.Container, blob.BlobName,
             blob.ETag, blob.Size, blob.Md5, decision.RoutedTo, location, decision.Rejection ?? decision.Note, now);
-        return (received, new PathClaim { Id = $"{token.Wsid}/{location}", UploadId = uploadId });
+        return (received, new PathClaim { Id = PathClaim.IdFor(token.Wsid, location), UploadId = uploadId });
     }
 
     /// <summary>Decided, but nothing moved or recorded since: the bytes still have to go to their place. Otherwise the upload is done and only the source may be left.</summary>

@@ -69,9 +69,9 @@ public sealed class TableLoader(WorkspaceDatabase database)
     }
 
     /// <summary>What reading the file decided: how it is written, its columns, and which values are missing.</summary>
-    /// <param name="Sample">For a guess: what the sample's values made of each column, where the observation of the whole file starts.</param>
+    /// <param name="SampleInference">For a guess: what the sample's values made of each column, where the observation of the whole file starts.</param>
     private sealed record Plan(CsvDialect Dialect, string Encoding, List<PlannedColumn> Columns, HashSet<string> Missing, bool TokensAreMissing,
-        ColumnTypeInference[]? Sample = null);
+        ColumnTypeInference[]? SampleInference = null);
 
     /// <returns>What was loaded; null when metadata arrived before the commit (<see cref="LoadRequest.LateMetadata"/>).</returns>
     public async Task<LoadOutcome?> Load(LoadRequest request, CancellationToken ct)
@@ -141,7 +141,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
 
         public void Start(Plan guess)
         {
-            Inference = guess.Sample!;
+            Inference = guess.SampleInference!;
             Observed = guess.Columns.Select(c => c.Type != ColumnType.Text || c.Unseen).ToArray();
             Unseen = guess.Columns.Select(c => c.Unseen).ToArray();
         }
@@ -454,9 +454,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
         await using var copy = new BinaryCopy(await connection.BeginRawBinaryCopyAsync(
             $"copy {table} ({string.Join(", ", columns.Select(c => SqlNames.Quote(c.Name)))}) from stdin (format binary)", ct));
         // Parsing and converting (this thread) and encoding and writing to PostgreSQL (the writer) run side by side on batches of
-        // rows; a guess's observation of every value runs on the writer's thread too (docs/performance.md, session 8).
-        if (observation is not null)
-            observation.Start(plan);
+        // rows; a guess's observation of the values that can change its plan runs on the writer's thread too (docs/performance.md).
+        observation?.Start(plan);
         using var pipeline = new CopyPipeline(copy.Writer, types, ct, observation is null ? null : observation.Observe);
         var values = pipeline.Next();
         // A guess reads leniently, like the inference pass: the encoding is only settled once every byte was seen.

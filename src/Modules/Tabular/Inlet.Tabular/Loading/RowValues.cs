@@ -88,14 +88,18 @@ public sealed class RowValues
         }
         if ((format is not (null or "" or ColumnValues.DefaultFormat) && type != ColumnType.Text) || type is ColumnType.Real or ColumnType.Uuid or ColumnType.Bytea or ColumnType.Jsonb)
             return TrySetGeneral(index, text.ToString(), format, booleans, out expected);
+        if (inferred && type is (ColumnType.Integer or ColumnType.BigInt or ColumnType.Numeric) && !NumberText.IsPlain(text))
+        {
+            expected = ColumnValues.Describe(type, format, booleans);
+            return false;
+        }
         var ok = type switch
         {
             ColumnType.Boolean => booleans.TryParse(text, out _booleans[index]),
             ColumnType.SmallInt => short.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) && Set(ref _integers[index], s),
-            ColumnType.Integer => (!inferred || NumberText.IsPlain(text)) && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)
-                && Set(ref _integers[index], i),
-            ColumnType.BigInt => (!inferred || NumberText.IsPlain(text)) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _integers[index]),
-            ColumnType.Numeric => (!inferred || NumberText.IsPlain(text)) && NumberText.TryParseDecimal(text, out _decimals[index]),
+            ColumnType.Integer => int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) && Set(ref _integers[index], i),
+            ColumnType.BigInt => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _integers[index]),
+            ColumnType.Numeric => NumberText.TryParseDecimal(text, out _decimals[index]),
             ColumnType.Double => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _doubles[index]),
             ColumnType.Date => IsoTemporal.TryParseDate(text, out _dates[index]),
             ColumnType.Time => IsoTemporal.TryParseTime(text, out _times[index]),
