@@ -26,7 +26,7 @@ public sealed class TableLoadDecisionTests
     private static (StagedTableFile, TableDefinition) Metadata(TableDefinition definition) =>
         (new StagedTableFile { Id = Guid.CreateVersion7(Now), Name = "site-a/visits.schema.json", Kind = TableFileKind.TableSchema }, definition);
 
-    private static LoadOutcome Outcome(string mode = "replace") => new(7, [new TableColumn("id", "integer", null, "id")], 10, 10, mode, "Visits", null);
+    private static LoadOutcome Outcome(LoadMode mode = LoadMode.Replace) => new(7, [new TableColumn("id", "integer", null, "id")], 10, 10, mode, "Visits", null);
 
     [Fact]
     public void An_unknown_or_refused_file_is_left_alone()

@@ -1,4 +1,6 @@
 using Inlet.Ingestion.DatabaseRouting;
+using Inlet.Ingestion.Routing;
+using Inlet.Ingestion.Contracts;
 using Inlet.Tabular.Contracts;
 using Inlet.Tokens.Contracts;
 using Microsoft.Extensions.Hosting;
@@ -25,45 +27,75 @@ public static class Tracked
 }
 
 /// <summary>
-/// <paramref name="count"/> uploads of workspace <paramref name="wsid"/> were decided by the database: each one loaded
-/// (its <see cref="DatabaseFileLoaded"/> recorded) or refused and kept in the Inbox (its refusal recorded and the
-/// <c>KeepRefusedUpload</c> that follows handled). Their records, an inline projection, show the outcome from then on.
+/// <paramref name="count"/> uploads of workspace <paramref name="wsid"/>, delivered with the tokens <paramref name="tids"/>,
+/// were decided. A blob is decided when its <see cref="IngestBlob"/> ran (routed, rejected or awaiting review), unless
+/// that staged it for the database (it sent <see cref="DatabaseFileStaged"/>): then when the database loaded it (its
+/// <see cref="DatabaseFileLoaded"/> recorded; a reload counts too) or refused it and it was kept in the Inbox (the refusal
+/// recorded and the <c>KeepRefusedUpload</c> that follows handled). Upload records are an inline projection, so the API
+/// shows each outcome from then on.
 /// </summary>
-public sealed class DatabaseUploadsDecided(string wsid, int count) : ITrackedCondition
+public sealed class UploadsDecided(string wsid, int count, params Guid[] tids) : ITrackedCondition
 {
+    /// <summary>For the files uploaded with <paramref name="tokens"/> (the JSON the issue endpoint answered), all of one workspace.</summary>
+    public static UploadsDecided Of(int count, params JsonElement[] tokens) =>
+        new(tokens[0].Str("wsid"), count, [.. tokens.Select(t => Guid.Parse(t.Str("tid")))]);
+
+    public static UploadsDecided Of(JsonElement token, int count) => Of(count, token);
+
+    private readonly HashSet<Guid> _ingested = [];
+    private readonly HashSet<Guid> _staged = [];
     private readonly HashSet<Guid> _loaded = [];
     private readonly HashSet<Guid> _refused = [];
     private readonly HashSet<Guid> _kept = [];
 
     public void Record(EnvelopeRecord record)
     {
-        if (record.MessageEventType != MessageEventType.MessageSucceeded)
-            return;
-        lock (_loaded)
+        lock (_ingested)
         {
-            switch (record.Envelope?.Message)
+            switch (record.Envelope?.Message, record.MessageEventType)
             {
-                case DatabaseFileLoaded loaded when loaded.Wsid == wsid:
+                // The poller routes inline (InvokeAsync), which reports the end of the execution, not a queued success;
+                // what it staged was sent (its outbox flushed) before that end.
+                case (IngestBlob blob, MessageEventType.ExecutionFinished) when tids.Contains(blob.Tid):
+                    _ingested.Add(RoutingRules.UploadIdFor(blob.Container, blob.BlobName, blob.ETag));
+                    break;
+                case (DatabaseFileStaged staged, MessageEventType.Sent) when tids.Contains(staged.Tid):
+                    _staged.Add(staged.UploadId);
+                    break;
+                case (DatabaseFileLoaded loaded, MessageEventType.MessageSucceeded) when loaded.Wsid == wsid:
                     _loaded.Add(loaded.UploadId);
                     break;
-                case DatabaseFileRefused refused when refused.Wsid == wsid:
+                case (DatabaseFileRefused refused, MessageEventType.MessageSucceeded) when refused.Wsid == wsid:
                     _refused.Add(refused.UploadId);
                     break;
                 // The kept copy names no workspace; only this workspace's refusals count (in either order of the two).
-                case KeepRefusedUpload kept:
+                case (KeepRefusedUpload kept, MessageEventType.MessageSucceeded):
                     _kept.Add(kept.UploadId);
                     break;
             }
         }
     }
 
+    private (int Files, int Loaded, int Refused) Decided() =>
+        (_ingested.Count(id => !_staged.Contains(id)), _loaded.Count, _refused.Count(id => _kept.Contains(id) && !_loaded.Contains(id)));
+
     public bool IsCompleted()
     {
-        lock (_loaded)
-            return _loaded.Count + _refused.Count(_kept.Contains) >= count;
+        lock (_ingested)
+        {
+            var (files, loaded, refused) = Decided();
+            return files + loaded + refused >= count;
+        }
     }
 
-    public override string ToString() => $"{count} uploads of {wsid} loaded or refused by the database";
+    public override string ToString()
+    {
+        lock (_ingested)
+        {
+            var (files, loaded, refused) = Decided();
+            return $"{count} uploads of {wsid} decided (so far {files} by routing, {loaded} loaded, {refused} refused and kept; {_staged.Count} staged)";
+        }
+    }
 }
 
 /// <summary>

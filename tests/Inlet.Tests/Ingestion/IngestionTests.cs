@@ -77,21 +77,24 @@ public sealed class IngestionTests(InletApp app, Xunit.Abstractions.ITestOutputH
         var root = Directory.CreateTempSubdirectory("tree-");
         var md5s = await MakeTree(root, 220, 110L * 1024 * 1024);
 
-        var result = await AzCopy.Copy(root.FullName + "/*", issued.Str("token"));
-        Assert.True(result.Succeeded, result.Output);
-        var finished = DateTime.UtcNow;
-
-        var files = await WaitForFiles(alice, $"/api/workspaces/{ws}/inbox", md5s.Count, 5);
-        output.WriteLine($"every file listed {(DateTime.UtcNow - finished).TotalMilliseconds:F0} ms after AzCopy finished");
+        // The Inbox is polled as a person would watch it (how soon after AzCopy every file shows); the token's count of
+        // the files is awaited as the usage messages Tokens handles.
+        List<JsonElement> files = [];
+        await app.Host.Until(new UsageRecorded(Guid.Parse(issued.Str("tid")), md5s.Count), async () =>
+        {
+            var result = await AzCopy.Copy(root.FullName + "/*", issued.Str("token"));
+            Assert.True(result.Succeeded, result.Output);
+            var finished = DateTime.UtcNow;
+            files = await WaitForFiles(alice, $"/api/workspaces/{ws}/inbox", md5s.Count, 5);
+            output.WriteLine($"every file listed {(DateTime.UtcNow - finished).TotalMilliseconds:F0} ms after AzCopy finished");
+        }, 120);
         await AssertSameBytes(alice, ws, files, "inbox/", md5s);
 
         var uploads = await alice.GetJson($"/api/workspaces/{ws}/uploads");
         Assert.Equal(md5s.Count, uploads.GetArrayLength());
         Assert.All(uploads.EnumerateArray(), u => Assert.Equal("routed", u.Str("status")));
-        await TokenApi.Eventually(async () =>
-            (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens/{issued.Str("tid")}")).GetProperty("files_received").GetInt64() == md5s.Count,
-            20, "the token counts every file it delivered");
         var token = await alice.GetJson($"/api/workspaces/{ws}/upload-tokens/{issued.Str("tid")}");
+        Assert.Equal(md5s.Count, token.GetProperty("files_received").GetInt64());
         Assert.True(token.GetProperty("bytes_received").GetInt64() >= 110L * 1024 * 1024);
     }
 
@@ -148,16 +151,15 @@ public sealed class IngestionTests(InletApp app, Xunit.Abstractions.ITestOutputH
         var alice = await app.SignedIn("alice", ws);
         var issued = await alice.Issue(ws);
         var withSas = new BlobContainerClient(new Uri(issued.Str("token")));
-        await withSas.GetBlobClient("   /only-spaces.txt").UploadAsync(BinaryData.FromString("a folder named by spaces"));
-        await withSas.GetBlobClient(new string('x', 300) + ".txt").UploadAsync(BinaryData.FromString("over-long segment"));
-        await withSas.GetBlobClient("fine.txt").UploadAsync(BinaryData.FromString("fine"));
-
-        List<JsonElement> uploads = [];
-        await TokenApi.Eventually(async () =>
+        await app.Host.Until(UploadsDecided.Of(issued, 3), async () =>
         {
-            uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
-            return uploads.Count == 3 && uploads.All(u => u.Str("status") != "pending");
-        }, 20, "three uploads decided");
+            await withSas.GetBlobClient("   /only-spaces.txt").UploadAsync(BinaryData.FromString("a folder named by spaces"));
+            await withSas.GetBlobClient(new string('x', 300) + ".txt").UploadAsync(BinaryData.FromString("over-long segment"));
+            await withSas.GetBlobClient("fine.txt").UploadAsync(BinaryData.FromString("fine"));
+        });
+        var uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+        Assert.Equal(3, uploads.Count);
+        Assert.All(uploads, u => Assert.NotEqual("pending", u.Str("status")));
         var rejected = uploads.Where(u => u.Str("status") == "rejected").ToList();
         Assert.Equal(2, rejected.Count);
         Assert.All(rejected, r => Assert.Contains("Unsafe file name", r.Str("error")));

@@ -65,7 +65,7 @@ public sealed class DatabaseCredentialsNonSuperuserTests(NonSuperuserDatabaseApp
         await using (var session = await DatabaseCredentialsTests.Open(first))
         {
             // Loaded after the login exists, by the non-superuser owner: its default privileges apply.
-            await DatabaseCredentialsTests.Load(alice, ws, 0, ("late.csv", "a\n1\n2\n"));
+            await DatabaseCredentialsTests.Load(app, alice, ws, 0, ("late.csv", "a\n1\n2\n"));
             Assert.Equal(2L, await DatabaseCredentialsTests.Scalar(session, "select count(*) from late"));
             Assert.Equal("0", await DatabaseCredentialsTests.Scalar(session, "select count(*)::text from pg_roles where rolname = current_user and rolsuper"));
             var second = await DatabaseCredentialsTests.Issue(alice, ws);
@@ -161,14 +161,16 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
     }
 
     /// <summary>Files through a database token and the real AzCopy, exactly as an uploader loads them.</summary>
-    internal static async Task Load(HttpClient client, string ws, int routedBefore, params (string Name, string Content)[] files)
+    internal static async Task Load(InletApp app, HttpClient client, string ws, int routedBefore, params (string Name, string Content)[] files)
     {
         var token = await client.Issue(ws, new { reason = "tables", upload_to_database = true });
-        var upload = await AzCopy.Copy(LocalFiles.Folder(files).FullName + "/*", token.Str("token"));
-        Assert.True(upload.Succeeded, upload.Output);
-        await TokenApi.Eventually(async () =>
-            (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().Count(u => u.Str("status") == "routed") >= routedBefore + files.Length,
-            90, $"{files.Length} more files loaded");
+        await app.Host.Until(UploadsDecided.Of(token, files.Length), async () =>
+        {
+            var upload = await AzCopy.Copy(LocalFiles.Folder(files).FullName + "/*", token.Str("token"));
+            Assert.True(upload.Succeeded, upload.Output);
+        }, 90);
+        var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+        Assert.Equal(routedBefore + files.Length, uploads.Count(u => u.Str("status") == "routed"));
     }
 
     [Fact]
@@ -176,7 +178,7 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
     {
         var ws = InletApp.NewWorkspace("dbc");
         var alice = await app.SignedIn("alice", ws);
-        await Load(alice, ws, 0, ("patients.csv", "id,name\n1,Ada\n2,Alan\n3,Grace\n"));
+        await Load(app, alice, ws, 0, ("patients.csv", "id,name\n1,Ada\n2,Alan\n3,Grace\n"));
 
         var credentials = await Issue(alice, ws);
         Assert.False(credentials.GetProperty("rotated").GetBoolean());
@@ -195,9 +197,8 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
         Assert.Equal("Grace", await Scalar(login, $"select name from \"{credentials.Str("schema")}\".patients where id = 3"));
 
         // Loaded after the login was made: a new table, and a replacement of the first (a new table under the old name).
-        await Load(alice, ws, 1, ("visits.csv", "visit,patient\n10,1\n11,2\n"), ("patients.csv", "id,name\n1,Ada\n2,Alan\n3,Grace\n4,Barbara\n"));
-        await TokenApi.Eventually(async () => (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray()
-            .Any(t => t.Str("name") == "patients" && t.GetProperty("rows").GetInt64() == 4), 30, "patients reloaded with 4 rows");
+        await Load(app, alice, ws, 1, ("visits.csv", "visit,patient\n10,1\n11,2\n"), ("patients.csv", "id,name\n1,Ada\n2,Alan\n3,Grace\n4,Barbara\n"));
+        Assert.Equal(4, (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().Single(t => t.Str("name") == "patients").GetProperty("rows").GetInt64());
         Assert.Equal(2L, await Scalar(login, "select count(*) from visits"));
         Assert.Equal(4L, await Scalar(login, "select count(*) from patients"));
 

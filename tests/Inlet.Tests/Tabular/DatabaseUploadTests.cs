@@ -23,14 +23,12 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
         Assert.True(result.Succeeded, result.Output);
     }
 
-    private static async Task<List<JsonElement>> Decided(HttpClient client, string ws, int count, int seconds = 60)
+    /// <summary>Runs <paramref name="upload"/> and waits until <paramref name="count"/> of its files were decided; answers the workspace's uploads.</summary>
+    private async Task<List<JsonElement>> Decided(HttpClient client, string ws, JsonElement token, int count, Func<Task> upload)
     {
-        var uploads = new List<JsonElement>();
-        await TokenApi.Eventually(async () =>
-        {
-            uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
-            return uploads.Count >= count && uploads.All(u => u.Str("status") != "pending");
-        }, seconds, $"{count} uploads routed or rejected (saw {string.Join(", ", uploads.Select(u => u.Str("name") + ":" + u.Str("status")))})");
+        await app.Host.Until(UploadsDecided.Of(token, count), upload);
+        var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+        Assert.All(uploads, u => Assert.NotEqual("pending", u.Str("status")));
         return uploads;
     }
 
@@ -105,9 +103,7 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
             ("visits.csv", VisitsCsv), ("visits.schema.json", VisitsSchema),
             ("labs/results.csv", ResultsCsv), ("labs/datapackage.json", DataPackage),
             ("sites.csv", SitesCsv));
-        await Upload(root, token);
-
-        var uploads = await Decided(alice, ws, 7);
+        var uploads = await Decided(alice, ws, token, 7, () => Upload(root, token));
         Assert.All(uploads, u => Assert.Equal("routed", u.Str("status")));
         Assert.All(uploads, u => Assert.Equal("database", u.Str("routed_to")));
         Assert.Equal("table:patients", uploads.Single(u => u.Str("name") == "patients.csv").Str("location"));
@@ -173,26 +169,25 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
         const string schema = """{ "fields": [ { "name": "code", "type": "integer" }, { "name": "amount", "type": "number" }, { "name": "day", "type": "string" } ] }""";
 
         // CSV first: it is loaded with inferred types, then the schema arrives and reloads it.
-        await Upload(LocalFiles.Folder(("early.csv", csv)), token);
-        await TokenApi.Eventually(async () => (await Tables(alice, ws)).ContainsKey("early"), 30, "the CSV loaded with inferred types");
+        await Decided(alice, ws, token, 1, () => Upload(LocalFiles.Folder(("early.csv", csv)), token));
         Assert.Equal("text", Types((await Tables(alice, ws))["early"])["code"]);
-        await Upload(LocalFiles.Folder(("early.schema.json", schema)), token);
 
-        // Schema first, CSV afterwards.
-        await Upload(LocalFiles.Folder(("late.schema.json", schema)), token);
-        await Decided(alice, ws, 3);
-        await Upload(LocalFiles.Folder(("late.csv", csv)), token);
+        // Its schema (loaded), the CSV reloaded with it, and a schema whose CSV comes afterwards: three decisions.
+        await Decided(alice, ws, token, 3, async () =>
+        {
+            await Upload(LocalFiles.Folder(("early.schema.json", schema)), token);
+            await Upload(LocalFiles.Folder(("late.schema.json", schema)), token);
+        });
+        var uploads = await Decided(alice, ws, token, 1, () => Upload(LocalFiles.Folder(("late.csv", csv)), token));
 
         var declared = new Dictionary<string, string> { ["code"] = "bigint", ["amount"] = "numeric", ["day"] = "text" };
-        await TokenApi.Eventually(async () =>
-        {
-            var tables = await Tables(alice, ws);
-            return tables.TryGetValue("early", out var early) && tables.TryGetValue("late", out var late)
-                && Types(early).SequenceEqual(declared) && Types(late).SequenceEqual(declared);
-        }, 30, "both tables carry the declared types");
+        var tables = await Tables(alice, ws);
+        Assert.Equal(declared, Types(tables["early"]));
+        Assert.Equal(declared, Types(tables["late"]));
         var rows = await alice.GetJson($"/api/workspaces/{ws}/tables/early/rows");
         Assert.Equal(1, rows.GetProperty("rows")[0][0].GetInt64());
-        Assert.All(await Decided(alice, ws, 4), u => Assert.Equal("routed", u.Str("status")));
+        Assert.Equal(4, uploads.Count);
+        Assert.All(uploads, u => Assert.Equal("routed", u.Str("status")));
     }
 
     [Fact]
@@ -200,10 +195,9 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
     {
         var (alice, ws, token) = await DatabaseToken();
         const string bad = "id,measured\n1,2026-01-01\n2,2026-13-45\n";
-        await Upload(LocalFiles.Folder(("bad.csv", bad), ("bad.schema.json", """{ "fields": [ { "name": "id", "type": "integer" }, { "name": "measured", "type": "date" } ] }"""),
-            ("notes.txt", "not a table")), token);
-
-        var uploads = await Decided(alice, ws, 3);
+        var uploads = await Decided(alice, ws, token, 3, () => Upload(LocalFiles.Folder(("bad.csv", bad),
+            ("bad.schema.json", """{ "fields": [ { "name": "id", "type": "integer" }, { "name": "measured", "type": "date" } ] }"""),
+            ("notes.txt", "not a table")), token));
         var rejected = uploads.Single(u => u.Str("name") == "bad.csv");
         Assert.Equal("rejected", rejected.Str("status"));
         var error = rejected.Str("error");
@@ -229,8 +223,7 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
         var ws = InletApp.NewWorkspace("db");
         var alice = await app.SignedIn("alice", ws);
         var inbox = await alice.Issue(ws, new { reason = "plain files" });
-        await Upload(LocalFiles.Folder(("bad.csv", "just a file")), inbox);
-        await Decided(alice, ws, 1);
+        await Decided(alice, ws, inbox, 1, () => Upload(LocalFiles.Folder(("bad.csv", "just a file")), inbox));
         const string schema = """{ "fields": [ { "name": "id", "type": "integer" } ] }""";
         var tokens = new[]
         {
@@ -238,9 +231,11 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
             await alice.Issue(ws, new { reason = "site B", upload_to_database = true }),
         };
         string[] contents = ["id\nnot-a-number-a\n", "id\nnot-a-number-b\n"];
-        await Task.WhenAll(tokens.Select((t, i) => Upload(LocalFiles.Folder(("bad.csv", contents[i]), ("bad.schema.json", schema)), t)));
-
-        var uploads = await Decided(alice, ws, 5);
+        // Both tokens' files go to the database: two schemas loaded, two CSVs refused and kept.
+        await app.Host.Until(UploadsDecided.Of(4, tokens),
+            () => Task.WhenAll(tokens.Select((t, i) => Upload(LocalFiles.Folder(("bad.csv", contents[i]), ("bad.schema.json", schema)), t))));
+        var uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+        Assert.Equal(5, uploads.Count);
         var refused = uploads.Where(u => u.Str("name") == "bad.csv" && u.Str("status") == "rejected").ToList();
         Assert.Equal(2, refused.Count);
         Assert.Equal(["inbox/bad (2).csv", "inbox/bad (3).csv"], refused.Select(u => u.Str("location")).Order());
@@ -250,14 +245,13 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
             kept.Add(await alice.GetStringAsync($"/api/workspaces/{ws}/files/content?path={Uri.EscapeDataString(upload.Str("location"))}"));
         Assert.Equal(contents, kept.Order());
         Assert.Empty(await Tables(alice, ws));
-        // Each refused file's staged copy is deleted once its refusal is on record (the schemas stay staged for late reloads).
+        // Each refused file's staged copy is deleted once its refusal is on record (the schemas stay staged for late reloads):
+        // by the time the refusal's KeepRefusedUpload was handled, its delete after the commit has run.
         var workspace = new BlobServiceClient(TestServices.Storage).GetBlobContainerClient(WorkspaceStorage.ContainerFor(ws));
-        await TokenApi.Eventually(async () =>
-        {
-            var staged = new List<string>();
-            await foreach (var blob in workspace.GetBlobsAsync(new GetBlobsOptions { Prefix = ".database/" }))
-                staged.Add(blob.Name);
-            return staged.All(n => n.EndsWith("/bad.schema.json", StringComparison.Ordinal));
-        }, 10, "no refused CSV left in the staging folder");
+        var staged = new List<string>();
+        await foreach (var blob in workspace.GetBlobsAsync(new GetBlobsOptions { Prefix = ".database/" }))
+            staged.Add(blob.Name);
+        Assert.Equal(2, staged.Count);
+        Assert.All(staged, n => Assert.EndsWith("/bad.schema.json", n));
     }
 }

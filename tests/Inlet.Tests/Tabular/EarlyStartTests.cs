@@ -62,7 +62,7 @@ public sealed class EarlyStartTests(EarlyStartApp app) : IClassFixture<EarlyStar
     public async Task A_large_CSV_without_metadata_commits_its_inferred_types_only_after_the_grace()
     {
         var delivery = await Start();
-        await app.Host.Until(new DatabaseUploadsDecided(delivery.Ws, 1), async () =>
+        await app.Host.Until(new UploadsDecided(delivery.Ws, 1, delivery.Tid), async () =>
         {
             await Route(delivery, "w.csv", Csv);
             await Task.Delay(TimeSpan.FromSeconds(1.5));
@@ -79,7 +79,7 @@ public sealed class EarlyStartTests(EarlyStartApp app) : IClassFixture<EarlyStar
     public async Task Metadata_routed_while_a_large_CSV_is_read_decides_its_types_and_the_table_is_loaded_once()
     {
         var delivery = await Start();
-        await app.Host.Until(new DatabaseUploadsDecided(delivery.Ws, 2), async () =>
+        await app.Host.Until(new UploadsDecided(delivery.Ws, 2, delivery.Tid), async () =>
         {
             await Route(delivery, "w.csv", Csv);
             await Task.Delay(TimeSpan.FromSeconds(1));

@@ -38,10 +38,13 @@ public sealed class EverydayExportsTests(InletApp app) : IClassFixture<InletApp>
         var root = Directory.CreateTempSubdirectory("exports-");
         foreach (var (file, bytes, _) in Exports)
             await File.WriteAllBytesAsync(Path.Combine(root.FullName, file), bytes);
-        var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-        Assert.True(result.Succeeded, result.Output);
-
-        var tables = await Tables(alice, ws, Exports.Length);
+        await app.Host.Until(UploadsDecided.Of(token, Exports.Length), async () =>
+        {
+            var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
+            Assert.True(result.Succeeded, result.Output);
+        });
+        var tables = await Tables(alice, ws);
+        Assert.Equal(Exports.Length, tables.Count);
         foreach (var (file, _, types) in Exports)
         {
             var table = tables[Path.GetFileNameWithoutExtension(file)];
@@ -78,15 +81,14 @@ public sealed class EverydayExportsTests(InletApp app) : IClassFixture<InletApp>
         await File.WriteAllTextAsync(Path.Combine(lenientDir.FullName, "declared.csv"), "a,b\n1,2\nx,3\n4,5\n");
         await File.WriteAllTextAsync(Path.Combine(lenientDir.FullName, "declared.schema.json"),
             """{ "fields": [ { "name": "a", "type": "integer" }, { "name": "b", "type": "integer" } ] }""");
-        Assert.True((await AzCopy.Copy(strictDir.FullName + "/*", refuse.Str("token"))).Succeeded);
-        Assert.True((await AzCopy.Copy(lenientDir.FullName + "/*", report.Str("token"))).Succeeded);
-
-        var uploads = new Dictionary<string, JsonElement>();
-        await TokenApi.Eventually(async () =>
+        // Both tokens' files go to the database: strict.csv refused, declared.csv and its schema loaded.
+        await app.Host.Until(UploadsDecided.Of(3, refuse, report), async () =>
         {
-            uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
-            return uploads.Count == 3 && uploads.Values.All(u => u.Str("status") != "pending");
-        }, 60, "three uploads decided");
+            Assert.True((await AzCopy.Copy(strictDir.FullName + "/*", refuse.Str("token"))).Succeeded);
+            Assert.True((await AzCopy.Copy(lenientDir.FullName + "/*", report.Str("token"))).Succeeded);
+        });
+        var uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
+        Assert.Equal(3, uploads.Count);
         Assert.Equal("rejected", uploads["strict.csv"].Str("status"));
         Assert.Contains("line 3", uploads["strict.csv"].Str("error"));
         Assert.Equal("routed", uploads["declared.csv"].Str("status"));
@@ -97,17 +99,9 @@ public sealed class EverydayExportsTests(InletApp app) : IClassFixture<InletApp>
         Assert.Equal(3, reject.GetProperty("line").GetInt64());
         Assert.Equal("x,3", reject.Str("raw"));
         Assert.Contains("'x'", reject.Str("reason"));
-        Assert.Equal("bigint", (await Tables(alice, ws, 1))["declared"].GetProperty("columns")[0].Str("type"));
+        Assert.Equal("bigint", (await Tables(alice, ws))["declared"].GetProperty("columns")[0].Str("type"));
     }
 
-    private static async Task<Dictionary<string, JsonElement>> Tables(HttpClient client, string ws, int count)
-    {
-        var tables = new Dictionary<string, JsonElement>();
-        await TokenApi.Eventually(async () =>
-        {
-            tables = (await client.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToDictionary(t => t.Str("name"));
-            return tables.Count >= count;
-        }, 60, $"{count} tables loaded");
-        return tables;
-    }
+    private static async Task<Dictionary<string, JsonElement>> Tables(HttpClient client, string ws) =>
+        (await client.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToDictionary(t => t.Str("name"));
 }

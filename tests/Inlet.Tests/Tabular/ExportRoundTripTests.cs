@@ -31,23 +31,20 @@ public sealed class ExportRoundTripTests(InletApp app) : IClassFixture<InletApp>
         return (client, ws, await client.Issue(ws, new { reason = "round trip", upload_to_database = true }));
     }
 
-    private static async Task<JsonElement> UploadAndWait(HttpClient client, string ws, JsonElement token, params (string Name, string Content)[] files)
+    private async Task<JsonElement> UploadAndWait(HttpClient client, string ws, JsonElement token, params (string Name, string Content)[] files)
     {
         var root = Directory.CreateTempSubdirectory("roundtrip-");
         foreach (var (name, content) in files)
             await File.WriteAllTextAsync(Path.Combine(root.FullName, name), content, new UTF8Encoding(false));
-        var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-        Assert.True(result.Succeeded, result.Output);
-        JsonElement table = default;
-        await TokenApi.Eventually(async () =>
+        await app.Host.Until(UploadsDecided.Of(token, files.Length), async () =>
         {
-            var tables = (await client.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToList();
-            var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
-            Assert.DoesNotContain(uploads, u => u.Str("status") == "rejected");
-            table = tables.FirstOrDefault(t => t.Str("name") == "measurements");
-            return table.ValueKind == JsonValueKind.Object && uploads.Count == files.Length && uploads.All(u => u.Str("status") == "routed");
-        }, 60, "the table loaded");
-        return table;
+            var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
+            Assert.True(result.Succeeded, result.Output);
+        });
+        var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+        Assert.Equal(files.Length, uploads.Count);
+        Assert.All(uploads, u => Assert.True(u.Str("status") == "routed", u.GetRawText()));
+        return (await client.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().Single(t => t.Str("name") == "measurements");
     }
 
     private async Task<string> RowChecksum(string ws)

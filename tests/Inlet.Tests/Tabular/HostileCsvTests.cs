@@ -87,15 +87,14 @@ public sealed class HostileCsvTests(InletApp app) : IClassFixture<InletApp>
         foreach (var c in cases)
             await File.WriteAllBytesAsync(Path.Combine(root.FullName, c.File), c.Bytes);
 
-        var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-        Assert.True(result.Succeeded, result.Output);
-
-        var uploads = new Dictionary<string, JsonElement>();
-        await TokenApi.Eventually(async () =>
+        await app.Host.Until(UploadsDecided.Of(token, cases.Count), async () =>
         {
-            uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
-            return uploads.Count == cases.Count && uploads.Values.All(u => u.Str("status") != "pending");
-        }, 90, $"all {cases.Count} files decided (pending: {string.Join(", ", uploads.Values.Where(u => u.Str("status") == "pending").Select(u => u.Str("name")))})");
+            var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
+            Assert.True(result.Succeeded, result.Output);
+        }, 90);
+        var uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
+        Assert.Equal(cases.Count, uploads.Count);
+        Assert.Empty(uploads.Values.Where(u => u.Str("status") == "pending").Select(u => u.Str("name")));
         var tables = (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToDictionary(t => t.Str("name"));
 
         foreach (var c in cases)

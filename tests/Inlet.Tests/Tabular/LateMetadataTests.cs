@@ -60,7 +60,7 @@ public sealed class LateMetadataTests(InletApp app) : IClassFixture<InletApp>
         await Route(delivery, "w.csv");
         await PastTheGrace(delivery, "w.csv");
 
-        await app.Host.Until(new DatabaseUploadsDecided(delivery.Ws, 2), () => Route(delivery, "w.schema.json"));
+        await app.Host.Until(new UploadsDecided(delivery.Ws, 2, delivery.Tid), () => Route(delivery, "w.schema.json"));
         Assert.Equal("routed", (await Upload(delivery, "w.csv")).Str("status"));
         var table = (await delivery.Client.GetJson($"/api/workspaces/{delivery.Ws}/tables")).EnumerateArray().Single();
         Assert.Equal("w", table.Str("name"));
@@ -76,7 +76,7 @@ public sealed class LateMetadataTests(InletApp app) : IClassFixture<InletApp>
         await Route(delivery, "bad.csv");
         await PastTheGrace(delivery, "bad.csv");
 
-        await app.Host.Until(new DatabaseUploadsDecided(delivery.Ws, 2), () => Route(delivery, "bad.schema.json"));
+        await app.Host.Until(new UploadsDecided(delivery.Ws, 2, delivery.Tid), () => Route(delivery, "bad.schema.json"));
         Assert.Equal("rejected", (await Upload(delivery, "bad.csv")).Str("status"));
         var error = (await Upload(delivery, "bad.csv")).Str("error");
         Assert.Contains("line 3", error);
@@ -92,7 +92,7 @@ public sealed class LateMetadataTests(InletApp app) : IClassFixture<InletApp>
         await PastTheGrace(delivery, "gone.csv");
 
         // Tabular:MetadataWaitLimit is 10 minutes; the CSV's next look after a grace finds it passed.
-        await app.Host.Until(new DatabaseUploadsDecided(delivery.Ws, 1), () =>
+        await app.Host.Until(new UploadsDecided(delivery.Ws, 1, delivery.Tid), () =>
         {
             app.Clock.Advance(TimeSpan.FromMinutes(11));
             return Task.CompletedTask;

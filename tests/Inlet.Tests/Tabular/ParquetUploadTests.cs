@@ -26,14 +26,12 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
         Assert.True(result.Succeeded, result.Output);
     }
 
-    private static async Task<List<JsonElement>> Decided(HttpClient client, string ws, int count, int seconds = 90)
+    /// <summary>Runs <paramref name="upload"/> and waits until <paramref name="count"/> of its files were decided; answers the workspace's uploads.</summary>
+    private async Task<List<JsonElement>> Decided(HttpClient client, string ws, JsonElement token, int count, Func<Task> upload)
     {
-        var uploads = new List<JsonElement>();
-        await TokenApi.Eventually(async () =>
-        {
-            uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
-            return uploads.Count >= count && uploads.All(u => u.Str("status") != "pending");
-        }, seconds, $"{count} uploads routed or rejected (saw {string.Join(", ", uploads.Select(u => u.Str("name") + ":" + u.Str("status")))})");
+        await app.Host.Until(UploadsDecided.Of(token, count), upload, 90);
+        var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+        Assert.All(uploads, u => Assert.NotEqual("pending", u.Str("status")));
         return uploads;
     }
 
@@ -170,9 +168,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
                 counts.WriteBatch([1L, 2L, 3L]);
             writer.Close();
         }
-        await Upload(root, token);
-
-        var uploads = await Decided(alice, ws, 3);
+        var uploads = await Decided(alice, ws, token, 3, () => Upload(root, token));
         Assert.All(uploads, u => Assert.Equal("routed", u.Str("status")));
         Assert.Equal("table:site_measures", uploads.Single(u => u.Str("name") == "measures.parquet").Str("location"));
         Assert.Equal([("code", "text"), ("count", "bigint")], await ColumnTypes(ws, "required"));
@@ -202,15 +198,13 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
         var (alice, ws, token) = await DatabaseToken();
         var root = Directory.CreateTempSubdirectory("upload-");
         WriteWithParquetSharp(Path.Combine(root.FullName, "measures.parquet"), rowsPerGroup: 3);
-        await Upload(root, token);
-        Assert.Equal("routed", Assert.Single(await Decided(alice, ws, 1)).Str("status"));
+        Assert.Equal("routed", Assert.Single(await Decided(alice, ws, token, 1, () => Upload(root, token))).Str("status"));
 
         var again = Directory.CreateTempSubdirectory("upload-");
         await File.WriteAllTextAsync(Path.Combine(again.FullName, "measures.csv"), await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=csv"));
         await File.WriteAllTextAsync(Path.Combine(again.FullName, "measures.schema.json"), await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=schema"));
         var (bob, ws2, token2) = await DatabaseToken();
-        await Upload(again, token2);
-        var reloaded = await Decided(bob, ws2, 2);
+        var reloaded = await Decided(bob, ws2, token2, 2, () => Upload(again, token2));
         Assert.All(reloaded, u => Assert.True(u.Str("status") == "routed", u.GetRawText()));
 
         // The same types (numeric keeps its values, not its declared precision) and the very same values.
@@ -244,9 +238,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
                 """;
             command.ExecuteNonQuery();
         }
-        await Upload(root, token);
-
-        var upload = Assert.Single(await Decided(alice, ws, 1));
+        var upload = Assert.Single(await Decided(alice, ws, token, 1, () => Upload(root, token)));
         Assert.True(upload.Str("status") == "routed", upload.GetRawText());
 
         Assert.Equal(
@@ -295,9 +287,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
                 notes.WriteBatch(["fine", "a NUL \0 inside", "fine"]);
             writer.Close();
         }
-        await Upload(root, token);
-
-        var uploads = (await Decided(alice, ws, 5)).ToDictionary(u => u.Str("name"));
+        var uploads = (await Decided(alice, ws, token, 5, () => Upload(root, token))).ToDictionary(u => u.Str("name"));
         Assert.All(uploads.Values, u => Assert.Equal("rejected", u.Str("status")));
         Assert.All(uploads.Values, u => Assert.Equal($"inbox/{u.Str("name")}", u.Str("location")));
         Assert.Contains("cut.parquet is not a readable Parquet file", uploads["cut.parquet"].Str("error"));

@@ -215,15 +215,14 @@ public sealed class PollutedCorpusTests(InletApp app) : IClassFixture<InletApp>
         var root = Directory.CreateTempSubdirectory("polluted-");
         foreach (var file in corpus)
             await File.WriteAllBytesAsync(Path.Combine(root.FullName, file.File), file.Bytes);
-        var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-        Assert.True(result.Succeeded, result.Output);
-
-        var uploads = new Dictionary<string, JsonElement>();
-        await TokenApi.Eventually(async () =>
+        await app.Host.Until(UploadsDecided.Of(token, corpus.Count), async () =>
         {
-            uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
-            return uploads.Count == corpus.Count && uploads.Values.All(u => u.Str("status") != "pending");
-        }, 300, $"all {corpus.Count} files loaded");
+            var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
+            Assert.True(result.Succeeded, result.Output);
+        }, 300);
+        var uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
+        Assert.Equal(corpus.Count, uploads.Count);
+        Assert.Empty(uploads.Values.Where(u => u.Str("status") == "pending").Select(u => u.Str("name")));
 
         var failures = new List<string>();
         await using var connection = new NpgsqlConnection(app.Postgres);

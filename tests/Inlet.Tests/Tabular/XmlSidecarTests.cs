@@ -120,14 +120,12 @@ public sealed class XmlSidecarUploadTests(InletApp app) : IClassFixture<InletApp
         Assert.True(result.Succeeded, result.Output);
     }
 
-    private static async Task<Dictionary<string, JsonElement>> Decided(HttpClient client, string ws, int count)
+    /// <summary>Runs <paramref name="upload"/> and waits until <paramref name="count"/> of its files were decided; answers the workspace's uploads.</summary>
+    private async Task<Dictionary<string, JsonElement>> Decided(HttpClient client, string ws, JsonElement token, int count, Func<Task> upload)
     {
-        var uploads = new Dictionary<string, JsonElement>();
-        await TokenApi.Eventually(async () =>
-        {
-            uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
-            return uploads.Count >= count && uploads.Values.All(u => u.Str("status") != "pending");
-        }, 60, $"{count} uploads decided");
+        await app.Host.Until(UploadsDecided.Of(token, count), upload, 90);
+        var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
+        Assert.All(uploads.Values, u => Assert.NotEqual("pending", u.Str("status")));
         return uploads;
     }
 
@@ -138,17 +136,17 @@ public sealed class XmlSidecarUploadTests(InletApp app) : IClassFixture<InletApp
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "xml sidecars", upload_to_database = true });
 
-        await Upload(LocalFiles.Folder(("visits.xml", VisitsXml)), token); // definition first
-        await Upload(LocalFiles.Folder(("patients.csv", PatientsCsv)), token); // data first
-        await Decided(alice, ws, 2);
-        await Upload(LocalFiles.Folder(("visits.csv", VisitsCsv), ("patients.xml", PatientsXml)), token);
-
-        Dictionary<string, JsonElement> tables = [];
-        await TokenApi.Eventually(async () =>
+        await Decided(alice, ws, token, 2, async () =>
         {
-            tables = (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToDictionary(t => t.Str("name"));
-            return tables.TryGetValue("patients", out var p) && p.Str("title") == "Patients" && tables.ContainsKey("visits");
-        }, 30, "both tables loaded with their definitions");
+            await Upload(LocalFiles.Folder(("visits.xml", VisitsXml)), token); // definition first
+            await Upload(LocalFiles.Folder(("patients.csv", PatientsCsv)), token); // data first
+        });
+        // The visits CSV loaded with its definition, the patients definition, and the patients CSV reloaded with it.
+        var uploads = await Decided(alice, ws, token, 3,
+            () => Upload(LocalFiles.Folder(("visits.csv", VisitsCsv), ("patients.xml", PatientsXml)), token));
+
+        var tables = (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToDictionary(t => t.Str("name"));
+        Assert.Equal("Patients", tables["patients"].Str("title"));
 
         Assert.Equal(["visit_id:integer", "weight:double precision", "visit_day:date", "note:text"],
             tables["visits"].GetProperty("columns").EnumerateArray().Select(c => $"{c.Str("name")}:{c.Str("type")}"));
@@ -157,7 +155,8 @@ public sealed class XmlSidecarUploadTests(InletApp app) : IClassFixture<InletApp
         Assert.Equal("One row per patient", tables["patients"].Str("description"));
         var visits = await alice.GetJson($"/api/workspaces/{ws}/tables/visits/rows");
         Assert.Equal("[[1,70.5,\"2026-01-02\",\"first\"],[2,null,\"2026-01-15\",\"with | pipe\"]]", visits.GetProperty("rows").GetRawText());
-        Assert.All((await Decided(alice, ws, 4)).Values, u => Assert.Equal("routed", u.Str("status")));
+        Assert.Equal(4, uploads.Count);
+        Assert.All(uploads.Values, u => Assert.Equal("routed", u.Str("status")));
     }
 
     [Fact]
@@ -167,13 +166,11 @@ public sealed class XmlSidecarUploadTests(InletApp app) : IClassFixture<InletApp
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "bad sidecars", upload_to_database = true });
         const string csv = "a,b\n1,2\n";
-        await Upload(LocalFiles.Folder(
+        var uploads = await Decided(alice, ws, token, 8, () => Upload(LocalFiles.Folder(
             ("xxe.csv", csv), ("xxe.xml", """<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]><TableDefinition TableName="xxe"><Columns><Column Name="a" Type="text">&x;</Column><Column Name="b" Type="text"/></Columns></TableDefinition>"""),
             ("count.csv", csv), ("count.xml", """<TableDefinition><Columns><Column Name="a" Type="integer"/></Columns></TableDefinition>"""),
             ("unknown.csv", csv), ("unknown.xml", """<TableDefinition><Columns><Column Name="a" Type="integer"/><Column Name="b" Type="money"/></Columns></TableDefinition>"""),
-            ("inject.csv", csv), ("inject.xml", """<TableDefinition><Columns><Column Name="a" Type="text); drop table x;--"/><Column Name="b" Type="text"/></Columns></TableDefinition>""")), token);
-
-        var uploads = await Decided(alice, ws, 8);
+            ("inject.csv", csv), ("inject.xml", """<TableDefinition><Columns><Column Name="a" Type="text); drop table x;--"/><Column Name="b" Type="text"/></Columns></TableDefinition>""")), token));
         Assert.Contains("DTDs", uploads["xxe.xml"].Str("error"));
         Assert.Contains("count.csv: the header has 2 columns but the metadata declares 1", uploads["count.csv"].Str("error"));
         Assert.Contains("unknown.xml: column 2 ('b') has Type 'money'", uploads["unknown.xml"].Str("error"));

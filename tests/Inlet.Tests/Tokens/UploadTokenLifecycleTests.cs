@@ -34,16 +34,14 @@ public sealed class UploadTokenLifecycleTests(InletApp app) : IClassFixture<Inle
         Assert.Equal(TimeSpan.FromDays(7), DateTimeOffset.Parse(issued.Str("valid_to")) - DateTimeOffset.Parse(issued.Str("valid_from")));
 
         var tree = MakeTree();
-        var result = await AzCopy.Copy(tree.FullName, token);
-        Assert.True(result.Succeeded, result.Output);
+        await app.Host.Until(UploadsDecided.Of(issued, 2), async () =>
+        {
+            var result = await AzCopy.Copy(tree.FullName, token);
+            Assert.True(result.Succeeded, result.Output);
+        });
 
         // Ingestion moves the files on at once, so what arrived is read from the uploads records, not the container.
-        List<string> names = [];
-        await TokenApi.Eventually(async () =>
-        {
-            names = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().Select(u => u.Str("name")).Order().ToList();
-            return names.Count == 2;
-        }, 20, "both uploaded files recorded");
+        var names = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().Select(u => u.Str("name")).Order().ToList();
         Assert.Equal([$"{tree.Name}/readme.txt", $"{tree.Name}/site-a/2026/data.bin"], names);
 
         var withSas = new BlobContainerClient(new Uri(token));

@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Text;
 using Inlet.BuildingBlocks.Audit;
 using Inlet.Tabular.LoadTable;
 
@@ -10,7 +11,7 @@ public static class TableAudit
     {
         TableLoaded l => new AuditFact(l.Wsid, new AuditEntry(l.Tid, "table_loaded", l.At, null, new Dictionary<string, object?>
         {
-            ["upload"] = l.UploadId, ["table"] = l.Table, ["source"] = l.Source, ["rows"] = l.Rows, ["rows_added"] = l.RowsAdded, ["rows_rejected"] = l.RowsRejected, ["mode"] = l.Mode,
+            ["upload"] = l.UploadId, ["table"] = l.Table, ["source"] = l.Source, ["rows"] = l.Rows, ["rows_added"] = l.RowsAdded, ["rows_rejected"] = l.RowsRejected, ["mode"] = EnumText.Name(l.Mode),
         })),
         TableLoadFailed f => new AuditFact(f.Wsid, new AuditEntry(f.Tid, "table_load_failed", f.At, null, new Dictionary<string, object?>
         {

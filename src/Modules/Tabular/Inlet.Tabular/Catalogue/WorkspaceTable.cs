@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Inlet.Tabular.LoadTable;
+using Inlet.Tabular.Metadata;
 using Marten.Events.Aggregation;
 
 namespace Inlet.Tabular.Catalogue;
@@ -45,9 +46,9 @@ public sealed class WorkspaceTableProjection : SingleStreamProjection<WorkspaceT
         t.Wsid = e.Wsid;
         t.Name = e.Table;
         t.Loaded = true;
-        t.Title = e.Title ?? (e.Mode == "append" ? t.Title : null);
-        t.Description = e.Description ?? (e.Mode == "append" ? t.Description : null);
-        t.RowsRejected = e.Mode == "append" ? t.RowsRejected + e.RowsRejected : e.RowsRejected;
+        t.Title = e.Title ?? (e.Mode == LoadMode.Append ? t.Title : null);
+        t.Description = e.Description ?? (e.Mode == LoadMode.Append ? t.Description : null);
+        t.RowsRejected = e.Mode == LoadMode.Append ? t.RowsRejected + e.RowsRejected : e.RowsRejected;
         t.Rows = e.Rows;
         t.Columns = [.. e.Columns];
         t.Source = e.Source;

@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Text;
 using Inlet.BuildingBlocks.Storage;
 using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Tabular.Catalogue;
@@ -94,7 +95,7 @@ public static class LoadTableHandler
             // (4 MiB, one at a time) left the parser waiting for each range (docs/performance.md). The SDK resumes a broken
             // download from where it stopped, pinned to the first response's ETag.
             async innerCt => (await blob.DownloadStreamingAsync(cancellationToken: innerCt)).Value.Content,
-            plan.Definition, options.MissingValues, csv.Md5, csv.BadRows switch { "report" => BadRowPolicy.Report, "refuse" => BadRowPolicy.Refuse, _ => null },
+            plan.Definition, options.MissingValues, csv.Md5, csv.BadRows,
             progress, lateMetadata);
 
         using var span = InletTelemetry.Source.StartActivity("table.load");
@@ -129,9 +130,9 @@ public static class LoadTableHandler
         // The uploader's data is at fault, not Inlet: the span says so without quoting the message (it may quote the data).
         span?.SetTag(InletTelemetry.Outcome, result.Outcome is not null ? "loaded" : result.Failure is not null ? "refused" : "superseded")
             .SetTag(InletTelemetry.Rows, result.Outcome?.Rows)
-            .SetTag(InletTelemetry.Mode, result.Outcome?.Mode);
+            .SetTag(InletTelemetry.Mode, result.Outcome is { } done ? EnumText.Name(done.Mode) : null);
         if (result.Outcome is { } loaded)
-            metrics.TablesLoaded.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Mode, loaded.Mode));
+            metrics.TablesLoaded.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Mode, EnumText.Name(loaded.Mode)));
         return result;
     }
 

@@ -161,7 +161,7 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
 
         var described = columns.Select(c => new TableColumn(c.Name, ColumnTypes.PostgresName(c.Column.Type), c.Field?.Title, c.Field?.Description ?? c.Column.Header)).ToList();
         var metadata = file.FileMetaData; // owned by the reader
-        var outcome = new LoadOutcome(0, described, rows, rowsAdded, mode == LoadMode.Append ? "append" : "replace",
+        var outcome = new LoadOutcome(0, described, rows, rowsAdded, mode,
             request.Definition?.Title, request.Definition?.Description, 0, null,
             $"Parquet, {metadata.NumRowGroups} row group(s), written by {(string.IsNullOrWhiteSpace(metadata.CreatedBy) ? "an unnamed writer" : metadata.CreatedBy)}");
         await using var record = new NpgsqlCommand(

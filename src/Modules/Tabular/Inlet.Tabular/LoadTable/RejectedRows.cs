@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Serialization;
 using Inlet.Tabular.Database;
 using Npgsql;
 using NpgsqlTypes;
@@ -6,13 +7,22 @@ using NpgsqlTypes;
 namespace Inlet.Tabular.LoadTable;
 
 /// <summary>What to do with a row that cannot be loaded (ragged, broken quoting, a value that does not fit).</summary>
+/// <remarks>Stored as the token's setting is written ("report", "refuse"), as it was before it was an enum.</remarks>
+[JsonConverter(typeof(JsonStringEnumConverter<BadRowPolicy>))]
 public enum BadRowPolicy
 {
     /// <summary>Load every other row and list this one, with its line and the reason, among the table's rejects.</summary>
-    Report,
+    [JsonStringEnumMemberName("report")] Report,
 
     /// <summary>Load nothing: the file is refused with the first bad row's line and reason.</summary>
-    Refuse,
+    [JsonStringEnumMemberName("refuse")] Refuse,
+}
+
+public static class BadRowPolicies
+{
+    /// <summary>The policy a token's bad-rows setting names ("report", "refuse"; Tokens validates it), null for the default.</summary>
+    public static BadRowPolicy? FromSetting(string? setting) =>
+        Enum.TryParse<BadRowPolicy>(setting, ignoreCase: true, out var policy) && Enum.IsDefined(policy) ? policy : null;
 }
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Inlet.Tabular.Metadata;
+
 namespace Inlet.Tabular.LoadTable;
 
 public sealed record TableColumn(string Name, string Type, string? Title, string? Description);
@@ -13,7 +15,7 @@ public sealed record TableLoaded(
     IReadOnlyList<TableColumn> Columns,
     long Rows,
     long RowsAdded,
-    string Mode,
+    LoadMode Mode,
     long Sequence,
     string Source,
     Guid Tid,

@@ -98,7 +98,7 @@ public static class TableLoadDecisions
         {
             csv.LoadedKey = plan.Key;
             csv.Table = plan.Table;
-            csv.LoadedMode = outcome.Mode == "append" ? LoadMode.Append : LoadMode.Replace;
+            csv.LoadedMode = outcome.Mode;
             recorded = new TableLoaded(tableId, csv.Wsid, plan.Table, outcome.Title, outcome.Description, outcome.Columns, outcome.Rows, outcome.RowsAdded,
                 outcome.Mode, outcome.Sequence, csv.Name, csv.Tid, csv.Id, metadataId, now, outcome.RowsRejected, outcome.Encoding, outcome.Dialect);
             messages.Add(new DatabaseFileLoaded(csv.Id, csv.Wsid, [plan.Table], now, outcome.RowsAdded, outcome.RowsRejected, Note(outcome)));

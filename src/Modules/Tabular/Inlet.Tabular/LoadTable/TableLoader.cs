@@ -35,7 +35,7 @@ public sealed record LoadRequest(
 /// <param name="RowsRejected">Rows of the file that were not loaded; each is listed with its line and reason.</param>
 /// <param name="Encoding">The text encoding the file was read in.</param>
 /// <param name="Dialect">How the file was read (delimiter, quoting, header), as detected or declared.</param>
-public sealed record LoadOutcome(long Sequence, IReadOnlyList<TableColumn> Columns, long Rows, long RowsAdded, string Mode, string? Title, string? Description,
+public sealed record LoadOutcome(long Sequence, IReadOnlyList<TableColumn> Columns, long Rows, long RowsAdded, LoadMode Mode, string? Title, string? Description,
     long RowsRejected = 0, string? Encoding = null, string? Dialect = null);
 
 /// <summary>The CSV or its metadata is at fault; the message says what a person must change. Nothing was loaded.</summary>
@@ -229,7 +229,7 @@ public sealed class TableLoader(WorkspaceDatabase database)
         var rows = mode == LoadMode.Append ? await CountRows(connection, table, ct) : rowsAdded;
 
         var described = columns.Select(c => new TableColumn(c.Name, ColumnTypes.PostgresName(c.Type), c.Field?.Title, c.Field?.Description ?? c.Header)).ToList();
-        var outcome = new LoadOutcome(0, described, rows, rowsAdded, mode == LoadMode.Append ? "append" : "replace",
+        var outcome = new LoadOutcome(0, described, rows, rowsAdded, mode,
             request.Definition?.Title, request.Definition?.Description, rejects.Count, plan.Encoding, plan.Dialect.Describe());
         await using var record = new NpgsqlCommand(
             $"insert into {WorkspaceDatabase.Bookkeeping}.loads (load_key, wsid, table_name, outcome) values ($1, $2, $3, $4::jsonb) returning sequence", connection);

@@ -1,9 +1,17 @@
+using System.Text.Json.Serialization;
 using Inlet.Tabular.Loading;
 
 namespace Inlet.Tabular.Metadata;
 
 /// <summary>Whether a load replaces the table's rows or adds to them.</summary>
-public enum LoadMode { Replace, Append }
+/// <remarks>Written as "replace" / "append" wherever it is stored or shown (events, the audit trail, the API), as before it
+/// was an enum; documents that stored it as a number still read.</remarks>
+[JsonConverter(typeof(JsonStringEnumConverter<LoadMode>))]
+public enum LoadMode
+{
+    [JsonStringEnumMemberName("replace")] Replace,
+    [JsonStringEnumMemberName("append")] Append,
+}
 
 /// <summary>One column as a Frictionless Table Schema declares it.</summary>
 public sealed record FieldDefinition(string Name, ColumnType Type, string? Format, string? Title, string? Description,

@@ -37,7 +37,7 @@ public static class ReceiveDatabaseFileHandler
             Size = staged.Size,
             AwaitedMetadata = [.. staged.AwaitedMetadata ?? []],
             Md5 = staged.Md5,
-            BadRows = staged.BadRows,
+            BadRows = BadRowPolicies.FromSetting(staged.BadRows),
         };
         session.Store(file);
         var now = clock.GetUtcNow();

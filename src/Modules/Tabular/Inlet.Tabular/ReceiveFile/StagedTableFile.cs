@@ -1,4 +1,5 @@
 using Inlet.Tabular.Contracts;
+using Inlet.Tabular.LoadTable;
 using Inlet.Tabular.Metadata;
 
 namespace Inlet.Tabular.ReceiveFile;
@@ -50,8 +51,8 @@ public sealed class StagedTableFile
     /// <summary>The Content-MD5 the uploader stored, checked by the load's own read.</summary>
     public string? Md5 { get; set; }
 
-    /// <summary>The token's bad-rows setting ("report" or "refuse"), or null for the default.</summary>
-    public string? BadRows { get; set; }
+    /// <summary>The token's bad-rows setting, or null for the default.</summary>
+    public BadRowPolicy? BadRows { get; set; }
 
     /// <summary>Why a metadata file was refused, so that the CSV it was meant for is refused with it.</summary>
     public string? RefusedReason { get; set; }

@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Text;
 using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
@@ -59,7 +60,7 @@ public static class IssueUploadTokenEndpoint
         var issued = UploadTokenDecisions.Issue(attempt.Tid, wsid, user.UserName(), valid, attempt.Now);
         var messages = new OutgoingMessages { issued.Activated, issued.Expiry.ScheduledAt(valid.ValidTo) };
 
-        metrics.TokensIssued.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Destination, valid.Destination.Kind.ToString().ToLowerInvariant()));
+        metrics.TokensIssued.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Destination, EnumText.Name(valid.Destination.Kind)));
         Activity.Current?.SetTag(InletTelemetry.TokenId, attempt.Tid); // the request's span: which token this request issued
         var e = issued.Issued;
         var response = Results.Json(
