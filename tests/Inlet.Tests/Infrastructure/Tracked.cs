@@ -2,7 +2,6 @@ using Inlet.Ingestion.DatabaseRouting;
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.Contracts;
 using Inlet.Tabular.Contracts;
-using Inlet.Tokens.Contracts;
 using Microsoft.Extensions.Hosting;
 using Wolverine;
 using Wolverine.Tracking;
@@ -96,38 +95,4 @@ public sealed class UploadsDecided(string wsid, int count, params Guid[] tids) :
             return $"{count} uploads of {wsid} decided (so far {files} by routing, {loaded} loaded, {refused} refused and kept; {_staged.Count} staged)";
         }
     }
-}
-
-/// <summary>
-/// Token <paramref name="tid"/>'s usage counts <paramref name="files"/> routed files: the Tokens module handled the
-/// batches of <see cref="RecordUploadTokenUsage"/> that Ingestion sends for each file it routed.
-/// </summary>
-public sealed class UsageRecorded(Guid tid, int files) : ITrackedCondition
-{
-    private readonly Dictionary<Guid, int> _counted = [];
-
-    public void Record(EnvelopeRecord record)
-    {
-        if (record.MessageEventType != MessageEventType.MessageSucceeded)
-            return;
-        // Usage is handled in batches (BatchMessagesOf): the batch's envelope carries the array. Each usage is counted
-        // once by its id, whichever envelope reports it.
-        var usages = record.Envelope?.Message switch
-        {
-            RecordUploadTokenUsage[] batch => batch,
-            RecordUploadTokenUsage one => [one],
-            _ => [],
-        };
-        lock (_counted)
-            foreach (var usage in usages.Where(u => u.Tid == tid))
-                _counted[usage.BatchId] = usage.Files;
-    }
-
-    public bool IsCompleted()
-    {
-        lock (_counted)
-            return _counted.Values.Sum() >= files;
-    }
-
-    public override string ToString() => $"{files} files of token {tid} counted";
 }

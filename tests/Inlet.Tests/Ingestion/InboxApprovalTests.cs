@@ -18,15 +18,13 @@ public sealed class InboxApprovalTests(InletApp app) : IClassFixture<InletApp>
         var root = Directory.CreateTempSubdirectory("review-");
         await File.WriteAllTextAsync(Path.Combine(root.FullName, "good.csv"), "fine data");
         await File.WriteAllTextAsync(Path.Combine(root.FullName, "bad.csv"), "wrong patient");
-        var upload = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-        Assert.True(upload.Succeeded, upload.Output);
-
-        var inbox = new List<JsonElement>();
-        await TokenApi.Eventually(async () =>
+        await app.Host.Until(UploadsDecided.Of(token, 2), async () =>
         {
-            inbox = (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().ToList();
-            return inbox.Count == 2;
-        }, 30, "both files listed in the Inbox");
+            var upload = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
+            Assert.True(upload.Succeeded, upload.Output);
+        });
+        var inbox = (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().ToList();
+        Assert.Equal(2, inbox.Count);
         Assert.All(inbox, f => Assert.Equal("pending", f.Str("state")));
         Assert.All((await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray(), u => Assert.Equal("pending", u.Str("status")));
         var waiting = await alice.GetAsync($"/api/workspaces/{ws}/files/content?path=inbox/good.csv");

@@ -144,11 +144,12 @@ public sealed class UploadTraceTests(TracedInletApp app) : IClassFixture<TracedI
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "traced upload", upload_to_database = true });
         var tid = token.Str("tid");
-        var result = await AzCopy.Copy(LocalFiles.Folder(("readings.csv", Csv)).FullName + "/*", token.Str("token"));
-        Assert.True(result.Succeeded, result.Output);
-
-        await TokenApi.Eventually(async () =>
-            (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().Any(t => t.Str("name") == "readings"), 60, "the table 'readings' is loaded");
+        await app.Host.Until(UploadsDecided.Of(token, 1), async () =>
+        {
+            var result = await AzCopy.Copy(LocalFiles.Folder(("readings.csv", Csv)).FullName + "/*", token.Str("token"));
+            Assert.True(result.Succeeded, result.Output);
+        });
+        Assert.Contains((await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray(), t => t.Str("name") == "readings");
 
         // The load's span, then its ancestors up to the root, all exported (a parent may end after its child).
         Activity load = null!;

@@ -56,10 +56,12 @@ public sealed class SecretsTests(DebugLoggingApp app) : IClassFixture<DebugLoggi
         var root = Directory.CreateTempSubdirectory("secrets-");
         await File.WriteAllTextAsync(Path.Combine(root.FullName, "notes.txt"), "hello");
         await File.WriteAllTextAsync(Path.Combine(root.FullName, "t.csv"), "a,b\n1,2\n");
-        Assert.True((await AzCopy.Copy(Path.Combine(root.FullName, "notes.txt"), inboxToken.Str("token"))).Succeeded);
-        Assert.True((await AzCopy.Copy(Path.Combine(root.FullName, "t.csv"), databaseToken.Str("token"))).Succeeded);
-        await TokenApi.Eventually(async () =>
-            (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().Count(u => u.Str("status") == "routed") == 2, 60, "both files routed");
+        await app.Host.Until(UploadsDecided.Of(2, inboxToken, databaseToken), async () =>
+        {
+            Assert.True((await AzCopy.Copy(Path.Combine(root.FullName, "notes.txt"), inboxToken.Str("token"))).Succeeded);
+            Assert.True((await AzCopy.Copy(Path.Combine(root.FullName, "t.csv"), databaseToken.Str("token"))).Succeeded);
+        });
+        Assert.Equal(2, (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().Count(u => u.Str("status") == "routed"));
         Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/workspaces/{ws}/upload-tokens/{inboxToken.Str("tid")}")).StatusCode);
         // A database login issued, rotated (its listing read while active) and revoked, then issued again.
         var loginPasswords = new List<string>();
