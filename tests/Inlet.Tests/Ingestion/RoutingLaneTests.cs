@@ -70,7 +70,7 @@ public sealed class PolledRoutingLaneTests(NarrowLanesApp app) : IClassFixture<N
             await using var query = app.Host.Services.GetRequiredService<IDocumentStore>().QuerySession();
             records = [.. await query.Query<UploadRecord>().Where(r => r.Tid == tid).ToListAsync()];
             return records.Count(r => r.RoutedAt is not null) == large.Count + small.Count;
-        }, 180, "all 14 files routed");
+        }, 300, "all 14 files routed");
 
         var routedAt = records.ToDictionary(r => r.Name, r => r.RoutedAt!.Value);
         var lastSmall = small.Max(n => routedAt[n]);
@@ -138,8 +138,10 @@ public sealed class QueuedRoutingLaneTests(NarrowPushLanesApp app) : IClassFixtu
             }));
 
         // Each queue listens and handled it: the pre-lane one drains, and a message that names no lane takes the large one.
-        var handledIn = session.Executed.Envelopes().Where(e => e.Message is IngestBlob).Select(Queue).Order().ToList();
-        Assert.Equal(new[] { RoutingLanes.LargeQueue, RoutingLanes.LargeQueue, RoutingLanes.LegacyQueue, RoutingLanes.SmallQueue }.Order().ToList(), handledIn);
+        // (An attempt that loses the race to a copy just finished, and finds the source gone, is retried: counted by queue.)
+        var handledIn = session.Executed.Envelopes().Where(e => e.Message is IngestBlob).GroupBy(Queue).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal([RoutingLanes.LargeQueue, RoutingLanes.LegacyQueue, RoutingLanes.SmallQueue], handledIn.Keys.Order());
+        Assert.True(handledIn[RoutingLanes.LargeQueue] >= 2, "the message sent to the large lane and the one published without a lane");
 
         var uploadId = RoutingRules.UploadIdFor(container.Name, "twice.txt", blob.ETag);
         await using var query = app.Host.Services.GetRequiredService<IDocumentStore>().QuerySession();
