@@ -30,7 +30,7 @@ public sealed class RoutingLaneTests
     public void Each_lane_has_its_own_parallelism_and_never_none()
     {
         var defaults = new IngestionOptions();
-        Assert.Equal(8, RoutingLanes.ParallelismOf(RoutingLane.Small, defaults));
+        Assert.Equal(32, RoutingLanes.ParallelismOf(RoutingLane.Small, defaults));
         Assert.Equal(2, RoutingLanes.ParallelismOf(RoutingLane.Large, defaults));
         var shut = new IngestionOptions { Parallelism = 0, LargeFileParallelism = -1 };
         Assert.Equal(1, RoutingLanes.ParallelismOf(RoutingLane.Small, shut));
