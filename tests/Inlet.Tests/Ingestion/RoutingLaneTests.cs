@@ -140,7 +140,7 @@ public sealed class QueuedRoutingLaneTests(NarrowPushLanesApp app) : IClassFixtu
         // Each queue listens and handled it: the pre-lane one drains, and a message that names no lane takes the large one.
         // (An attempt that loses the race to a copy just finished, and finds the source gone, is retried: counted by queue.)
         var handledIn = session.Executed.Envelopes().Where(e => e.Message is IngestBlob).GroupBy(Queue).ToDictionary(g => g.Key, g => g.Count());
-        Assert.Equal([RoutingLanes.LargeQueue, RoutingLanes.LegacyQueue, RoutingLanes.SmallQueue], handledIn.Keys.Order());
+        Assert.Equal(new[] { RoutingLanes.LargeQueue, RoutingLanes.LegacyQueue, RoutingLanes.SmallQueue }.Order(), handledIn.Keys.Order());
         Assert.True(handledIn[RoutingLanes.LargeQueue] >= 2, "the message sent to the large lane and the one published without a lane");
 
         var uploadId = RoutingRules.UploadIdFor(container.Name, "twice.txt", blob.ETag);
