@@ -79,6 +79,7 @@ builder.Host.UseWolverine(opts =>
     opts.Discovery.IncludeAssembly(typeof(TabularModule).Assembly);
     opts.Policies.AutoApplyTransactions();
     opts.Policies.UseDurableLocalQueues();
+    opts.ConfigureIngestionMessaging(config);
     opts.ConfigureTabularMessaging(config);
     opts.Durability.Mode = DurabilityMode.Balanced;
     // A node that dies (crash, SIGKILL) leaves envelopes it owned; the survivors take them over soon.

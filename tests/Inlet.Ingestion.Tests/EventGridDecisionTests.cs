@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Inlet.Ingestion.Detection;
 using Inlet.Ingestion.Routing;
+using Wolverine;
 using Xunit;
 
 namespace Inlet.Ingestion.Tests;
@@ -65,23 +66,29 @@ public sealed class EventGridDecisionTests
         Assert.Equal(new CreatedBlob(container, blob), EventGridDecisions.Subject(subject));
 
     [Fact]
-    public void Each_blob_found_is_routed_by_storages_properties()
+    public void Each_blob_found_is_routed_by_storages_properties_in_its_size_lane()
     {
         var tid = Guid.NewGuid();
         var committed = new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero);
         byte[] md5 = [1, 2, 3, 4];
+        var options = new IngestionOptions { SmallFileMaxBytes = 100 };
 
         var messages = EventGridDecisions.Ingest([
             new FoundBlob(tid, "upload-a", "a.txt", new ETag("\"0x1\""), 42, md5, committed),
             new FoundBlob(tid, "upload-a", "b.txt", new ETag("\"0x2\""), 0, null, committed),
-        ]);
+            new FoundBlob(tid, "upload-a", "big.bin", new ETag("\"0x3\""), 101, null, committed),
+        ], options);
 
+        var routed = messages.Cast<RoutedToEndpointMessage<IngestBlob>>().ToList();
         Assert.Equal([
             new IngestBlob(tid, "upload-a", "a.txt", "\"0x1\"", 42, Convert.ToBase64String(md5), committed),
             new IngestBlob(tid, "upload-a", "b.txt", "\"0x2\"", 0, null, committed),
-        ], messages.Cast<IngestBlob>());
+            new IngestBlob(tid, "upload-a", "big.bin", "\"0x3\"", 101, null, committed),
+        ], routed.Select(r => r.Message));
+        Assert.Equal([RoutingLanes.QueueUri(RoutingLanes.SmallQueue), RoutingLanes.QueueUri(RoutingLanes.SmallQueue), RoutingLanes.QueueUri(RoutingLanes.LargeQueue)],
+            routed.Select(r => r.Destination));
     }
 
     [Fact]
-    public void Nothing_found_sends_nothing() => Assert.Empty(EventGridDecisions.Ingest([]));
+    public void Nothing_found_sends_nothing() => Assert.Empty(EventGridDecisions.Ingest([], new IngestionOptions()));
 }

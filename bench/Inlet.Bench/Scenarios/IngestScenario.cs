@@ -9,10 +9,15 @@ namespace Inlet.Bench.Scenarios;
 /// <summary>
 /// A 1 GiB tree uploaded with AzCopy through an Inbox token until every file is listed in the Inbox,
 /// against the same AzCopy command into a plain container (what a user without Inlet would do).
+/// Reports the routing lag of all files and of the small ones (issue #16: small files first), and Azurite's CPU time
+/// per GB for both runs: raw AzCopy's is the floor the emulator sets, whatever Inlet does.
 /// </summary>
 public sealed class IngestScenario : IScenario
 {
     public string Name => "ingest";
+
+    /// <summary>The issue's "small file" bound for <c>routing_lag_small_*</c> (Ingestion:SmallFileMaxBytes' default).</summary>
+    private const long SmallFileBytes = 8L << 20;
 
     public async Task<JsonObject> Run(BenchContext context)
     {
@@ -22,28 +27,36 @@ public sealed class IngestScenario : IScenario
         var source = Path.Combine(tree, "*");
 
         // Baseline before and after Inlet, mean used (docs/adr/0010).
-        var rawBefore = await RawAzCopy(context, source);
+        var (rawBefore, rawAzuriteBefore) = await RawAzCopyWithCpu(context, source);
 
         BenchContext.Log("ingest: AzCopy through an Inlet Inbox token, until every file is in the Inbox");
         const string wsid = "bench-ingest";
         using var client = await context.SignIn(wsid);
         var token = await client.Issue(wsid);
         await using var commits = new CommitWatcher(context.Storage.Container($"upload-{token.Tid:N}"));
+        var azuriteCpu = AzuriteCpu(context);
+        var hostCpu = ProcStats.CpuTime(context.Host.Pid);
         var clock = Stopwatch.StartNew();
         var upload = await AzCopy.Copy(context.Env, source, token.Sas);
         await Wait.Until(async () => (await client.Get($"/api/workspaces/{wsid}/inbox")).GetArrayLength() >= files,
             size.LongWait, $"{files} files listed in the Inbox", pollMs: 200);
         var inlet = clock.Elapsed;
+        var inletAzurite = AzuriteCpu(context) - azuriteCpu;
+        var inletHost = ProcStats.CpuTime(context.Host.Pid) - hostCpu;
         await commits.DisposeAsync();
-        var rawAfter = await RawAzCopy(context, source);
+        var (rawAfter, rawAzuriteAfter) = await RawAzCopyWithCpu(context, source);
         var rawTime = (rawBefore + rawAfter) / 2;
+        var gb = bytes / 1e9;
 
         var routedAt = (await client.Get($"/api/workspaces/{wsid}/uploads")).EnumerateArray()
             .ToDictionary(u => u.GetProperty("name").GetString()!, u => u.GetProperty("at").GetDateTimeOffset());
-        var lags = commits.Committed
+        var sampled = commits.Committed
             .Where(c => routedAt.ContainsKey(c.Key))
-            .Select(c => (routedAt[c.Key] - c.Value).TotalMilliseconds)
+            .Select(c => (Small: new FileInfo(Path.Combine(tree, c.Key)).Length <= SmallFileBytes, Lag: (routedAt[c.Key] - c.Value).TotalMilliseconds))
             .ToList();
+        var lags = sampled.Select(s => s.Lag).ToList();
+        var small = sampled.Where(s => s.Small).Select(s => s.Lag).ToList();
+        var large = sampled.Where(s => !s.Small).Select(s => s.Lag).ToList();
         return new JsonObject
         {
             ["scenario"] = Name,
@@ -58,7 +71,34 @@ public sealed class IngestScenario : IScenario
             ["routing_lag_p95_ms"] = Math.Round(Stats.Percentile(lags, 95)),
             ["routing_lag_max_ms"] = Math.Round(Stats.Percentile(lags, 100)),
             ["routing_lag_samples"] = lags.Count,
+            ["routing_lag_small_p50_ms"] = Lag(small, 50),
+            ["routing_lag_small_p95_ms"] = Lag(small, 95),
+            ["routing_lag_small_samples"] = small.Count,
+            ["routing_lag_large_p50_ms"] = Lag(large, 50),
+            ["routing_lag_large_max_ms"] = Lag(large, 100),
+            ["routing_lag_large_samples"] = large.Count,
+            // Per GB of the tree: Inlet's run from AzCopy's start until every file is in the Inbox, against raw AzCopy's.
+            ["azurite_cpu_s_per_gb"] = CpuPerGb(inletAzurite, gb),
+            ["raw_azcopy_azurite_cpu_s_per_gb"] = CpuPerGb((rawAzuriteBefore + rawAzuriteAfter) / 2, gb),
+            ["host_cpu_s_per_gb"] = Stats.Round(inletHost.TotalSeconds / gb, 2),
         };
+    }
+
+    /// <summary>A lag percentile, or null where no file of that kind was sampled (the quick tree has no large files).</summary>
+    private static JsonNode? Lag(List<double> samples, double percentile) =>
+        samples.Count == 0 ? null : JsonValue.Create(Math.Round(Stats.Percentile(samples, percentile)));
+
+    private static JsonNode? CpuPerGb(TimeSpan? cpu, double gb) => cpu is { } c ? JsonValue.Create(Stats.Round(c.TotalSeconds / gb, 2)) : null;
+
+    /// <summary>Azurite's CPU time so far, when the bench knows its process (bench.sh passes it).</summary>
+    private static TimeSpan? AzuriteCpu(BenchContext context) =>
+        context.Env.AzuritePid is { } pid ? ProcStats.CpuTime(pid) : null;
+
+    private static async Task<(TimeSpan Elapsed, TimeSpan? AzuriteCpu)> RawAzCopyWithCpu(BenchContext context, string source)
+    {
+        var before = AzuriteCpu(context);
+        var elapsed = await RawAzCopy(context, source);
+        return (elapsed, AzuriteCpu(context) - before);
     }
 
     /// <summary>The same AzCopy command into a plain container, with an SDK SAS of a token's permissions.</summary>

@@ -9,6 +9,7 @@ using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Wolverine;
 
 namespace Inlet.Ingestion;
 
@@ -20,6 +21,7 @@ public static class IngestionModule
     {
         services.Configure<IngestionOptions>(config.GetSection("Ingestion"));
         services.AddSingleton<WorkspaceStorage>();
+        services.AddSingleton<RoutingLanes>();
         services.AddSingleton<ContainerPoller>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
         services.AddSingleton<RetentionSweep>();
@@ -45,4 +47,7 @@ public static class IngestionModule
         });
         return services;
     }
+
+    /// <summary>IngestBlob's size lanes, each a durable local queue with its own parallelism (<see cref="RoutingLanes"/>).</summary>
+    public static void ConfigureIngestionMessaging(this WolverineOptions opts, IConfiguration config) => RoutingLanes.Configure(opts, config);
 }

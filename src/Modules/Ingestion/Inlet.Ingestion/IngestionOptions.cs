@@ -26,8 +26,22 @@ public sealed class IngestionOptions
     /// each interval varies by ±10 % so containers do not fall into step.</summary>
     public TimeSpan SafetyNetPollInterval { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>Files routed at once per node.</summary>
-    public int Parallelism { get; set; } = 8;
+    /// <summary>
+    /// Small files (at most SmallFileMaxBytes) routed at once per node: the small-file lane's slots
+    /// (<see cref="Routing.RoutingLanes"/>, docs/adr/0026-routing-lanes.md). 32 rather than the 8 of one shared pool: a
+    /// small file's routing is mostly waiting (commits, storage round trips), so its throughput grows with the slots;
+    /// measured on the bench, 8 → 32 took the small files' lag p50 from 159 s to 7.4 s on a loaded machine.
+    /// </summary>
+    public int Parallelism { get; set; } = 32;
+
+    /// <summary>Files larger than SmallFileMaxBytes routed at once per node: the large-file lane's own slots, beside the small ones.</summary>
+    public int LargeFileParallelism { get; set; } = 2;
+
+    /// <summary>
+    /// The largest file routed in the small-file lane (8 MiB, the size up to which a person waits for a file to appear
+    /// rather than for a transfer); larger files take the large-file lane, so they never hold back small ones.
+    /// </summary>
+    public long SmallFileMaxBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>After a token closes, how long to keep sweeping before its container is deleted.</summary>
     public TimeSpan FinalSweepGrace { get; set; } = TimeSpan.FromSeconds(30);

@@ -29,6 +29,7 @@ public sealed class ContainerPoller(
     TimeProvider clock,
     IOptions<IngestionOptions> options,
     InletMetrics metrics,
+    RoutingLanes lanes,
     ILogger<ContainerPoller> logger) : BackgroundService
 {
     private static readonly TimeSpan CatalogueRefresh = TimeSpan.FromSeconds(2);
@@ -39,7 +40,6 @@ public sealed class ContainerPoller(
     // Blob versions being routed right now, so that a listing neither waits for them nor starts them twice:
     // a 200 MiB file still copying must not hold back the small files committed after it.
     private readonly ConcurrentDictionary<string, Guid> _inFlight = new();
-    private readonly SemaphoreSlim _routing = new(Math.Max(1, options.Value.Parallelism));
 
     /// <summary>Container listings this node has made since it started (bench and tests).</summary>
     public long Listings => Interlocked.Read(ref _listings);
@@ -205,7 +205,7 @@ public sealed class ContainerPoller(
     }
 
     /// <summary>
-    /// Routes one blob version in the background, at most Ingestion:Parallelism at once on this node.
+    /// Routes one blob version in the background, in a slot of its size lane on this node (<see cref="RoutingLanes"/>).
     /// Its trace starts here: from the listing that found the blob to the end of its routing (docs/adr/0013).
     /// </summary>
     private async Task Route(IngestBlob blob, string key, DateTimeOffset listedAt, CancellationToken ct)
@@ -218,15 +218,10 @@ public sealed class ContainerPoller(
             .SetTag(InletTelemetry.BlobSize, blob.Size);
         try
         {
-            await _routing.WaitAsync(ct);
-            try
+            using (await lanes.Enter(blob, ct))
             {
                 await using var scope = services.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(blob, ct);
-            }
-            finally
-            {
-                _routing.Release();
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -37,7 +37,8 @@ public sealed record DeliveryRequest(string? ValidationCode, IReadOnlyList<Creat
 public sealed record FoundBlob(Guid Tid, string Container, string BlobName, ETag ETag, long Size, byte[]? ContentHash, DateTimeOffset LastModified);
 
 /// <summary>The load step's result: a problem that stops the request, or the validation code and the blobs found.</summary>
-public sealed record EventGridDelivery(IResult? Refused, string? ValidationCode, IReadOnlyList<FoundBlob> Found);
+/// <param name="Options">The Ingestion settings the blobs are routed by (their size lanes).</param>
+public sealed record EventGridDelivery(IResult? Refused, string? ValidationCode, IReadOnlyList<FoundBlob> Found, IngestionOptions? Options = null);
 
 /// <summary>The pure decisions of push detection (tests/Inlet.Ingestion.Tests): what a delivery asks for, and what is routed for it.</summary>
 public static class EventGridDecisions
@@ -75,12 +76,16 @@ public static class EventGridDecisions
         return split <= 0 ? null : new CreatedBlob(rest[..split], rest[(split + BlobsInfix.Length)..]);
     }
 
-    /// <summary>One <see cref="IngestBlob"/> per blob found, described by storage's properties (routing is exactly-once per blob version, so a duplicate is harmless).</summary>
-    public static OutgoingMessages Ingest(IEnumerable<FoundBlob> found)
+    /// <summary>
+    /// One <see cref="IngestBlob"/> per blob found, described by storage's properties (routing is exactly-once per blob
+    /// version, so a duplicate is harmless), each sent to its size lane's queue (<see cref="RoutingLanes.Publish"/>).
+    /// </summary>
+    public static OutgoingMessages Ingest(IEnumerable<FoundBlob> found, IngestionOptions options)
     {
         var messages = new OutgoingMessages();
         foreach (var blob in found)
-            messages.Add(new IngestBlob(blob.Tid, blob.Container, blob.BlobName, blob.ETag.ToString(), blob.Size, IngestBlob.Md5Text(blob.ContentHash), blob.LastModified));
+            messages.Add(RoutingLanes.Publish(new IngestBlob(blob.Tid, blob.Container, blob.BlobName, blob.ETag.ToString(), blob.Size,
+                IngestBlob.Md5Text(blob.ContentHash), blob.LastModified), options));
         return messages;
     }
 }
@@ -157,7 +162,7 @@ public static class EventGridEndpoint
                 // Already routed (and removed) by the poller.
             }
         }
-        return new EventGridDelivery(null, asked.ValidationCode, found);
+        return new EventGridDelivery(null, asked.ValidationCode, found, options.Value);
     }
 
     public static IResult Validate(EventGridDelivery delivery) => delivery.Refused ?? WolverineContinue.Result();
@@ -166,7 +171,7 @@ public static class EventGridEndpoint
     [WolverinePost(Route)]
     public static (IResult, OutgoingMessages) Post([NotBody] EventGridDelivery delivery)
     {
-        var messages = EventGridDecisions.Ingest(delivery.Found);
+        var messages = EventGridDecisions.Ingest(delivery.Found, delivery.Options ?? new IngestionOptions());
         IResult answer = delivery.ValidationCode is { } code
             ? Results.Json(new Dictionary<string, string?> { ["validationResponse"] = code })
             : Results.Ok();
