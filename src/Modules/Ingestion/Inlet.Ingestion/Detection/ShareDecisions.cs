@@ -31,7 +31,10 @@ public static class ShareDecisions
     /// </summary>
     public static readonly TimeSpan Margin = TimeSpan.FromSeconds(1);
 
-    /// <summary>The share a token's container falls in: a stable hash of the token id (FNV-1a), the same on every node and in every version.</summary>
+    /// <summary>
+    /// The share a token's container falls in: a stable hash of the token id (FNV-1a, then MurmurHash3's finaliser,
+    /// because FNV's low bits alone spread time-ordered ids unevenly), the same on every node and in every version.
+    /// </summary>
     public static int Bucket(Guid tid)
     {
         Span<byte> bytes = stackalloc byte[16];
@@ -39,6 +42,11 @@ public static class ShareDecisions
         var hash = 2166136261u;
         foreach (var b in bytes)
             hash = (hash ^ b) * 16777619u;
+        hash ^= hash >> 16;
+        hash *= 0x85ebca6bu;
+        hash ^= hash >> 13;
+        hash *= 0xc2b2ae35u;
+        hash ^= hash >> 16;
         return (int)(hash % Buckets);
     }
 
