@@ -46,7 +46,9 @@ public sealed class ContainerSharesTests(ITestOutputHelper output)
         var perNode = new double[2];
         var two = await ListingsPerSecond(TimeSpan.FromSeconds(20), first, second, perNode);
         output.WriteLine($"two nodes: {two:0.0} listings/s ({perNode[0]:0.0} + {perNode[1]:0.0}), {two / one:0.00}x one node");
-        Assert.True(two <= 1.1 * one, $"two nodes list {two:0.0}/s, one listed {one:0.0}/s");
+        // Against what one node listed, or what was asked for if it fell behind its own schedule on a loaded machine
+        // (then comparing achieved rates measures CPU, not sharing); without sharing two nodes would make 2 × demand.
+        Assert.True(two <= 1.1 * Math.Max(one, demand), $"two nodes list {two:0.0}/s, one listed {one:0.0}/s of {demand:0.0}/s asked for");
         Assert.True(two >= 0.8 * one, $"two nodes list {two:0.0}/s: some containers are no longer listed (one listed {one:0.0}/s)");
         Assert.All(perNode, rate => Assert.True(rate > demand * 0.2, $"a node lists only {rate:0.0}/s: the containers are not shared"));
     }
