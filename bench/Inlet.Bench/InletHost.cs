@@ -11,8 +11,8 @@ namespace Inlet.Bench;
 /// </summary>
 public sealed class InletHost : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StreamWriter _log;
+    private Process _process;
+    private StreamWriter _log;
     private PosixSignalRegistration[] _signals = [];
 
     private InletHost(Process process, StreamWriter log, Uri address)
@@ -39,10 +39,84 @@ public sealed class InletHost : IAsyncDisposable
             _listings = (count, DateTimeOffset.UtcNow);
     }
 
-    public static async Task<InletHost> Start(BenchEnvironment env)
+    /// <param name="settings">Configuration beyond the defaults, as environment variables (e.g. <c>Ingestion__PushDetection</c>).</param>
+    /// <param name="logName">The log's file name in the run directory: a second node writes its own.</param>
+    public static async Task<InletHost> Start(BenchEnvironment env, IReadOnlyDictionary<string, string>? settings = null, string logName = "host.log")
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var (process, log) = Launch(env, address, settings, logName);
+        var host = new InletHost(process, log, address);
+        host.Follow();
+        // Ctrl-C or SIGTERM ends the bench without its finally blocks; the Host must not outlive it.
+        host._signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT }
+            .Select(signal => PosixSignalRegistration.Create(signal, _ => host.KillIfRunning()))];
+        try
+        {
+            await host.Ready(env);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stops this Host in order (SIGTERM: it gives back its container shares, docs/adr/0025) and starts it again on the
+    /// same address with <paramref name="settings"/>, so a scenario can measure another configuration and leave the
+    /// defaults to the scenarios after it.
+    /// </summary>
+    public async Task Restart(BenchEnvironment env, IReadOnlyDictionary<string, string>? settings = null, string logName = "host.log")
+    {
+        await Stop();
+        lock (_log)
+            _log.Dispose();
+        _process.Dispose();
+        _listings = default;
+        (_process, _log) = Launch(env, Address, settings, logName, append: true);
+        Follow();
+        await Ready(env);
+    }
+
+    /// <summary>SIGTERM and wait: the Host shuts down in order (a SIGKILL would leave its leases to run out first).</summary>
+    public async Task Stop()
+    {
+        if (_process.HasExited)
+            return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+            await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try { await _process.WaitForExitAsync(timeout.Token); }
+        catch (OperationCanceledException) { KillIfRunning(); await _process.WaitForExitAsync(); }
+    }
+
+    private void Follow()
+    {
+        var process = _process;
+        var log = _log;
+        process.OutputDataReceived += (_, e) => { Write(log, e.Data); Observe(e.Data); };
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    private async Task Ready(BenchEnvironment env)
+    {
+        var process = _process;
+        using var probe = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+        await Wait.Until(async () =>
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"the Host exited with {process.ExitCode}; see {env.RunDirectory}");
+            try { return (await probe.GetAsync("/health/ready")).IsSuccessStatusCode; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+        }, TimeSpan.FromSeconds(120), "the Host answers /health/ready");
+    }
+
+    private static (Process Process, StreamWriter Log) Launch(BenchEnvironment env, Uri address, IReadOnlyDictionary<string, string>? settings, string logName, bool append = false)
     {
         var directory = Path.Combine(env.Root, "src", "Host", "bin", "Release", "net10.0");
-        var address = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { Path.Combine(directory, "Inlet.Host.dll"), "--contentRoot", directory, "--urls", address.ToString().TrimEnd('/') })
             start.ArgumentList.Add(arg);
@@ -53,36 +127,12 @@ public sealed class InletHost : IAsyncDisposable
         start.Environment["Logging__LogLevel__Inlet.Ingestion.Detection.ContainerPoller"] = "Information";
         // The tokens scenario issues 1,000 tokens as one user; the per-user limit guards people, not benchmarks.
         start.Environment["RateLimits__TokenIssuesPerUser"] = "1000000";
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         Directory.CreateDirectory(env.RunDirectory);
-        var log = new StreamWriter(Path.Combine(env.RunDirectory, "host.log")) { AutoFlush = true };
+        var log = new StreamWriter(Path.Combine(env.RunDirectory, logName), append) { AutoFlush = true };
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the Host");
-        InletHost? self = null;
-        process.OutputDataReceived += (_, e) => { Write(log, e.Data); self?.Observe(e.Data); };
-        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var host = new InletHost(process, log, address);
-        self = host;
-        // Ctrl-C or SIGTERM ends the bench without its finally blocks; the Host must not outlive it.
-        host._signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT }
-            .Select(signal => PosixSignalRegistration.Create(signal, _ => host.KillIfRunning()))];
-        try
-        {
-            using var probe = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
-            await Wait.Until(async () =>
-            {
-                if (process.HasExited)
-                    throw new InvalidOperationException($"the Host exited with {process.ExitCode}; see {env.RunDirectory}/host.log");
-                try { return (await probe.GetAsync("/health/ready")).IsSuccessStatusCode; }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
-            }, TimeSpan.FromSeconds(120), "the Host answers /health/ready");
-            return host;
-        }
-        catch
-        {
-            await host.DisposeAsync();
-            throw;
-        }
+        return (process, log);
     }
 
     private void KillIfRunning()
@@ -103,7 +153,10 @@ public sealed class InletHost : IAsyncDisposable
         if (line is null)
             return;
         lock (log)
-            log.WriteLine(line);
+        {
+            try { log.WriteLine(line); }
+            catch (ObjectDisposedException) { } // a restarted Host's last lines, after its log was closed
+        }
     }
 
     private static int FreePort()

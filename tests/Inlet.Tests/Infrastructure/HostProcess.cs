@@ -80,7 +80,7 @@ public sealed class HostProcess : IAsyncDisposable
         foreach (var (name, value) in _settings)
             start.Environment[name] = value;
         _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) => Observe(e.Data);
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -89,6 +89,25 @@ public sealed class HostProcess : IAsyncDisposable
             try { return (await Client.GetAsync("/health/ready")).IsSuccessStatusCode; }
             catch (HttpRequestException) { return false; }
         }, 90, "the Host process answers /health/ready");
+    }
+
+    private const string ListingsLine = "Container listings so far: ";
+    private (long Listings, DateTimeOffset At) _listings;
+
+    /// <summary>
+    /// The poller's latest listing count and when it was reported (every 5 s), for a Host started with
+    /// <c>Logging__LogLevel__Inlet.Ingestion.Detection.ContainerPoller=Information</c> (<see cref="ReportsListings"/>).
+    /// </summary>
+    public (long Listings, DateTimeOffset At) Listings => _listings;
+
+    /// <summary>The setting that makes the Host report its listing count (an Information line, off by default).</summary>
+    public static KeyValuePair<string, string> ReportsListings => new("Logging__LogLevel__Inlet.Ingestion.Detection.ContainerPoller", "Information");
+
+    private void Observe(string? line)
+    {
+        var at = line?.IndexOf(ListingsLine, StringComparison.Ordinal) ?? -1;
+        if (at >= 0 && long.TryParse(line![(at + ListingsLine.Length)..].Trim(), out var count))
+            _listings = (count, DateTimeOffset.UtcNow);
     }
 
     /// <summary>Signs this process's client in through the Development sign-in endpoint.</summary>

@@ -22,6 +22,10 @@ public static class IngestionModule
         services.Configure<IngestionOptions>(config.GetSection("Ingestion"));
         services.AddSingleton<WorkspaceStorage>();
         services.AddSingleton<RoutingLanes>();
+        // Before the poller: hosted services stop in reverse order, so the poller has stopped listing when the
+        // shares are given back (docs/adr/0025-one-poller-per-container.md).
+        services.AddSingleton<PollShares>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PollShares>());
         services.AddSingleton<ContainerPoller>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
         services.AddSingleton<RetentionSweep>();
@@ -44,6 +48,8 @@ public static class IngestionModule
             opts.Schema.For<TokenContainer>().DatabaseSchemaName(Schema).Index(x => x.Container)
                 .Metadata(m => m.LastModified.MapTo(x => x.LastModified));
             opts.Schema.For<PathClaim>().DatabaseSchemaName(Schema);
+            foreach (var table in PollShares.SchemaObjects())
+                opts.Storage.ExtendedSchemaObjects.Add(table);
         });
         return services;
     }

@@ -10,8 +10,10 @@ public sealed class IngestionOptions
     public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Container listings per second this node may make at most (0: no cap). Within it active containers and young
-    /// tokens come first; see docs/adr/0022-detection-at-scale.md for the trade-off with MaxPollInterval.
+    /// Container listings per second the cluster may make at most (0: no cap): each node takes the part of the shares of
+    /// containers it holds (docs/adr/0025-one-poller-per-container.md), so more nodes do not list more. Within it
+    /// active containers and young tokens come first; see docs/adr/0022-detection-at-scale.md for the trade-off with
+    /// MaxPollInterval.
     /// </summary>
     public int MaxListsPerSecond { get; set; } = 30;
 

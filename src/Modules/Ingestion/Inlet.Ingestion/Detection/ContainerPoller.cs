@@ -18,13 +18,15 @@ namespace Inlet.Ingestion.Detection;
 /// Lists token containers for committed blobs. Adaptive: a container is listed again after a tenth of the
 /// time since its last activity (or its token's issue), between MinPollInterval and MaxPollInterval, so thousands
 /// of idle tokens cost little while an active upload is seen within about a second; and capped at
-/// MaxListsPerSecond listings per node (docs/adr/0022-detection-at-scale.md). The token catalogue is kept current
-/// incrementally (<see cref="TokenCatalogue"/>). Every node may poll every container: IngestBlob is exactly-once
-/// by construction.
+/// MaxListsPerSecond listings across the nodes (docs/adr/0022-detection-at-scale.md). The token catalogue is kept current
+/// incrementally (<see cref="TokenCatalogue"/>). Each container is listed by the one node holding its share
+/// (<see cref="PollShares"/>, docs/adr/0025-one-poller-per-container.md), and only while the lease lasts; routing does
+/// not depend on it (IngestBlob is exactly-once by construction), so a handover can never route a file twice.
 /// </summary>
 public sealed class ContainerPoller(
     IServiceProvider services,
     IDocumentStore store,
+    PollShares shares,
     StorageAccount storage,
     TimeProvider clock,
     IOptions<IngestionOptions> options,
@@ -33,6 +35,12 @@ public sealed class ContainerPoller(
     ILogger<ContainerPoller> logger) : BackgroundService
 {
     private static readonly TimeSpan CatalogueRefresh = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Within how long the containers of a share taken from a dead node are first listed (at most their own interval):
+    /// it may have been routing uploads to them, and its schedule died with it.
+    /// </summary>
+    public static readonly TimeSpan TakeoverSpread = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<Guid, PollState> _state = new();
     private readonly TokenCatalogue _catalogue = new(store);
     private long _listings;
@@ -79,6 +87,10 @@ public sealed class ContainerPoller(
                     warned = overBudget;
                 }
 
+                // Only the containers of the shares this node holds; a share lost or given back takes its schedule with it.
+                foreach (var id in _state.Keys)
+                    if (!shares.Owns(id))
+                        _state.TryRemove(id, out _);
                 foreach (var token in tokens.Values)
                     Track(token, now);
                 if (now - reportedAt >= TimeSpan.FromSeconds(5) && logger.IsEnabled(LogLevel.Information))
@@ -89,12 +101,13 @@ public sealed class ContainerPoller(
                 }
 
                 int budget;
-                if (o.MaxListsPerSecond <= 0)
+                var rate = ShareDecisions.Budget(o.MaxListsPerSecond, shares.Held);
+                if (double.IsPositiveInfinity(rate))
                     budget = int.MaxValue;
                 else
                 {
-                    // A token bucket holding at most one second's worth, so a quiet spell does not buy a burst.
-                    allowance = Math.Min(o.MaxListsPerSecond, allowance + (now - budgetAt).TotalSeconds * o.MaxListsPerSecond);
+                    // A token bucket holding at most one second's worth (at least one listing), so a quiet spell does not buy a burst.
+                    allowance = Math.Min(Math.Max(1, rate), allowance + (now - budgetAt).TotalSeconds * rate);
                     budget = (int)allowance;
                 }
                 budgetAt = now;
@@ -142,10 +155,12 @@ public sealed class ContainerPoller(
     {
         if (now < token.ActivatedAt && token.ClosedAt is null)
             return; // a token that starts later cannot have delivered anything yet (storage refuses it)
-        if (_state.ContainsKey(token.Id))
+        if (_state.ContainsKey(token.Id) || !shares.Owns(token.Id))
             return;
         var o = options.Value;
         var interval = NextInterval(now, token.ActivatedAt, token.ClosedAt is not null);
+        if (shares.TakenFromDeadNode(token.Id) && interval > TakeoverSpread)
+            interval = TakeoverSpread;
         _state.TryAdd(token.Id, new PollState
         {
             LastActivity = token.ActivatedAt,
@@ -154,9 +169,26 @@ public sealed class ContainerPoller(
         });
     }
 
-    private async Task Poll(TokenContainer token, CancellationToken ct)
+    private async Task Poll(TokenContainer token, CancellationToken stoppingToken)
     {
-        var state = _state[token.Id];
+        // The fence: listed only under this node's lease, and the listing ends when the lease does.
+        using var lease = shares.BeginListing(token.Id, stoppingToken);
+        if (lease is null || !_state.TryGetValue(token.Id, out var state))
+            return;
+        try
+        {
+            await Poll(token, state, lease.Token, stoppingToken);
+        }
+        catch (OperationCanceledException) when (lease.Token.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            // The lease ran out mid-listing: the share is someone else's now, and so is this container.
+        }
+    }
+
+    /// <param name="ct">The listing's: cancelled when the lease runs out.</param>
+    /// <param name="stoppingToken">The node's: routing a blob found may outlive the lease (a new owner finding it again converges on the same upload).</param>
+    private async Task Poll(TokenContainer token, PollState state, CancellationToken ct, CancellationToken stoppingToken)
+    {
         var container = storage.Container(token.Container);
         var found = new List<IngestBlob>();
         var listedAt = DateTimeOffset.UtcNow; // a span's start: wall-clock time, not the (testable) TimeProvider
@@ -189,7 +221,7 @@ public sealed class ContainerPoller(
             {
                 var key = $"{blob.Container}/{blob.BlobName}\n{blob.ETag}";
                 if (_inFlight.TryAdd(key, token.Id))
-                    _ = Route(blob, key, listedAt, ct);
+                    _ = Route(blob, key, listedAt, stoppingToken);
             }
         }
         else if (token.ClosedAt is { } closedAt && now - closedAt >= options.Value.FinalSweepGrace && !_inFlight.Values.Contains(token.Id))
