@@ -221,9 +221,10 @@ public sealed class PollShares(NpgsqlDataSource db, ILogger<PollShares> logger) 
             await GiveBack(connection, Enumerable.Range(0, ShareDecisions.Buckets).ToArray(), cancellationToken);
             await Execute(connection, $"delete from {NodesTable} where node = @me", cancellationToken, ("me", NodeId));
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or ObjectDisposedException)
         {
-            // The leases run out by themselves.
+            // The leases run out by themselves. (ObjectDisposedException: the host's data source went first, as a test
+            // fixture's teardown can do; seen in AuditTests and UploadTokenLifecycleTests' cleanup.)
             logger.LogWarning(e, "Giving back this node's container shares on shutdown failed; they are free when their leases run out");
         }
     }
