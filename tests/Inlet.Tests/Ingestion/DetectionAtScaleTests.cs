@@ -119,6 +119,26 @@ public sealed class TokenCatalogueTests(InletApp app) : IClassFixture<InletApp>
     }
 
     [Fact]
+    public async Task A_burst_of_changes_is_read_again_only_within_the_overlap_even_when_nothing_changes_after_it()
+    {
+        // One statement changing many tokens at once (a bulk update, a restore), then quiet: the bounds must move on
+        // with time, not stop at the burst's own timestamps, or every refresh reads the whole burst again.
+        var overlap = TimeSpan.FromSeconds(1);
+        var burst = Enumerable.Range(0, 30).Select(_ => Token()).ToArray();
+        await Save(burst);
+        var catalogue = new TokenCatalogue(Store, overlap);
+        await catalogue.Refresh(DateTimeOffset.UtcNow, default);
+        Assert.Superset(burst.Select(t => t.Id).ToHashSet(), catalogue.LastReadIds.ToHashSet());
+
+        await Task.Delay(overlap * 1.5);
+        await catalogue.Refresh(DateTimeOffset.UtcNow, default); // may still reach back into the burst
+        await catalogue.Refresh(DateTimeOffset.UtcNow, default);
+        var readAgain = burst.Count(t => catalogue.LastReadIds.Contains(t.Id));
+        Assert.True(readAgain == 0, $"{readAgain} of the burst's {burst.Length} tokens were read again {overlap * 1.5} after it");
+        Assert.Superset(burst.Select(t => t.Id).ToHashSet(), catalogue.Tokens.Select(t => t.Id).ToHashSet());
+    }
+
+    [Fact]
     public async Task A_token_issued_and_revoked_through_one_node_reaches_the_poller_of_another()
     {
         await using var second = await app.StartHost();

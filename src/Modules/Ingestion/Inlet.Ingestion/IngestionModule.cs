@@ -45,8 +45,7 @@ public static class IngestionModule
             Inlet.BuildingBlocks.Audit.AuditSchema.AddAuditMap(opts, UploadAudit.Map);
             opts.Schema.For<UploadRecord>().DatabaseSchemaName(Schema).Index(x => x.Wsid).Index(x => x.FilePath).Index(x => x.Tid);
             opts.Schema.For<DatabaseRouting.UploadProgress>().DatabaseSchemaName(Schema);
-            opts.Schema.For<TokenContainer>().DatabaseSchemaName(Schema).Index(x => x.Container)
-                .Metadata(m => m.LastModified.MapTo(x => x.LastModified));
+            opts.Schema.For<TokenContainer>().DatabaseSchemaName(Schema).Index(x => x.Container);
             opts.Schema.For<PathClaim>().DatabaseSchemaName(Schema);
             foreach (var table in PollShares.SchemaObjects())
                 opts.Storage.ExtendedSchemaObjects.Add(table);

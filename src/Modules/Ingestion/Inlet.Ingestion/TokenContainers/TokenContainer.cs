@@ -17,9 +17,6 @@ public sealed class TokenContainer
 
     /// <summary>When the files this (database) token staged in the workspace were removed; see Retention.</summary>
     public DateTimeOffset? StagedFilesRemovedAt { get; set; }
-
-    /// <summary>Marten's <c>mt_last_modified</c> (database time), filled on load: the catalogue's high-water mark.</summary>
-    public DateTimeOffset LastModified { get; set; }
 }
 
 public static class TrackTokenContainersHandler
