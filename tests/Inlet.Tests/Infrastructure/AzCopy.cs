@@ -16,6 +16,16 @@ public static class AzCopy
         return await Run(args);
     }
 
+    /// <summary>
+    /// Uploads the files in <paramref name="folder"/> (its contents, not the folder itself) with <paramref name="token"/>
+    /// (the JSON the issue endpoint answered); fails, with AzCopy's exit code and output, unless the job completed.
+    /// </summary>
+    public static async Task Upload(DirectoryInfo folder, JsonElement token)
+    {
+        var result = await Copy(folder.FullName + "/*", token.Str("token"));
+        Assert.True(result.Succeeded, $"AzCopy exited with {result.ExitCode}:\n{result.Output}");
+    }
+
     public static async Task<AzCopyResult> Run(params string[] args)
     {
         var work = Directory.CreateTempSubdirectory("azcopy-");

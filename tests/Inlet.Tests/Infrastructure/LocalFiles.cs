@@ -6,14 +6,18 @@ namespace Inlet.Tests.Infrastructure;
 public static class LocalFiles
 {
     /// <param name="files">Relative paths ('/'-separated, folders created) and their UTF-8 text (no BOM).</param>
-    public static DirectoryInfo Folder(params (string Path, string Content)[] files)
+    public static DirectoryInfo Folder(params (string Path, string Content)[] files) =>
+        Folder(files.Select(f => (f.Path, new UTF8Encoding(false).GetBytes(f.Content))));
+
+    /// <param name="files">Relative paths ('/'-separated, folders created) and their bytes as they are.</param>
+    public static DirectoryInfo Folder(IEnumerable<(string Path, byte[] Bytes)> files)
     {
         var root = Directory.CreateTempSubdirectory("upload-");
-        foreach (var (path, content) in files)
+        foreach (var (path, bytes) in files)
         {
             var full = Path.Combine(root.FullName, path);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllText(full, content, new UTF8Encoding(false));
+            File.WriteAllBytes(full, bytes);
         }
         return root;
     }

@@ -23,6 +23,48 @@ public static class Tracked
         await host.TrackActivity().Timeout(TimeSpan.FromSeconds(seconds)).DoNotAssertOnExceptionsDetected()
             .WaitForCondition(condition).ExecuteAndWaitAsync((IMessageContext _) => action());
     }
+
+    /// <summary>
+    /// Uploads the files in <paramref name="folder"/> with <paramref name="token"/> (the JSON the issue endpoint answered)
+    /// by the real AzCopy, and waits until <paramref name="count"/> uploads of that token were decided. Fails if AzCopy did
+    /// not complete (with its exit code and output) or the wait timed out (with every message the session saw).
+    /// Answers the token's workspace's uploads, as <paramref name="client"/> reads them once the wait ended.
+    /// </summary>
+    public static Task<List<JsonElement>> UploadUntilDecided(this IHost host, HttpClient client, JsonElement token, DirectoryInfo folder, int count, int seconds = 60) =>
+        host.UntilDecided(client, token, count, () => AzCopy.Upload(folder, token), seconds);
+
+    /// <summary>
+    /// Runs <paramref name="upload"/> (several AzCopy runs in turn, say) and waits until <paramref name="count"/> uploads
+    /// of <paramref name="token"/> were decided; answers the workspace's uploads as <see cref="UploadUntilDecided"/> does.
+    /// </summary>
+    public static async Task<List<JsonElement>> UntilDecided(this IHost host, HttpClient client, JsonElement token, int count, Func<Task> upload, int seconds = 60)
+    {
+        await host.Until(UploadsDecided.Of(token, count), upload, seconds);
+        return (await client.GetJson($"/api/workspaces/{token.Str("wsid")}/uploads")).EnumerateArray().ToList();
+    }
+
+    /// <summary>
+    /// Uploads the definitions among <paramref name="files"/> (schemas, XML sidecars: all but the data files) and waits
+    /// until they were decided, then the data files likewise; answers the workspace's uploads after the second wait.
+    /// Uploaded together, a data file may be listed before its definition is committed, load with guessed types and be
+    /// reloaded a moment later, after the wait had already ended and while the test read the table.
+    /// </summary>
+    public static async Task<List<JsonElement>> UploadDefinitionsFirst(this IHost host, HttpClient client, JsonElement token,
+        (string Name, string Content)[] files, int seconds = 60)
+    {
+        var definitions = files.Where(f => !DatabaseFiles.IsData(f.Name)).ToArray();
+        var data = files.Where(f => DatabaseFiles.IsData(f.Name)).ToArray();
+        Assert.True(definitions.Length > 0 && data.Length > 0, $"both a definition and a data file to upload: {string.Join(", ", files.Select(f => f.Name))}");
+        await host.UploadUntilDecided(client, token, LocalFiles.Folder(definitions), definitions.Length, seconds);
+        return await host.UploadUntilDecided(client, token, LocalFiles.Folder(data), data.Length, seconds);
+    }
+
+    /// <summary>Asserts that none of <paramref name="uploads"/> is still pending (naming those that are); answers them.</summary>
+    public static List<JsonElement> Settled(this List<JsonElement> uploads)
+    {
+        Assert.Empty(uploads.Where(u => u.Str("status") == "pending").Select(u => u.Str("name")));
+        return uploads;
+    }
 }
 
 /// <summary>
