@@ -61,14 +61,7 @@ public sealed class AuditTests(InletApp app) : IClassFixture<InletApp>
         var ws = InletApp.NewWorkspace("aupl");
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws);
-        var root = Directory.CreateTempSubdirectory("audit-");
-        await File.WriteAllTextAsync(Path.Combine(root.FullName, "a.csv"), "one");
-        await File.WriteAllTextAsync(Path.Combine(root.FullName, "b.csv"), "two");
-        await app.Host.Until(UploadsDecided.Of(token, 2), async () =>
-        {
-            var copy = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-            Assert.True(copy.Succeeded, copy.Output);
-        });
+        await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("a.csv", "one"), ("b.csv", "two")), 2);
         var inbox = (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().ToList();
         Assert.Equal(2, inbox.Count);
         var a = inbox.Single(f => f.Str("path") == "inbox/a.csv");
@@ -295,11 +288,7 @@ public sealed class AuditTests(InletApp app) : IClassFixture<InletApp>
         var ws = InletApp.NewWorkspace("atab");
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "tables", upload_to_database = true });
-        await app.Host.Until(UploadsDecided.Of(token, 1), async () =>
-        {
-            var copy = await AzCopy.Copy(LocalFiles.Folder(("visits.csv", "id,day\n1,2026-03-01\n2,2026-03-02\n3,2026-03-03,a value too many\n")).FullName + "/*", token.Str("token"));
-            Assert.True(copy.Succeeded, copy.Output);
-        });
+        await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("visits.csv", "id,day\n1,2026-03-01\n2,2026-03-02\n3,2026-03-03,a value too many\n")), 1);
         Assert.Equal(1, (await alice.GetJson($"/api/workspaces/{ws}/tables")).GetArrayLength());
         var loaded = Assert.Single((await Page(alice, $"/api/workspaces/{ws}/audit?type=table_loaded")).Entries);
         Assert.Equal("visits", loaded.Str("table"));

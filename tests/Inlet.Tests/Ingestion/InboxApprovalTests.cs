@@ -15,14 +15,7 @@ public sealed class InboxApprovalTests(InletApp app) : IClassFixture<InletApp>
         Assert.True((await bob.GetJson($"/api/workspaces/{ws}/settings")).GetProperty("inbox_approval").GetBoolean());
 
         var token = await alice.Issue(ws);
-        var root = Directory.CreateTempSubdirectory("review-");
-        await File.WriteAllTextAsync(Path.Combine(root.FullName, "good.csv"), "fine data");
-        await File.WriteAllTextAsync(Path.Combine(root.FullName, "bad.csv"), "wrong patient");
-        await app.Host.Until(UploadsDecided.Of(token, 2), async () =>
-        {
-            var upload = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-            Assert.True(upload.Succeeded, upload.Output);
-        });
+        await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("good.csv", "fine data"), ("bad.csv", "wrong patient")), 2);
         var inbox = (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().ToList();
         Assert.Equal(2, inbox.Count);
         Assert.All(inbox, f => Assert.Equal("pending", f.Str("state")));

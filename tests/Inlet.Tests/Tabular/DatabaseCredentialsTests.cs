@@ -164,12 +164,7 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
     internal static async Task Load(InletApp app, HttpClient client, string ws, int routedBefore, params (string Name, string Content)[] files)
     {
         var token = await client.Issue(ws, new { reason = "tables", upload_to_database = true });
-        await app.Host.Until(UploadsDecided.Of(token, files.Length), async () =>
-        {
-            var upload = await AzCopy.Copy(LocalFiles.Folder(files).FullName + "/*", token.Str("token"));
-            Assert.True(upload.Succeeded, upload.Output);
-        }, 90);
-        var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+        var uploads = await app.Host.UploadUntilDecided(client, token, LocalFiles.Folder(files), files.Length, 90);
         Assert.Equal(routedBefore + files.Length, uploads.Count(u => u.Str("status") == "routed"));
     }
 

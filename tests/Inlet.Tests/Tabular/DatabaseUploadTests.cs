@@ -17,21 +17,6 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
         return (alice, ws, token);
     }
 
-    private static async Task Upload(DirectoryInfo root, JsonElement token, string pattern = "/*")
-    {
-        var result = await AzCopy.Copy(root.FullName + pattern, token.Str("token"));
-        Assert.True(result.Succeeded, result.Output);
-    }
-
-    /// <summary>Runs <paramref name="upload"/> and waits until <paramref name="count"/> of its files were decided; answers the workspace's uploads.</summary>
-    private async Task<List<JsonElement>> Decided(HttpClient client, string ws, JsonElement token, int count, Func<Task> upload)
-    {
-        await app.Host.Until(UploadsDecided.Of(token, count), upload);
-        var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
-        Assert.All(uploads, u => Assert.NotEqual("pending", u.Str("status")));
-        return uploads;
-    }
-
     private static async Task<Dictionary<string, JsonElement>> Tables(HttpClient client, string ws) =>
         (await client.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToDictionary(t => t.Str("name"));
 
@@ -103,7 +88,7 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
             ("visits.csv", VisitsCsv), ("visits.schema.json", VisitsSchema),
             ("labs/results.csv", ResultsCsv), ("labs/datapackage.json", DataPackage),
             ("sites.csv", SitesCsv));
-        var uploads = await Decided(alice, ws, token, 7, () => Upload(root, token));
+        var uploads = (await app.Host.UploadUntilDecided(alice, token, root, 7)).Settled();
         Assert.All(uploads, u => Assert.Equal("routed", u.Str("status")));
         Assert.All(uploads, u => Assert.Equal("database", u.Str("routed_to")));
         Assert.Equal("table:patients", uploads.Single(u => u.Str("name") == "patients.csv").Str("location"));
@@ -169,16 +154,16 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
         const string schema = """{ "fields": [ { "name": "code", "type": "integer" }, { "name": "amount", "type": "number" }, { "name": "day", "type": "string" } ] }""";
 
         // CSV first: it is loaded with inferred types, then the schema arrives and reloads it.
-        await Decided(alice, ws, token, 1, () => Upload(LocalFiles.Folder(("early.csv", csv)), token));
+        (await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("early.csv", csv)), 1)).Settled();
         Assert.Equal("text", Types((await Tables(alice, ws))["early"])["code"]);
 
         // Its schema (loaded), the CSV reloaded with it, and a schema whose CSV comes afterwards: three decisions.
-        await Decided(alice, ws, token, 3, async () =>
+        (await app.Host.UntilDecided(alice, token, 3, async () =>
         {
-            await Upload(LocalFiles.Folder(("early.schema.json", schema)), token);
-            await Upload(LocalFiles.Folder(("late.schema.json", schema)), token);
-        });
-        var uploads = await Decided(alice, ws, token, 1, () => Upload(LocalFiles.Folder(("late.csv", csv)), token));
+            await AzCopy.Upload(LocalFiles.Folder(("early.schema.json", schema)), token);
+            await AzCopy.Upload(LocalFiles.Folder(("late.schema.json", schema)), token);
+        })).Settled();
+        var uploads = (await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("late.csv", csv)), 1)).Settled();
 
         var declared = new Dictionary<string, string> { ["code"] = "bigint", ["amount"] = "numeric", ["day"] = "text" };
         var tables = await Tables(alice, ws);
@@ -195,9 +180,9 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
     {
         var (alice, ws, token) = await DatabaseToken();
         const string bad = "id,measured\n1,2026-01-01\n2,2026-13-45\n";
-        var uploads = await Decided(alice, ws, token, 3, () => Upload(LocalFiles.Folder(("bad.csv", bad),
+        var uploads = (await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("bad.csv", bad),
             ("bad.schema.json", """{ "fields": [ { "name": "id", "type": "integer" }, { "name": "measured", "type": "date" } ] }"""),
-            ("notes.txt", "not a table")), token));
+            ("notes.txt", "not a table")), 3)).Settled();
         var rejected = uploads.Single(u => u.Str("name") == "bad.csv");
         Assert.Equal("rejected", rejected.Str("status"));
         var error = rejected.Str("error");
@@ -223,7 +208,7 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
         var ws = InletApp.NewWorkspace("db");
         var alice = await app.SignedIn("alice", ws);
         var inbox = await alice.Issue(ws, new { reason = "plain files" });
-        await Decided(alice, ws, inbox, 1, () => Upload(LocalFiles.Folder(("bad.csv", "just a file")), inbox));
+        (await app.Host.UploadUntilDecided(alice, inbox, LocalFiles.Folder(("bad.csv", "just a file")), 1)).Settled();
         const string schema = """{ "fields": [ { "name": "id", "type": "integer" } ] }""";
         var tokens = new[]
         {
@@ -233,7 +218,7 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
         string[] contents = ["id\nnot-a-number-a\n", "id\nnot-a-number-b\n"];
         // Both tokens' files go to the database: two schemas loaded, two CSVs refused and kept.
         await app.Host.Until(UploadsDecided.Of(4, tokens),
-            () => Task.WhenAll(tokens.Select((t, i) => Upload(LocalFiles.Folder(("bad.csv", contents[i]), ("bad.schema.json", schema)), t))));
+            () => Task.WhenAll(tokens.Select((t, i) => AzCopy.Upload(LocalFiles.Folder(("bad.csv", contents[i]), ("bad.schema.json", schema)), t))));
         var uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
         Assert.Equal(5, uploads.Count);
         var refused = uploads.Where(u => u.Str("name") == "bad.csv" && u.Str("status") == "rejected").ToList();

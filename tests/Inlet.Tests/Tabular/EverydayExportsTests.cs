@@ -35,14 +35,7 @@ public sealed class EverydayExportsTests(InletApp app) : IClassFixture<InletApp>
         var ws = InletApp.NewWorkspace("exports");
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "tool exports", upload_to_database = true });
-        var root = Directory.CreateTempSubdirectory("exports-");
-        foreach (var (file, bytes, _) in Exports)
-            await File.WriteAllBytesAsync(Path.Combine(root.FullName, file), bytes);
-        await app.Host.Until(UploadsDecided.Of(token, Exports.Length), async () =>
-        {
-            var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-            Assert.True(result.Succeeded, result.Output);
-        });
+        await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(Exports.Select(e => (e.File, e.Bytes))), Exports.Length);
         var tables = await Tables(alice, ws);
         Assert.Equal(Exports.Length, tables.Count);
         foreach (var (file, _, types) in Exports)
@@ -84,8 +77,8 @@ public sealed class EverydayExportsTests(InletApp app) : IClassFixture<InletApp>
         // Both tokens' files go to the database: strict.csv refused, declared.csv and its schema loaded.
         await app.Host.Until(UploadsDecided.Of(3, refuse, report), async () =>
         {
-            Assert.True((await AzCopy.Copy(strictDir.FullName + "/*", refuse.Str("token"))).Succeeded);
-            Assert.True((await AzCopy.Copy(lenientDir.FullName + "/*", report.Str("token"))).Succeeded);
+            await AzCopy.Upload(strictDir, refuse);
+            await AzCopy.Upload(lenientDir, report);
         });
         var uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
         Assert.Equal(3, uploads.Count);

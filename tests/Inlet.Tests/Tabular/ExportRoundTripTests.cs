@@ -1,5 +1,3 @@
-using Inlet.Tabular.Contracts;
-using System.Text;
 using Npgsql;
 
 namespace Inlet.Tests.Tabular;
@@ -34,20 +32,7 @@ public sealed class ExportRoundTripTests(InletApp app) : IClassFixture<InletApp>
 
     private async Task<JsonElement> UploadAndWait(HttpClient client, string ws, JsonElement token, params (string Name, string Content)[] files)
     {
-        // The definition first, then the data: uploaded together, the CSV may be listed before its definition is committed,
-        // load with guessed types and be reloaded a moment later, and the test would read the table in between.
-        foreach (var batch in new[] { files.Where(f => !DatabaseFiles.IsData(f.Name)), files.Where(f => DatabaseFiles.IsData(f.Name)) })
-        {
-            var root = Directory.CreateTempSubdirectory("roundtrip-");
-            foreach (var (name, content) in batch)
-                await File.WriteAllTextAsync(Path.Combine(root.FullName, name), content, new UTF8Encoding(false));
-            await app.Host.Until(UploadsDecided.Of(token, batch.Count()), async () =>
-            {
-                var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-                Assert.True(result.Succeeded, result.Output);
-            });
-        }
-        var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
+        var uploads = await app.Host.UploadDefinitionsFirst(client, token, files);
         Assert.Equal(files.Length, uploads.Count);
         Assert.All(uploads, u => Assert.True(u.Str("status") == "routed", u.GetRawText()));
         return (await client.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().Single(t => t.Str("name") == "measurements");

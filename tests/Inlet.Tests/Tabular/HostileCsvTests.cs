@@ -83,18 +83,10 @@ public sealed class HostileCsvTests(InletApp app) : IClassFixture<InletApp>
         var token = await alice.Issue(ws, new { reason = "hostile corpus", upload_to_database = true });
         var cases = Corpus().ToList();
         Assert.True(cases.Count(c => !c.File.EndsWith(".json")) >= 25);
-        var root = Directory.CreateTempSubdirectory("hostile-");
-        foreach (var c in cases)
-            await File.WriteAllBytesAsync(Path.Combine(root.FullName, c.File), c.Bytes);
 
-        await app.Host.Until(UploadsDecided.Of(token, cases.Count), async () =>
-        {
-            var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-            Assert.True(result.Succeeded, result.Output);
-        }, 90);
-        var uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
+        var uploads = (await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(cases.Select(c => (c.File, c.Bytes))), cases.Count, 90))
+            .Settled().ToDictionary(u => u.Str("name"));
         Assert.Equal(cases.Count, uploads.Count);
-        Assert.Empty(uploads.Values.Where(u => u.Str("status") == "pending").Select(u => u.Str("name")));
         var tables = (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToDictionary(t => t.Str("name"));
 
         foreach (var c in cases)

@@ -20,21 +20,6 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
         return (alice, ws, token);
     }
 
-    private static async Task Upload(DirectoryInfo root, JsonElement token)
-    {
-        var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-        Assert.True(result.Succeeded, result.Output);
-    }
-
-    /// <summary>Runs <paramref name="upload"/> and waits until <paramref name="count"/> of its files were decided; answers the workspace's uploads.</summary>
-    private async Task<List<JsonElement>> Decided(HttpClient client, string ws, JsonElement token, int count, Func<Task> upload)
-    {
-        await app.Host.Until(UploadsDecided.Of(token, count), upload, 90);
-        var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToList();
-        Assert.All(uploads, u => Assert.NotEqual("pending", u.Str("status")));
-        return uploads;
-    }
-
     /// <summary>Each column's full type (numeric(9,3), not numeric) as PostgreSQL created it.</summary>
     private async Task<List<(string Name, string Type)>> ColumnTypes(string ws, string table)
     {
@@ -168,7 +153,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
                 counts.WriteBatch([1L, 2L, 3L]);
             writer.Close();
         }
-        var uploads = await Decided(alice, ws, token, 3, () => Upload(root, token));
+        var uploads = (await app.Host.UploadUntilDecided(alice, token, root, 3, 90)).Settled();
         Assert.All(uploads, u => Assert.Equal("routed", u.Str("status")));
         Assert.Equal("table:site_measures", uploads.Single(u => u.Str("name") == "measures.parquet").Str("location"));
         Assert.Equal([("code", "text"), ("count", "bigint")], await ColumnTypes(ws, "required"));
@@ -198,17 +183,14 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
         var (alice, ws, token) = await DatabaseToken();
         var root = Directory.CreateTempSubdirectory("upload-");
         WriteWithParquetSharp(Path.Combine(root.FullName, "measures.parquet"), rowsPerGroup: 3);
-        Assert.Equal("routed", Assert.Single(await Decided(alice, ws, token, 1, () => Upload(root, token))).Str("status"));
+        Assert.Equal("routed", Assert.Single((await app.Host.UploadUntilDecided(alice, token, root, 1, 90)).Settled()).Str("status"));
 
         // The schema before the CSV, each awaited: together, the CSV could load with guessed types first and be reloaded
         // just after the wait ended.
-        var schema = Directory.CreateTempSubdirectory("upload-");
-        await File.WriteAllTextAsync(Path.Combine(schema.FullName, "measures.schema.json"), await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=schema"));
-        var again = Directory.CreateTempSubdirectory("upload-");
-        await File.WriteAllTextAsync(Path.Combine(again.FullName, "measures.csv"), await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=csv"));
+        var schema = await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=schema");
+        var csv = await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=csv");
         var (bob, ws2, token2) = await DatabaseToken();
-        await Decided(bob, ws2, token2, 1, () => Upload(schema, token2));
-        var reloaded = await Decided(bob, ws2, token2, 1, () => Upload(again, token2));
+        var reloaded = (await app.Host.UploadDefinitionsFirst(bob, token2, [("measures.schema.json", schema), ("measures.csv", csv)], 90)).Settled();
         Assert.Equal(2, reloaded.Count);
         Assert.All(reloaded, u => Assert.True(u.Str("status") == "routed", u.GetRawText()));
 
@@ -243,7 +225,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
                 """;
             command.ExecuteNonQuery();
         }
-        var upload = Assert.Single(await Decided(alice, ws, token, 1, () => Upload(root, token)));
+        var upload = Assert.Single((await app.Host.UploadUntilDecided(alice, token, root, 1, 90)).Settled());
         Assert.True(upload.Str("status") == "routed", upload.GetRawText());
 
         Assert.Equal(
@@ -292,7 +274,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
                 notes.WriteBatch(["fine", "a NUL \0 inside", "fine"]);
             writer.Close();
         }
-        var uploads = (await Decided(alice, ws, token, 5, () => Upload(root, token))).ToDictionary(u => u.Str("name"));
+        var uploads = (await app.Host.UploadUntilDecided(alice, token, root, 5, 90)).Settled().ToDictionary(u => u.Str("name"));
         Assert.All(uploads.Values, u => Assert.Equal("rejected", u.Str("status")));
         Assert.All(uploads.Values, u => Assert.Equal($"inbox/{u.Str("name")}", u.Str("location")));
         Assert.Contains("cut.parquet is not a readable Parquet file", uploads["cut.parquet"].Str("error"));

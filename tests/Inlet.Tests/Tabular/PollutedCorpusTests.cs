@@ -212,17 +212,9 @@ public sealed class PollutedCorpusTests(InletApp app) : IClassFixture<InletApp>
         var ws = InletApp.NewWorkspace("polluted");
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "polluted corpus", upload_to_database = true });
-        var root = Directory.CreateTempSubdirectory("polluted-");
-        foreach (var file in corpus)
-            await File.WriteAllBytesAsync(Path.Combine(root.FullName, file.File), file.Bytes);
-        await app.Host.Until(UploadsDecided.Of(token, corpus.Count), async () =>
-        {
-            var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-            Assert.True(result.Succeeded, result.Output);
-        }, 300);
-        var uploads = (await alice.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
+        var uploads = (await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(corpus.Select(f => (f.File, f.Bytes))), corpus.Count, 300))
+            .Settled().ToDictionary(u => u.Str("name"));
         Assert.Equal(corpus.Count, uploads.Count);
-        Assert.Empty(uploads.Values.Where(u => u.Str("status") == "pending").Select(u => u.Str("name")));
 
         var failures = new List<string>();
         await using var connection = new NpgsqlConnection(app.Postgres);

@@ -114,21 +114,6 @@ public sealed class XmlSidecarUploadTests(InletApp app) : IClassFixture<InletApp
         </ds:DatasetDefinition>
         """;
 
-    private static async Task Upload(DirectoryInfo root, JsonElement token)
-    {
-        var result = await AzCopy.Copy(root.FullName + "/*", token.Str("token"));
-        Assert.True(result.Succeeded, result.Output);
-    }
-
-    /// <summary>Runs <paramref name="upload"/> and waits until <paramref name="count"/> of its files were decided; answers the workspace's uploads.</summary>
-    private async Task<Dictionary<string, JsonElement>> Decided(HttpClient client, string ws, JsonElement token, int count, Func<Task> upload)
-    {
-        await app.Host.Until(UploadsDecided.Of(token, count), upload, 90);
-        var uploads = (await client.GetJson($"/api/workspaces/{ws}/uploads")).EnumerateArray().ToDictionary(u => u.Str("name"));
-        Assert.All(uploads.Values, u => Assert.NotEqual("pending", u.Str("status")));
-        return uploads;
-    }
-
     [Fact]
     public async Task CSVs_with_TableDefinition_and_DatasetDefinition_sidecars_in_either_order_become_exactly_the_declared_tables()
     {
@@ -136,14 +121,14 @@ public sealed class XmlSidecarUploadTests(InletApp app) : IClassFixture<InletApp
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "xml sidecars", upload_to_database = true });
 
-        await Decided(alice, ws, token, 2, async () =>
+        (await app.Host.UntilDecided(alice, token, 2, async () =>
         {
-            await Upload(LocalFiles.Folder(("visits.xml", VisitsXml)), token); // definition first
-            await Upload(LocalFiles.Folder(("patients.csv", PatientsCsv)), token); // data first
-        });
+            await AzCopy.Upload(LocalFiles.Folder(("visits.xml", VisitsXml)), token); // definition first
+            await AzCopy.Upload(LocalFiles.Folder(("patients.csv", PatientsCsv)), token); // data first
+        }, 90)).Settled();
         // The visits CSV loaded with its definition, the patients definition, and the patients CSV reloaded with it.
-        var uploads = await Decided(alice, ws, token, 3,
-            () => Upload(LocalFiles.Folder(("visits.csv", VisitsCsv), ("patients.xml", PatientsXml)), token));
+        var uploads = (await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("visits.csv", VisitsCsv), ("patients.xml", PatientsXml)), 3, 90))
+            .Settled().ToDictionary(u => u.Str("name"));
 
         var tables = (await alice.GetJson($"/api/workspaces/{ws}/tables")).EnumerateArray().ToDictionary(t => t.Str("name"));
         Assert.Equal("Patients", tables["patients"].Str("title"));
@@ -166,11 +151,12 @@ public sealed class XmlSidecarUploadTests(InletApp app) : IClassFixture<InletApp
         var alice = await app.SignedIn("alice", ws);
         var token = await alice.Issue(ws, new { reason = "bad sidecars", upload_to_database = true });
         const string csv = "a,b\n1,2\n";
-        var uploads = await Decided(alice, ws, token, 8, () => Upload(LocalFiles.Folder(
+        var uploads = (await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(
             ("xxe.csv", csv), ("xxe.xml", """<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]><TableDefinition TableName="xxe"><Columns><Column Name="a" Type="text">&x;</Column><Column Name="b" Type="text"/></Columns></TableDefinition>"""),
             ("count.csv", csv), ("count.xml", """<TableDefinition><Columns><Column Name="a" Type="integer"/></Columns></TableDefinition>"""),
             ("unknown.csv", csv), ("unknown.xml", """<TableDefinition><Columns><Column Name="a" Type="integer"/><Column Name="b" Type="money"/></Columns></TableDefinition>"""),
-            ("inject.csv", csv), ("inject.xml", """<TableDefinition><Columns><Column Name="a" Type="text); drop table x;--"/><Column Name="b" Type="text"/></Columns></TableDefinition>""")), token));
+            ("inject.csv", csv), ("inject.xml", """<TableDefinition><Columns><Column Name="a" Type="text); drop table x;--"/><Column Name="b" Type="text"/></Columns></TableDefinition>""")), 8, 90))
+            .Settled().ToDictionary(u => u.Str("name"));
         Assert.Contains("DTDs", uploads["xxe.xml"].Str("error"));
         Assert.Contains("count.csv: the header has 2 columns but the metadata declares 1", uploads["count.csv"].Str("error"));
         Assert.Contains("unknown.xml: column 2 ('b') has Type 'money'", uploads["unknown.xml"].Str("error"));
