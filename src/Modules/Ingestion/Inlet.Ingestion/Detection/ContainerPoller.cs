@@ -42,6 +42,12 @@ public sealed class ContainerPoller(
     /// </summary>
     public static readonly TimeSpan TakeoverSpread = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<Guid, PollState> _state = new();
+
+    // The loop's own: every tracked container by its next listing time, and those due but not yet listed (the
+    // budget left them over). Each round looks only at what came due, not at every container: at 10,000 tokens the
+    // full scan every 200 ms was most of an idle node's CPU (session 11 profile, docs/performance.md).
+    private readonly PriorityQueue<Guid, DateTimeOffset> _schedule = new();
+    private readonly Dictionary<Guid, PollState> _due = new();
     private readonly TokenCatalogue _catalogue = new(store);
     private long _listings;
 
@@ -62,6 +68,7 @@ public sealed class ContainerPoller(
     {
         var tokens = new Dictionary<Guid, TokenContainer>();
         var refreshedAt = DateTimeOffset.MinValue;
+        var sharesSeen = -1;
         var budgetAt = clock.GetUtcNow();
         double allowance = 0;
         var warned = false;
@@ -72,8 +79,10 @@ public sealed class ContainerPoller(
             {
                 var o = options.Value;
                 var now = clock.GetUtcNow();
+                var revisit = false;
                 if (now - refreshedAt >= CatalogueRefresh)
                 {
+                    revisit = true;
                     foreach (var id in await _catalogue.Refresh(now, stoppingToken))
                         _state.TryRemove(id, out _);
                     tokens = _catalogue.Tokens.ToDictionary(t => t.Id);
@@ -87,12 +96,26 @@ public sealed class ContainerPoller(
                     warned = overBudget;
                 }
 
-                // Only the containers of the shares this node holds; a share lost or given back takes its schedule with it.
-                foreach (var id in _state.Keys)
-                    if (!shares.Owns(id))
-                        _state.TryRemove(id, out _);
-                foreach (var token in tokens.Values)
-                    Track(token, now);
+                // Only the containers of the shares this node holds; a share lost or given back takes its schedule with
+                // it. Revisited when the catalogue or the shares changed, and at each refresh for a lease that ran out.
+                if (revisit || shares.Changes != sharesSeen)
+                {
+                    sharesSeen = shares.Changes;
+                    foreach (var (id, _) in _state)
+                        if (!shares.Owns(id) || !tokens.ContainsKey(id))
+                            _state.TryRemove(id, out _);
+                    foreach (var token in tokens.Values)
+                        Track(token, now);
+                    foreach (var id in _due.Keys.Where(id => !_state.TryGetValue(id, out var s) || s != _due[id]).ToList())
+                        _due.Remove(id);
+                }
+                while (_schedule.TryPeek(out var next, out var at) && at <= now)
+                {
+                    _schedule.Dequeue();
+                    // Entries left behind by a relisting or a dropped container are skipped.
+                    if (_state.TryGetValue(next, out var state) && state.NextPoll == at)
+                        _due[next] = state;
+                }
                 if (now - reportedAt >= TimeSpan.FromSeconds(5) && logger.IsEnabled(LogLevel.Information))
                 {
                     // The bench reads this line for list_calls_per_s (an Information line, off by default).
@@ -111,12 +134,22 @@ public sealed class ContainerPoller(
                     budget = (int)allowance;
                 }
                 budgetAt = now;
-                var due = PollSchedule.Pick(_state.Where(s => tokens.ContainsKey(s.Key)), now, budget, Longest)
+                var due = PollSchedule.Pick(_due, now, budget, Longest)
                     .Select(id => tokens[id]).ToList();
                 if (o.MaxListsPerSecond > 0)
                     allowance -= due.Count;
-                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = stoppingToken },
-                    async (token, ct) => await Poll(token, ct));
+                try
+                {
+                    await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = stoppingToken },
+                        async (token, ct) => await Poll(token, ct));
+                }
+                finally
+                {
+                    // Back in the schedule at their next time (set by the listing, or unchanged if it did not happen).
+                    foreach (var token in due)
+                        if (_due.Remove(token.Id, out var state) && _state.TryGetValue(token.Id, out var current) && current == state)
+                            _schedule.Enqueue(token.Id, current.NextPoll);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -161,12 +194,14 @@ public sealed class ContainerPoller(
         var interval = NextInterval(now, token.ActivatedAt, token.ClosedAt is not null);
         if (shares.TakenFromDeadNode(token.Id) && interval > TakeoverSpread)
             interval = TakeoverSpread;
-        _state.TryAdd(token.Id, new PollState
+        var state = new PollState
         {
             LastActivity = token.ActivatedAt,
             LastListed = now,
             NextPoll = PollSchedule.FirstPoll(now, interval, o.MinPollInterval, Random.Shared),
-        });
+        };
+        if (_state.TryAdd(token.Id, state))
+            _schedule.Enqueue(token.Id, state.NextPoll);
     }
 
     private async Task Poll(TokenContainer token, CancellationToken stoppingToken)

@@ -35,6 +35,14 @@ public sealed class PollShares(NpgsqlDataSource db, ILogger<PollShares> logger) 
 
     private bool _seeded;
 
+    private int _changes;
+
+    /// <summary>
+    /// Counts the times this node took, lost or gave back a share, so the poller revisits which containers are its own
+    /// only when that changed (a lease that simply ran out is caught by its periodic check).
+    /// </summary>
+    public int Changes => Volatile.Read(ref _changes);
+
     /// <summary>Live nodes at the latest heartbeat, this one included (tests, logs).</summary>
     public int LiveNodes { get; private set; }
 
@@ -166,7 +174,10 @@ public sealed class PollShares(NpgsqlDataSource db, ILogger<PollShares> logger) 
         var until = sentAt + (long)(ShareDecisions.ValidUntil(TimeSpan.Zero).TotalSeconds * Stopwatch.Frequency);
         for (var b = 0; b < ShareDecisions.Buckets; b++)
             if (!held.Contains(b))
-                Volatile.Write(ref _validUntil[b], 0); // lost (it ran out before this renewal): stop at once
+            {
+                if (Interlocked.Exchange(ref _validUntil[b], 0) != 0)
+                    Interlocked.Increment(ref _changes); // lost (it ran out before this renewal): stop at once
+            }
             else
                 Volatile.Write(ref _validUntil[b], until);
 
@@ -188,6 +199,8 @@ public sealed class PollShares(NpgsqlDataSource db, ILogger<PollShares> logger) 
                 Volatile.Write(ref _orphaned[bucket], orphaned);
                 Volatile.Write(ref _validUntil[bucket], until);
             }
+            if (taken.Count > 0)
+                Interlocked.Increment(ref _changes);
         }
         var released = plan.Release > 0 ? held.OrderDescending().Take(plan.Release).ToArray() : [];
         if (released.Length > 0)
@@ -202,6 +215,7 @@ public sealed class PollShares(NpgsqlDataSource db, ILogger<PollShares> logger) 
     {
         foreach (var b in buckets)
             Volatile.Write(ref _validUntil[b], 0);
+        Interlocked.Increment(ref _changes);
         var waited = Stopwatch.StartNew();
         while (buckets.Any(b => Volatile.Read(ref _listing[b]) > 0) && waited.Elapsed < ShareDecisions.Lease)
             await Task.Delay(20, CancellationToken.None);
