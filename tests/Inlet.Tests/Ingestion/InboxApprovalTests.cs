@@ -66,7 +66,7 @@ public sealed class InboxApprovalTests(InletApp app) : IClassFixture<InletApp>
         var alice = await app.SignedIn("alice", ws);
         var settings = await alice.GetJson($"/api/workspaces/{ws}/settings");
         Assert.Equal(1, settings.GetProperty("approvals_required").GetInt32());
-        foreach (var wrong in new[] { "0", "3", "1.5", "\"2\"", "true", "[2]" })
+        foreach (var wrong in new[] { "0", "3", "1.5", "\"2\"", "true", "[2]", "null" })
         {
             var put = await alice.PutAsync($"/api/workspaces/{ws}/settings",
                 new StringContent($$"""{"approvals_required": {{wrong}}}""", System.Text.Encoding.UTF8, "application/json"));

@@ -38,10 +38,13 @@ public sealed record WorkspaceSettingsResponse(
     [property: JsonPropertyName("inbox_approval")] bool InboxApproval,
     [property: JsonPropertyName("approvals_required")] int ApprovalsRequired);
 
-/// <summary>Either field or both; <c>approvals_required</c> is read as JSON so that a wrong value is refused naming it.</summary>
+/// <summary>
+/// Either field or both. <c>approvals_required</c> is read as JSON so that a wrong value (a string, a fraction, null) is
+/// refused naming it; absent, it is <see cref="JsonValueKind.Undefined"/>.
+/// </summary>
 public sealed record WorkspaceSettingsRequest(
     [property: JsonPropertyName("inbox_approval")] bool? InboxApproval,
-    [property: JsonPropertyName("approvals_required")] JsonElement? ApprovalsRequired = null);
+    [property: JsonPropertyName("approvals_required")] JsonElement ApprovalsRequired = default);
 
 public sealed record RejectInboxFileRequest([property: JsonPropertyName("reason")] string? Reason);
 
@@ -71,13 +74,14 @@ public static class InboxReview
     public static async Task<IResult> PutSettings(string wsid, WorkspaceSettingsRequest? request, ClaimsPrincipal user, IDocumentSession session,
         TimeProvider clock, CancellationToken ct)
     {
-        if (request?.InboxApproval is null && request?.ApprovalsRequired is null)
+        var approvalsGiven = request is not null && request.ApprovalsRequired.ValueKind != JsonValueKind.Undefined;
+        if (request?.InboxApproval is null && !approvalsGiven)
             return Results.Problem(Problems.Validation("inbox_approval",
                 "Give inbox_approval: true to hold Inbox files for review, false to make them available at once; or approvals_required: 1 or 2."));
         int? approvals = null;
-        if (request.ApprovalsRequired is { } given)
+        if (approvalsGiven)
         {
-            var (value, why) = InboxReviewDecisions.ParseApprovalsRequired(given);
+            var (value, why) = InboxReviewDecisions.ParseApprovalsRequired(request!.ApprovalsRequired);
             if (why is not null)
                 return Results.Problem(Problems.Validation(InboxReviewDecisions.ApprovalsRequiredField, why));
             approvals = value;
@@ -85,7 +89,7 @@ public static class InboxReview
         var now = clock.GetUtcNow();
         var settings = await session.LoadAsync<WorkspaceSettings>(wsid, ct) ?? new WorkspaceSettings { Id = wsid };
         // Committed with the change itself: a setting never changes without its audit entry.
-        if (request.InboxApproval is { } approval)
+        if (request!.InboxApproval is { } approval)
         {
             var before = settings.InboxApproval;
             settings.InboxApproval = approval;
