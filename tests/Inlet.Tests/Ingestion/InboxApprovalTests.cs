@@ -158,4 +158,37 @@ public sealed class InboxApprovalTests(InletApp app) : IClassFixture<InletApp>
         Assert.DoesNotContain(audit, e => e.Str("by") == "mallory" && e.Str("type") != "access_denied");
         Assert.Equal("bob", audit.Single(e => e.Str("type") == "upload_rejected_by_reviewer").Str("by"));
     }
+
+    [Fact]
+    public async Task Two_members_approving_at_the_same_moment_are_never_both_counted_as_the_first_of_two()
+    {
+        var ws = InletApp.NewWorkspace("review2race");
+        var alice = await app.SignedIn("alice", ws);
+        var bob = await app.SignedIn("bob", ws);
+        Assert.Equal(HttpStatusCode.OK, (await alice.PutAsJsonAsync($"/api/workspaces/{ws}/settings", new { inbox_approval = true, approvals_required = 2 })).StatusCode);
+        var token = await alice.Issue(ws);
+        await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("a.csv", "1"), ("b.csv", "2"), ("c.csv", "3"), ("d.csv", "4")), 4);
+        var ids = (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().Select(f => f.Str("id")).ToList();
+        Assert.Equal(4, ids.Count);
+
+        foreach (var id in ids)
+        {
+            var answers = await Task.WhenAll(
+                alice.PostAsync($"/api/workspaces/{ws}/inbox/{id}/approve", null),
+                bob.PostAsync($"/api/workspaces/{ws}/inbox/{id}/approve", null));
+            var codes = answers.Select(a => a.StatusCode).ToList();
+            // Either both counted in turn (1 of 2, then 2 of 2), or the later one lost the race (409, nothing written).
+            Assert.All(codes, c => Assert.True(c is HttpStatusCode.OK or HttpStatusCode.Conflict, $"{c}"));
+            Assert.Contains(HttpStatusCode.OK, codes);
+            var loser = codes.IndexOf(HttpStatusCode.Conflict);
+            if (loser >= 0)
+                Assert.Equal(HttpStatusCode.OK, (await (loser == 0 ? alice : bob).PostAsync($"/api/workspaces/{ws}/inbox/{id}/approve", null)).StatusCode);
+            var file = (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().Single(f => f.Str("id") == id);
+            Assert.Equal("available", file.Str("state"));
+            Assert.Equal(["alice", "bob"], file.GetProperty("approvals").EnumerateArray().Select(a => a.Str("by")).Order());
+        }
+        var audit = (await alice.GetJson($"/api/workspaces/{ws}/audit")).EnumerateArray().ToList();
+        Assert.Equal(4, audit.Count(e => e.Str("type") == "upload_approval_given"));
+        Assert.Equal(4, audit.Count(e => e.Str("type") == "upload_approved"));
+    }
 }
