@@ -313,4 +313,55 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         Assert.Contains("Wrong study", rejected);
         await page.Screenshot("audit-review");
     }
+
+    [Fact]
+    public async Task With_two_approvals_required_the_Inbox_page_shows_who_approved_and_how_many_of_how_many()
+    {
+        var ws = InletApp.NewWorkspace("webreview2");
+        var page = await web.NewPage();
+        await page.SignIn("alice", ws);
+        await page.Open(ws, "files?folder=inbox", "Inbox");
+        await page.RunAndWaitForResponseAsync(() => page.GetByLabel("Hold new Inbox files until a member approves them").CheckAsync(),
+            response => response.Url.EndsWith("/settings") && response.Request.Method == "PUT");
+        await page.RunAndWaitForResponseAsync(() => page.GetByLabel("Approvals needed to release a file").SelectOptionAsync("2"),
+            response => response.Url.EndsWith("/settings") && response.Request.Method == "PUT");
+        await page.ReloadAsync();
+        await page.ExpectHeading("Inbox");
+        Assert.Equal("2", await page.GetByLabel("Approvals needed to release a file").InputValueAsync());
+
+        await page.Open(ws, "tokens", "Manage upload tokens");
+        await page.CreateToken("For two-person review");
+        var token = await page.CopyWith("Copy token");
+        var upload = await AzCopy.Copy(Path.Combine(LocalFiles.Folder(("pair.csv", "a\n1\n")).FullName, "*"), token);
+        Assert.True(upload.Succeeded, upload.Output);
+
+        await page.Open(ws, "files?folder=inbox", "Inbox");
+        await page.ReloadUntil("tr[data-path='inbox/pair.csv']", "Inbox", 60, "the file waiting on the Inbox page");
+        var row = page.Locator("tr[data-path='inbox/pair.csv']");
+        Assert.Contains("0 of 2 approvals", await row.InnerTextAsync());
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Approve inbox/pair.csv" }).ClickAsync();
+        await row.Filter(new() { HasText = "1 of 2 approvals, approved by alice" }).WaitForAsync();
+        Assert.Contains("Awaiting approval", await row.InnerTextAsync());
+        // The same member again: the API's refusal is shown next to the file, and nothing changes.
+        await row.GetByRole(AriaRole.Button, new() { Name = "Approve inbox/pair.csv" }).ClickAsync();
+        await row.Locator(".field-error").Filter(new() { HasText = "second, different member" }).WaitForAsync();
+        await page.Screenshot("inbox-two-person-review-first");
+
+        var bob = await web.NewPage();
+        await bob.SignIn("bob", ws);
+        await bob.Open(ws, "files?folder=inbox", "Inbox");
+        var bobRow = bob.Locator("tr[data-path='inbox/pair.csv']");
+        Assert.Contains("1 of 2 approvals, approved by alice", await bobRow.InnerTextAsync());
+        await bobRow.GetByRole(AriaRole.Button, new() { Name = "Approve inbox/pair.csv" }).ClickAsync();
+        await bob.Locator("tr[data-path='inbox/pair.csv'] button.download").WaitForAsync();
+        var released = await bob.Locator("tr[data-path='inbox/pair.csv']").InnerTextAsync();
+        Assert.Contains("Available", released);
+        Assert.Contains("approved by alice, bob (2 of 2)", released);
+        await bob.Screenshot("inbox-two-person-review-released");
+
+        await bob.Open(ws, "audit", "Audit trail");
+        Assert.Contains("Approval 1 of 2", await bob.Locator("tr[data-type='upload_approval_given']").InnerTextAsync());
+        Assert.Contains("bob", await bob.Locator("tr[data-type='upload_approved']").InnerTextAsync());
+    }
 }

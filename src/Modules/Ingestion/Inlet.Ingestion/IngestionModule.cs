@@ -38,6 +38,7 @@ public static class IngestionModule
             opts.Events.AddEventType<UploadStaged>();
             opts.Events.AddEventType<DatabaseUploadRefused>();
             opts.Events.AddEventType<UploadApproved>();
+            opts.Events.AddEventType<UploadApprovalGiven>();
             opts.Events.AddEventType<UploadRejectedByReviewer>();
             opts.Events.AddEventType<RejectedUploadPurged>();
             opts.Schema.For<WorkspaceSettings>().DatabaseSchemaName(Schema);

@@ -3,7 +3,7 @@ import { dateTime, bytes, destination } from '../format.js';
 
 const PAGE_SIZE = 50;
 const TYPES = ['issued', 'used', 'revoked', 'expired', 'archived', 'upload_received', 'upload_routed', 'upload_rejected',
-  'upload_approved', 'upload_rejected_by_reviewer', 'upload_purged', 'table_loaded', 'table_load_failed',
+  'upload_approval_given', 'upload_approved', 'upload_rejected_by_reviewer', 'upload_purged', 'table_loaded', 'table_load_failed',
   'file_downloaded', 'table_rows_read', 'table_rejects_read', 'table_exported', 'settings_changed', 'audit_downloaded', 'access_denied',
   'database_credentials_issued', 'database_credentials_rotated', 'database_credentials_revoked'];
 const FILTERS = ['tid', 'type', 'by', 'from', 'to'];
@@ -116,6 +116,8 @@ function details(e) {
     case 'expired': return `Valid until ${dateTime(d.valid_to)}`;
     case 'upload_received': return `${d.name} (${bytes(d.size)}) for the ${d.routed_to}`;
     case 'upload_routed': return d.awaiting_approval ? `${d.location}, awaiting approval` : d.location;
+    case 'upload_approval_given':
+    case 'upload_approved': return d.of ? `Approval ${d.approval} of ${d.of}${d.approval < d.of ? ', awaiting another member' : ', released'}` : '';
     case 'upload_rejected':
     case 'upload_rejected_by_reviewer':
     case 'table_load_failed': return d.reason ?? '';

@@ -40,20 +40,43 @@ export async function render({ wsid, api, params }) {
     { label: 'Size', cell: f => bytes(f.size), className: 'number' },
     { label: 'Received', cell: f => dateTime(f.received_at) },
     { label: 'Via token', cell: f => tokenLink(wsid, names, f.tid), className: 'wrap' },
-    { label: 'State', cell: f => f.state === 'pending' ? 'Awaiting approval' : 'Available' },
+    { label: 'State', cell: f => reviewState(f), className: 'wrap' },
     { label: 'Action', cell: f => f.state === 'pending' ? review(api, f, () => render({ wsid, api, params }))
         : h('button', { type: 'button', class: 'download', onclick: () => download(api, f.path) },
           'Download', h('span', { class: 'visually-hidden' }, ` ${f.path}`)) },
   ];
   const title = folder === 'inbox' ? 'Inbox' : folder ? `Folder ${folder}` : 'All files';
-  const approval = settings === null ? null : h('p', { class: 'setting' }, h('label', {},
-    h('input', { type: 'checkbox', id: 'inbox-approval', checked: settings.inbox_approval ? '' : null, onchange: async event => {
-      await api.saveSettings({ inbox_approval: event.target.checked });
-      announce(event.target.checked ? 'New Inbox files now wait for approval.' : 'New Inbox files are available at once.');
-    } }), ' Hold new Inbox files until a member approves them'));
+  const approval = settings === null ? null : h('div', { class: 'setting' },
+    h('p', {}, h('label', {},
+      h('input', { type: 'checkbox', id: 'inbox-approval', checked: settings.inbox_approval ? '' : null, onchange: async event => {
+        await api.saveSettings({ inbox_approval: event.target.checked });
+        announce(event.target.checked ? 'New Inbox files now wait for approval.' : 'New Inbox files are available at once.');
+      } }), ' Hold new Inbox files until a member approves them')),
+    // Two-person review (ADR 27): with 2, two different members must approve before a held file is released.
+    h('p', {}, h('label', { for: 'approvals-required' }, 'Approvals needed to release a file '),
+      h('select', { id: 'approvals-required', onchange: async event => {
+        const value = Number(event.target.value);
+        await api.saveSettings({ approvals_required: value });
+        announce(value === 2 ? 'Two different members must now approve each held file.' : 'One member’s approval now releases a held file.');
+      } },
+        [1, 2].map(n => h('option', { value: String(n), selected: settings.approvals_required === n ? '' : null },
+          n === 1 ? '1 (one member)' : '2 (two different members)')))));
   show(h('h1', {}, title), approval, crumbs, folderList,
     here.length === 0 && subfolders.size === 0 ? h('p', {}, 'No files here yet.') :
       here.length === 0 ? null : dataTable(`Files in ${folder || 'the workspace'}`, columns, here.map(f => ({ data: f, attributes: { 'data-path': f.path } }))));
+}
+
+// Who approved a held file so far, and how many of how many approvals it needs.
+function reviewState(file) {
+  const approvals = file.approvals ?? [];
+  const names = approvals.map(a => a.by).join(', ');
+  if (file.state === 'pending') {
+    return h('span', { class: 'review-state' }, 'Awaiting approval',
+      file.approvals_required ? h('span', { class: 'approvals' },
+        ` — ${approvals.length} of ${file.approvals_required} approvals${names ? `, approved by ${names}` : ''}`) : null);
+  }
+  return h('span', { class: 'review-state' }, 'Available',
+    approvals.length ? h('span', { class: 'approvals' }, ` — approved by ${names} (${approvals.length} of ${file.approvals_required ?? approvals.length})`) : null);
 }
 
 // The workspace reviews its Inbox: a waiting file is approved, or rejected with a reason the audit trail keeps.

@@ -40,6 +40,12 @@ public sealed class UploadRecord
 
     public string? ReviewedBy { get; set; }
 
+    /// <summary>Inbox review: each member's approval so far, oldest first (ADR 27).</summary>
+    public List<ReviewApproval> Approvals { get; set; } = [];
+
+    /// <summary>How many approvals the last approval was counted against; null before the first.</summary>
+    public int? ApprovalsRequired { get; set; }
+
     /// <summary>When a rejected upload's kept bytes were deleted at the end of their retention; null while kept.</summary>
     public DateTimeOffset? PurgedAt { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
@@ -97,11 +103,20 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
 
     public static void Apply(UploadStaged e, UploadRecord r) => r.StagedAt = e.At;
 
+    public static void Apply(UploadApprovalGiven e, UploadRecord r)
+    {
+        r.Approvals = [.. r.Approvals, new ReviewApproval(e.By, e.At)];
+        r.ApprovalsRequired = e.Required;
+        r.At = e.At;
+    }
+
     public static void Apply(UploadApproved e, UploadRecord r)
     {
         r.Status = UploadStatus.Routed;
         r.Review = ReviewState.Approved;
         r.ReviewedBy = e.By;
+        r.Approvals = [.. r.Approvals, new ReviewApproval(e.By, e.At)];
+        r.ApprovalsRequired = e.Required ?? r.Approvals.Count;
         r.At = e.At;
     }
 

@@ -19,7 +19,9 @@ public sealed record WorkspaceFileResponse(
     [property: JsonPropertyName("received_at")] DateTimeOffset ReceivedAt,
     [property: JsonPropertyName("tid")] Guid Tid,
     [property: JsonPropertyName("id")] Guid Id,
-    [property: JsonPropertyName("state")] string State);
+    [property: JsonPropertyName("state")] InboxFileState State,
+    [property: JsonPropertyName("approvals")] IReadOnlyList<ReviewApproval>? Approvals = null,
+    [property: JsonPropertyName("approvals_required")] int? ApprovalsRequired = null);
 
 public sealed record UploadResponse(
     [property: JsonPropertyName("tid")] Guid Tid,
@@ -34,7 +36,10 @@ public sealed record UploadResponse(
     [property: JsonPropertyName("rows_loaded")] long? RowsLoaded = null,
     [property: JsonPropertyName("rows_rejected")] long? RowsRejected = null,
     [property: JsonPropertyName("note")] string? Note = null,
-    [property: JsonPropertyName("progress")] UploadProgressResponse? Progress = null);
+    [property: JsonPropertyName("progress")] UploadProgressResponse? Progress = null,
+    [property: JsonPropertyName("review")] string? Review = null,
+    [property: JsonPropertyName("approvals")] IReadOnlyList<ReviewApproval>? Approvals = null,
+    [property: JsonPropertyName("approvals_required")] int? ApprovalsRequired = null);
 
 /// <summary>While the database loads a pending upload: how far it has come (reported every few seconds).</summary>
 public sealed record UploadProgressResponse(
@@ -93,8 +98,10 @@ public static class FileEndpoints
         var progress = pending.Count == 0
             ? new Dictionary<Guid, UploadProgress>()
             : (await session.LoadManyAsync<UploadProgress>(ct, pending)).ToDictionary(p => p.Id);
+        var settings = records.Any(r => r.Review is not null) ? await session.LoadAsync<WorkspaceSettings>(wsid, ct) : null;
         return records.Select(r => new UploadResponse(r.Tid, r.Name, r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At, r.PurgedAt, r.RowsLoaded, r.RowsRejected, r.Note,
-            r.Status == UploadStatus.Pending && progress.TryGetValue(r.Id, out var p) ? new UploadProgressResponse(p.Phase, p.BytesDone, p.BytesTotal, p.RowsLoaded, p.At) : null)).ToList();
+            r.Status == UploadStatus.Pending && progress.TryGetValue(r.Id, out var p) ? new UploadProgressResponse(p.Phase, p.BytesDone, p.BytesTotal, p.RowsLoaded, p.At) : null,
+            r.Review, r.Review is null ? null : r.Approvals, InboxReviewDecisions.RequiredForListing(settings, r))).ToList();
     }
 
     private static async Task<IReadOnlyList<WorkspaceFileResponse>> Files(IQuerySession session, string wsid, string prefix, CancellationToken ct)
@@ -103,7 +110,9 @@ public static class FileEndpoints
             .Where(r => r.Wsid == wsid && r.FilePath != null && r.FilePath.StartsWith(prefix))
             .OrderBy(r => r.FilePath)
             .ToListAsync(ct);
+        var settings = records.Any(r => r.Review is not null) ? await session.LoadAsync<WorkspaceSettings>(wsid, ct) : null;
         return records.Select(r => new WorkspaceFileResponse(r.FilePath!, r.Size, r.Md5, r.ReceivedAt, r.Tid, r.Id,
-            r.Review == ReviewState.Pending ? "pending" : "available")).ToList();
+            r.Review == ReviewState.Pending ? InboxFileState.Pending : InboxFileState.Available,
+            r.Review is null ? null : r.Approvals, InboxReviewDecisions.RequiredForListing(settings, r))).ToList();
     }
 }

@@ -31,7 +31,16 @@ public static class UploadAudit
         {
             ["upload"] = r.UploadId, ["reason"] = r.Reason, ["kept_at"] = r.KeptAt,
         }),
-        UploadApproved r => new AuditEntry(r.Tid, "upload_approved", r.At, r.By, new Dictionary<string, object?> { ["upload"] = r.UploadId }),
+        UploadApprovalGiven r => new AuditEntry(r.Tid, "upload_approval_given", r.At, r.By, new Dictionary<string, object?>
+        {
+            ["upload"] = r.UploadId, ["approval"] = r.Approval, ["of"] = r.Required,
+        }),
+        // Approvals written before two-person review carry no count; their entry stays as it was (its hash with it).
+        UploadApproved { Approval: null } r => new AuditEntry(r.Tid, "upload_approved", r.At, r.By, new Dictionary<string, object?> { ["upload"] = r.UploadId }),
+        UploadApproved r => new AuditEntry(r.Tid, "upload_approved", r.At, r.By, new Dictionary<string, object?>
+        {
+            ["upload"] = r.UploadId, ["approval"] = r.Approval, ["of"] = r.Required,
+        }),
         UploadRejectedByReviewer r => new AuditEntry(r.Tid, "upload_rejected_by_reviewer", r.At, r.By, new Dictionary<string, object?>
         {
             ["upload"] = r.UploadId, ["reason"] = r.Reason,
