@@ -40,6 +40,8 @@ install_prerequisites() {
   [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
   # The web pages' browser tests drive Debian's Chromium (Playwright never downloads a browser).
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # The malware scanner (docs/adr/0023-malware-scanning.md): clamd with sigtool to build its local signatures.
+  [ -x /usr/sbin/clamd ] && command -v sigtool >/dev/null || missing+=(clamav-daemon clamav)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null \
@@ -115,6 +117,59 @@ start_azurite() { # profile port
 
 stop_azurite() { [ -n "${AZURITE_PID:-}" ] && kill "$AZURITE_PID" 2>/dev/null && wait "$AZURITE_PID" 2>/dev/null; AZURITE_PID=; }
 
+# clamd's own signature database, built locally: these machines cannot download ClamAV's. It holds the EICAR
+# test file's signature and Inlet's own test marker; production points DatabaseDirectory at freshclam's
+# updated databases instead (docs/operations.md, "Malware scanning"). The EICAR string is put together here
+# from pieces so that no file of this repository is itself a test virus.
+build_clamd_database() { # dir
+  local dir=$1 tmp; mkdir -p "$dir"; tmp="$(mktemp -d)"
+  printf '%s%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$' 'EICAR-STANDARD-ANTIVIRUS' '-TEST-FILE!$H+H*' >"$tmp/eicar"
+  printf '%s' 'INLET-SCAN-TEST-MARKER-0b7e4f2a' >"$tmp/marker"
+  # Body signatures (.ndb: name:target:offset:hex): found anywhere in a file, also inside a larger one.
+  { printf 'Inlet.Test.EICAR:0:*:%s\n' "$(sigtool --hex-dump <"$tmp/eicar" | tr -d '\n')"
+    printf 'Inlet.Test.Marker:0:*:%s\n' "$(sigtool --hex-dump <"$tmp/marker" | tr -d '\n')"; } >"$dir/inlet-test.ndb"
+  # And a hash signature (.hdb, by sigtool --md5) of the EICAR file itself, named as ClamAV's own is.
+  sigtool --md5 "$tmp/eicar" | sed 's/:[^:]*$/:Eicar-Test-Signature/' >"$dir/inlet-test.hdb"
+  rm -rf "$tmp"
+}
+
+start_clamd() { # profile
+  local dir="$INLET_ROOT/.local/$1/clamd"
+  mkdir -p "$dir"
+  build_clamd_database "$dir/db"
+  CLAMD_SOCKET="$dir/clamd.sock"
+  rm -f "$CLAMD_SOCKET"
+  # A unix socket under .local: no port to clash with another checkout's clamd. Limits raised so a
+  # file of several GB is scanned whole; AlertExceedsMax flags (never passes) anything beyond them.
+  cat >"$dir/clamd.conf" <<CONF
+Foreground yes
+LocalSocket $CLAMD_SOCKET
+LocalSocketMode 666
+DatabaseDirectory $dir/db
+LogFile $dir/clamd.log
+LogTime yes
+PidFile $dir/clamd.pid
+TemporaryDirectory $dir
+StreamMaxLength 4000M
+MaxScanSize 4000M
+MaxFileSize 4000M
+AlertExceedsMax yes
+MaxThreads 4
+ReadTimeout 120
+CommandReadTimeout 30
+SelfCheck 0
+CONF
+  [ "$(id -u)" = 0 ] && printf 'User root\n' >>"$dir/clamd.conf"
+  /usr/sbin/clamd --config-file="$dir/clamd.conf" >"$dir/clamd.out" 2>&1 &
+  CLAMD_PID=$!
+  INLET_PIDS+=("$CLAMD_PID")
+  echo "$CLAMD_PID" >"$dir/clamd.pid.inlet"
+  local i
+  for ((i = 0; i < 300; i++)); do [ -S "$CLAMD_SOCKET" ] && break; kill -0 "$CLAMD_PID" 2>/dev/null || break; sleep 0.1; done
+  [ -S "$CLAMD_SOCKET" ] || die "clamd did not start; see $dir/clamd.out and $dir/clamd.log"
+  log "clamd on unix:$CLAMD_SOCKET (signatures: $dir/db)"
+}
+
 inlet_stop_all() {
   set +e # a process that is already gone must not stop the clean-up half-way
   local pid
@@ -123,6 +178,8 @@ inlet_stop_all() {
   INLET_PIDS=()
   # Azurite restarted by eng/service-control.sh (fault tests) is not our child: its pid is in the file.
   [ -n "${INLET_PROFILE:-}" ] && [ -f "$INLET_ROOT/.local/$INLET_PROFILE/azurite.pid" ] && kill "$(cat "$INLET_ROOT/.local/$INLET_PROFILE/azurite.pid")" 2>/dev/null
+  # Likewise clamd restarted by a scanning outage test.
+  [ -n "${INLET_PROFILE:-}" ] && [ -f "$INLET_ROOT/.local/$INLET_PROFILE/clamd/clamd.pid.inlet" ] && kill "$(cat "$INLET_ROOT/.local/$INLET_PROFILE/clamd/clamd.pid.inlet")" 2>/dev/null
   stop_postgres
 }
 
@@ -132,8 +189,10 @@ inlet_prepare() { # profile pg_port blob_port
   trap 'exit 130' INT TERM
   start_postgres "$1" "$2"
   start_azurite "$1" "$3"
+  start_clamd "$1"
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$2;Database=inlet;Username=inlet;Password=inlet"
   export ConnectionStrings__Storage="DefaultEndpointsProtocol=http;AccountName=$AZURITE_ACCOUNT;AccountKey=$AZURITE_KEY;BlobEndpoint=http://127.0.0.1:$3/$AZURITE_ACCOUNT;"
+  export Scanning__Endpoint="unix:$CLAMD_SOCKET"
   export INLET_PG_BIN="$PG_BIN"
   # For eng/service-control.sh, which fault tests use to stop and start these very services.
   export INLET_PROFILE="$1" INLET_PG_DATA="$PG_DATA" INLET_PG_PORT_USED="$2" INLET_BLOB_PORT_USED="$3"

@@ -43,7 +43,8 @@ builder.Services.AddInletAuthentication(config, builder.Environment);
 builder.Services.AddInletTelemetry(config);
 builder.Services.AddHealthChecks()
     .AddCheck<PostgresReadiness>("postgres", tags: ["ready"])
-    .AddCheck<BlobStorageReadiness>("blob-storage", tags: ["ready"]);
+    .AddCheck<BlobStorageReadiness>("blob-storage", tags: ["ready"])
+    .AddCheck<Inlet.Ingestion.Scanning.ScannerReadiness>("malware-scanner", tags: ["ready"]);
 
 // Data sources the Host owns, so that their pools can be cleared of connections an outage broke.
 var eventStore = NpgsqlDataSource.Create(postgres);
@@ -97,6 +98,10 @@ builder.Host.UseWolverine(opts =>
     opts.OnException(TransientFailure.Is, "storage or database briefly unreachable")
         .RetryWithCooldown(1.Seconds(), 5.Seconds(), 15.Seconds(), 30.Seconds())
         .Then.ScheduleRetry(1.Minutes(), 5.Minutes(), 15.Minutes(), 1.Hours());
+    // The malware scanner down or slow: the file waits (never routed unscanned); tried again here with backoff,
+    // then by the next listing of its container, until clamd answers (docs/adr/0023-malware-scanning.md).
+    opts.OnException<Inlet.Ingestion.Scanning.ScannerUnavailableException>()
+        .RetryWithCooldown(250.Milliseconds(), 1.Seconds(), 2.Seconds(), 4.Seconds());
     // Usage comes one message per file; counted in batches, a large upload is a few audit entries.
     opts.BatchMessagesOf<RecordUploadTokenUsage>(batching =>
     {
@@ -133,7 +138,8 @@ app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+// The answer names each check and why it is not healthy (no secrets: the checks' descriptions carry none).
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = ReadinessReport.Write }).AllowAnonymous();
 app.MapOpenApi();
 if (app.Environment.IsDevelopment())
     app.MapDevSignIn();

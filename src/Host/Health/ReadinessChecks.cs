@@ -1,4 +1,5 @@
 using Inlet.BuildingBlocks.Storage;
+using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
@@ -63,5 +64,19 @@ public sealed class BlobStorageReadiness(StorageAccount storage) : IHealthCheck
         {
             return HealthCheckResult.Unhealthy("Blob storage is not reachable: " + e.GetType().Name);
         }
+    }
+}
+
+/// <summary><c>{"status": "Healthy|Degraded|Unhealthy", "checks": {"postgres": {"status", "description"}, …}}</c>.</summary>
+public static class ReadinessReport
+{
+    public static Task Write(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        }));
     }
 }

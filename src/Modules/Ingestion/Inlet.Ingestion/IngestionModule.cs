@@ -26,6 +26,8 @@ public static class IngestionModule
         // shares are given back (docs/adr/0025-one-poller-per-container.md).
         services.AddSingleton<PollShares>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PollShares>());
+        services.Configure<Scanning.ScanningOptions>(config.GetSection("Scanning"));
+        services.AddSingleton<Scanning.ClamdClient>();
         services.AddSingleton<ContainerPoller>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
         services.AddSingleton<RetentionSweep>();
@@ -36,6 +38,8 @@ public static class IngestionModule
             opts.Events.AddEventType<UploadRouted>();
             opts.Events.AddEventType<UploadRejected>();
             opts.Events.AddEventType<UploadStaged>();
+            opts.Events.AddEventType<UploadScanned>();
+            opts.Events.AddEventType<UploadBlockedByScan>();
             opts.Events.AddEventType<DatabaseUploadRefused>();
             opts.Events.AddEventType<UploadApproved>();
             opts.Events.AddEventType<UploadApprovalGiven>();

@@ -5,11 +5,13 @@ using Inlet.BuildingBlocks.Storage;
 using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Contracts;
 using Inlet.Ingestion.ReviewInbox;
+using Inlet.Ingestion.Scanning;
 using Inlet.Ingestion.TokenContainers;
 using Inlet.Ingestion.WorkspaceFiles;
 using Inlet.Tokens.Contracts;
 using Marten;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Wolverine.Marten;
 
@@ -37,12 +39,14 @@ public sealed class PathClaim
 /// Exactly once, whatever crashes or how many nodes see the same blob: (1) record the decision as the
 /// first event of a stream whose id derives from the blob version, (2) copy idempotently, (3) record the
 /// outcome with an expected stream version, (4) only then delete the source. A retry resumes at the step
-/// the record shows.
+/// the record shows. With scanning on, clamd reads the exact blob version before step 2: nothing reaches
+/// the workspace (Inbox, folder or the database's staging) unscanned, and a blocked file goes to quarantine
+/// (docs/adr/0023-malware-scanning.md). The verdict is recorded with the outcome, in the same transaction.
 /// </summary>
 public static class IngestBlobHandler
 {
     public static async Task Handle(IngestBlob blob, IDocumentStore store, WorkspaceStorage storage, TimeProvider clock,
-        IMartenOutbox outbox, InletMetrics metrics, ILogger<IngestBlob> logger, CancellationToken ct)
+        IMartenOutbox outbox, InletMetrics metrics, ClamdClient clamd, IOptions<ScanningOptions> scanning, ILogger<IngestBlob> logger, CancellationToken ct)
     {
         var uploadId = RoutingRules.UploadIdFor(blob.Container, blob.BlobName, blob.ETag);
         using var route = InletTelemetry.Source.StartActivity("ingest.route");
@@ -52,7 +56,7 @@ public static class IngestBlobHandler
             .SetTag(InletTelemetry.BlobSize, blob.Size);
         try
         {
-            await Route(blob, uploadId, store, storage, clock, outbox, metrics, route, logger, ct);
+            await Route(blob, uploadId, store, storage, clock, outbox, metrics, clamd, scanning.Value, route, logger, ct);
         }
         catch (Exception e)
         {
@@ -62,9 +66,9 @@ public static class IngestBlobHandler
     }
 
     private static async Task Route(IngestBlob blob, Guid uploadId, IDocumentStore store, WorkspaceStorage storage, TimeProvider clock,
-        IMartenOutbox outbox, InletMetrics metrics, Activity? route, ILogger<IngestBlob> logger, CancellationToken ct)
+        IMartenOutbox outbox, InletMetrics metrics, ClamdClient clamd, ScanningOptions scanning, Activity? route, ILogger<IngestBlob> logger, CancellationToken ct)
     {
-        var record = await Load(store, uploadId, ct) ?? await Decide(blob, uploadId, store, clock, ct);
+        var record = await Load(store, uploadId, ct) ?? await Decide(blob, uploadId, store, clock, scanning.Enabled, ct);
         if (record is null)
         {
             route?.SetTag(InletTelemetry.Outcome, "unknown_container");
@@ -75,7 +79,9 @@ public static class IngestBlobHandler
         var etag = new ETag(blob.ETag);
         if (UploadDecisions.AwaitsRouting(record))
         {
-            var move = await Move(record, etag, storage, ct);
+            // Turned off since the decision: routed unscanned, as Scanning:Enabled=false promises (nothing waits).
+            var verdict = UploadDecisions.AwaitsScan(record) && scanning.Enabled ? await Scan(record, etag, storage, clamd, ct) : null;
+            var move = verdict is { Clean: false } ? await Quarantine(record, etag, storage, verdict, ct) : await Move(record, etag, storage, ct);
             var review = UploadDecisions.Reviewable(record, move) && await InboxReview.IsOn(store, record.Wsid, ct);
             await using var session = store.LightweightSession();
             outbox.Enroll(session);
@@ -96,8 +102,9 @@ public static class IngestBlobHandler
             }
             // Everything the outcome depends on is read; the decision itself is pure.
             var now = clock.GetUtcNow();
-            var outcome = UploadDecisions.Outcome(record, move, review, awaited, badRows, now);
-            session.Events.Append(uploadId, 2, outcome.Event);
+            var outcome = UploadDecisions.Outcome(record, move, review, awaited, badRows, now, scannedClean: verdict is { Clean: true });
+            // One winner: the stream is at version 1 (received) until an outcome is recorded.
+            session.Events.Append(uploadId, 1 + outcome.Events.Count, [.. outcome.Events]);
             if (outcome.Staged is { } staged)
                 await outbox.PublishAsync(staged);
             if (outcome.Usage is { } usage)
@@ -107,6 +114,9 @@ public static class IngestBlobHandler
                 await session.SaveChangesAsync(ct);
                 Count(metrics, blob, record, outcome, now);
                 route?.SetTag(InletTelemetry.Outcome, outcome.Outcome);
+                if (move.BlockedBy is { } signature)
+                    logger.LogWarning("Upload {UploadId} of token {Tid} was blocked by the malware scan ({Signature}) and kept in quarantine",
+                        uploadId, record.Tid, signature);
             }
             catch (Exception e) when (Concurrency.IsConflict(e))
             {
@@ -145,7 +155,26 @@ public static class IngestBlobHandler
         return await query.LoadAsync<UploadRecord>(uploadId, ct);
     }
 
-    private static async Task<UploadRecord?> Decide(IngestBlob blob, Guid uploadId, IDocumentStore store, TimeProvider clock, CancellationToken ct)
+    /// <summary>clamd reads the exact blob version, streamed a chunk at a time; any failure to get a verdict throws, so the file waits.</summary>
+    private static async Task<ScanVerdict> Scan(UploadRecord record, ETag etag, WorkspaceStorage storage, ClamdClient clamd, CancellationToken ct)
+    {
+        using var scan = InletTelemetry.Source.StartActivity("ingest.scan");
+        scan?.SetTag(InletTelemetry.UploadId, record.Id).SetTag(InletTelemetry.BlobSize, record.Size);
+        try
+        {
+            await using var content = await storage.OpenSource(record.Container, record.Name, etag, ct);
+            var verdict = await clamd.Scan(content, ct);
+            scan?.SetTag(InletTelemetry.Outcome, verdict.Clean ? "clean" : "blocked");
+            return verdict;
+        }
+        catch (Exception e)
+        {
+            scan.Failed(e);
+            throw;
+        }
+    }
+
+    private static async Task<UploadRecord?> Decide(IngestBlob blob, Guid uploadId, IDocumentStore store, TimeProvider clock, bool scan, CancellationToken ct)
     {
         TokenContainer? token;
         await using (var query = store.QuerySession())
@@ -156,7 +185,7 @@ public static class IngestBlobHandler
         var decision = RoutingRules.Decide(token.Destination, blob.BlobName, uploadId);
         for (var attempt = 1; attempt <= RoutingRules.MaxNameAttempts; attempt++)
         {
-            var (received, claim) = UploadDecisions.Receive(token, blob, uploadId, decision, attempt, clock.GetUtcNow());
+            var (received, claim) = UploadDecisions.Receive(token, blob, uploadId, decision, attempt, clock.GetUtcNow(), scan);
             await using var session = store.LightweightSession();
             session.Events.StartStream<UploadRecord>(uploadId, received);
             session.Insert(claim);
@@ -188,5 +217,13 @@ public static class IngestBlobHandler
         if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, location, record.Id, ct))
             throw new InvalidOperationException($"'{location}' in workspace {record.Wsid} holds a file Inlet did not put there; upload {record.Id} waits.");
         return new MoveResult(rejection is null, rejection);
+    }
+
+    /// <summary>A file clamd blocked goes to the quarantine instead of its place, never to where it could be read.</summary>
+    private static async Task<MoveResult> Quarantine(UploadRecord record, ETag etag, WorkspaceStorage storage, ScanVerdict verdict, CancellationToken ct)
+    {
+        if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, RoutingRules.QuarantineLocation(record.Id), record.Id, ct))
+            throw new InvalidOperationException($"The quarantine of workspace {record.Wsid} holds a file Inlet did not put at upload {record.Id}'s place; it waits.");
+        return new MoveResult(false, null, verdict.Signature);
     }
 }

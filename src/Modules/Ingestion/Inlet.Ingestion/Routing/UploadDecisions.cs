@@ -4,16 +4,23 @@ using Inlet.Tokens.Contracts;
 
 namespace Inlet.Ingestion.Routing;
 
-/// <summary>What moving an upload's bytes found: whether they went to their place, and if not, why (they are then in the quarantine).</summary>
-public sealed record MoveResult(bool Moved, string? Rejection);
+/// <summary>
+/// What moving an upload's bytes found: whether they went to their place, and if not, why (they are then in the
+/// quarantine): a rejection, or the signature of the malware clamd found in them.
+/// </summary>
+public sealed record MoveResult(bool Moved, string? Rejection, string? BlockedBy = null);
 
 /// <summary>
 /// The outcome of routing one upload: the stream's second event, and the messages that go with it in the same
 /// transaction. <see cref="Outcome"/> names it for the route's span and the routing-lag metric.
 /// </summary>
-public sealed record RouteOutcome(object Event, DatabaseFileStaged? Staged, RecordUploadTokenUsage? Usage, string Outcome)
+/// <param name="Scanned">The clean verdict, recorded just before <see cref="Event"/> when clamd passed the file.</param>
+public sealed record RouteOutcome(object Event, DatabaseFileStaged? Staged, RecordUploadTokenUsage? Usage, string Outcome, UploadScanned? Scanned = null)
 {
     public bool Moved => Usage is not null;
+
+    /// <summary>The events the outcome appends to the upload's stream, in order.</summary>
+    public IReadOnlyList<object> Events => Scanned is null ? [Event] : [Scanned, Event];
 }
 
 /// <summary>
@@ -24,16 +31,22 @@ public sealed record RouteOutcome(object Event, DatabaseFileStaged? Staged, Reco
 public static class UploadDecisions
 {
     /// <summary>An upload's first event and the claim on its path, for the <paramref name="attempt"/>-th name tried ("a.txt", "a (2).txt", …).</summary>
-    public static (UploadReceived Received, PathClaim Claim) Receive(TokenContainer token, IngestBlob blob, Guid uploadId, RoutingRules.Decision decision, int attempt, DateTimeOffset now)
+    /// <param name="scan">Scanning is on: the file waits in <c>scanning</c> until clamd passed or blocked it.</param>
+    public static (UploadReceived Received, PathClaim Claim) Receive(TokenContainer token, IngestBlob blob, Guid uploadId, RoutingRules.Decision decision, int attempt, DateTimeOffset now,
+        bool scan = false)
     {
         var location = decision.Location is null ? RoutingRules.QuarantineLocation(uploadId) : RoutingRules.Candidate(decision.Location, attempt);
         var received = new UploadReceived(uploadId, token.Id, token.Wsid, blob.Container, blob.BlobName,
-            blob.ETag, blob.Size, blob.Md5, decision.RoutedTo, location, decision.Rejection ?? decision.Note, now);
+            blob.ETag, blob.Size, blob.Md5, decision.RoutedTo, location, decision.Rejection ?? decision.Note, now,
+            Scan: scan && decision.Location is not null); // a refused name is quarantined anyway: nothing to scan
         return (received, new PathClaim { Id = PathClaim.IdFor(token.Wsid, location), UploadId = uploadId });
     }
 
     /// <summary>Decided, but nothing moved or recorded since: the bytes still have to go to their place. Otherwise the upload is done and only the source may be left.</summary>
     public static bool AwaitsRouting(UploadRecord record) => record is { Status: UploadStatus.Pending, StagedAt: null, RoutedAt: null };
+
+    /// <summary>Decided while scanning was on, and not scanned since: clamd reads it before any byte moves.</summary>
+    public static bool AwaitsScan(UploadRecord record) => record.Scan == ScanState.Scanning;
 
     /// <summary>The reason an upload was decided into the quarantine (an unsafe name or path), or null when it has a place.</summary>
     public static string? DecidedRejection(UploadRecord record) =>
@@ -55,16 +68,19 @@ public static class UploadDecisions
     /// A file that reached the workspace counts as the token's usage; a rejected one does not.
     /// </summary>
     public static RouteOutcome Outcome(UploadRecord record, MoveResult move, bool awaitsReview, IReadOnlyList<string> awaited,
-        string? badRows, DateTimeOffset now)
+        string? badRows, DateTimeOffset now, bool scannedClean = false)
     {
+        if (move.BlockedBy is { } signature)
+            return new RouteOutcome(new UploadBlockedByScan(record.Id, record.Tid, signature, RoutingRules.QuarantineLocation(record.Id), now), null, null, "blocked");
+        var scanned = scannedClean ? new UploadScanned(record.Id, record.Tid, now) : null;
         var usage = move.Moved ? new RecordUploadTokenUsage(record.Tid, record.Wsid, record.Id, 1, record.Size, now) : null;
         if (Stages(record, move))
             return new RouteOutcome(new UploadStaged(record.Id, record.Tid, record.Location, now),
                 new DatabaseFileStaged(record.Id, record.Tid, record.Wsid, record.Name, WorkspaceFiles.WorkspaceStorage.ContainerFor(record.Wsid),
                     record.Location, record.Size, now, awaited, record.Md5, badRows, record.ReceivedAt),
-                usage, "staged");
+                usage, "staged", scanned);
         if (move.Moved)
-            return new RouteOutcome(new UploadRouted(record.Id, record.Tid, record.Location, record.Size, record.Md5, now, awaitsReview), null, usage, "routed");
-        return new RouteOutcome(new UploadRejected(record.Id, record.Tid, move.Rejection!, RoutingRules.QuarantineLocation(record.Id), now), null, null, "rejected");
+            return new RouteOutcome(new UploadRouted(record.Id, record.Tid, record.Location, record.Size, record.Md5, now, awaitsReview), null, usage, "routed", scanned);
+        return new RouteOutcome(new UploadRejected(record.Id, record.Tid, move.Rejection!, RoutingRules.QuarantineLocation(record.Id), now), null, null, "rejected", scanned);
     }
 }

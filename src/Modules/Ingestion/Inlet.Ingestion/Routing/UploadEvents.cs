@@ -1,6 +1,7 @@
 namespace Inlet.Ingestion.Routing;
 
 /// <summary>A committed blob was found in a token's container and its destination decided, before anything moved.</summary>
+/// <param name="Scan">Scanning was on when it was decided: the file waits in <c>scanning</c> until clamd has passed or blocked it.</param>
 public sealed record UploadReceived(
     Guid UploadId,
     Guid Tid,
@@ -13,7 +14,14 @@ public sealed record UploadReceived(
     string RoutedTo,
     string Location,
     string? Note,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    bool Scan = false);
+
+/// <summary>The malware scanner found nothing in the file's bytes (the exact blob version); recorded with the routing outcome.</summary>
+public sealed record UploadScanned(Guid UploadId, Guid Tid, DateTimeOffset At);
+
+/// <summary>The malware scanner matched <paramref name="Signature"/>: the file is kept in quarantine, never listed, downloadable or loaded.</summary>
+public sealed record UploadBlockedByScan(Guid UploadId, Guid Tid, string Signature, string QuarantineLocation, DateTimeOffset At);
 
 /// <summary>The file is in its place in the workspace; the copy in the token container may go.</summary>
 /// <param name="AwaitingApproval">The workspace reviews its Inbox: the file waits, unlisted for download, until a member approves it.</param>

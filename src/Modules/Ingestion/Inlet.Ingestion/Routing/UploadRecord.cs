@@ -19,6 +19,12 @@ public sealed class UploadRecord
     public string Status { get; set; } = UploadStatus.Pending;
     public string? Error { get; set; }
 
+    /// <summary>The malware scan: null where none applies (scanning off), else scanning, clean or blocked.</summary>
+    public string? Scan { get; set; }
+
+    /// <summary>For a blocked file: the signature the scanner matched.</summary>
+    public string? ScanSignature { get; set; }
+
     /// <summary>Where the file's bytes can be read in the workspace (listed and downloadable), or null.</summary>
     public string? FilePath { get; set; }
 
@@ -59,6 +65,13 @@ public static class UploadStatus
     public const string Rejected = "rejected";
 }
 
+public static class ScanState
+{
+    public const string Scanning = "scanning";
+    public const string Clean = "clean";
+    public const string Blocked = "blocked";
+}
+
 public static class ReviewState
 {
     public const string Pending = "pending";
@@ -84,12 +97,34 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
         RoutedTo = e.RoutedTo,
         Location = e.Location,
         Error = e.Note,
+        Scan = e.Scan ? ScanState.Scanning : null,
         ReceivedAt = e.At,
         At = e.At,
     };
 
+    public static void Apply(UploadScanned e, UploadRecord r) => r.Scan = ScanState.Clean;
+
+    public static void Apply(UploadBlockedByScan e, UploadRecord r)
+    {
+        r.Status = UploadStatus.Rejected;
+        r.Scan = ScanState.Blocked;
+        r.ScanSignature = e.Signature;
+        r.Error = $"Blocked by the malware scan: {e.Signature}. The file is kept in quarantine and cannot be downloaded or loaded.";
+        r.Location = e.QuarantineLocation;
+        r.FilePath = null;
+        r.At = e.At;
+    }
+
+    /// <summary>Decided while scanning was on, routed after it was turned off: not scanned, and not shown as waiting.</summary>
+    private static void Unscanned(UploadRecord r)
+    {
+        if (r.Scan == ScanState.Scanning)
+            r.Scan = null;
+    }
+
     public static void Apply(UploadRouted e, UploadRecord r)
     {
+        Unscanned(r);
         r.Status = e.AwaitingApproval ? UploadStatus.Pending : UploadStatus.Routed;
         r.Review = e.AwaitingApproval ? ReviewState.Pending : r.Review;
         r.RoutedAt ??= e.At;
@@ -101,7 +136,11 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
         r.At = e.At;
     }
 
-    public static void Apply(UploadStaged e, UploadRecord r) => r.StagedAt = e.At;
+    public static void Apply(UploadStaged e, UploadRecord r)
+    {
+        Unscanned(r);
+        r.StagedAt = e.At;
+    }
 
     public static void Apply(UploadApprovalGiven e, UploadRecord r)
     {
@@ -148,6 +187,7 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
 
     public static void Apply(UploadRejected e, UploadRecord r)
     {
+        Unscanned(r);
         r.Status = UploadStatus.Rejected;
         r.Error = e.Reason;
         r.Location = e.QuarantineLocation;

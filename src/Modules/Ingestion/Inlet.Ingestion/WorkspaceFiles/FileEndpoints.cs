@@ -39,7 +39,9 @@ public sealed record UploadResponse(
     [property: JsonPropertyName("progress")] UploadProgressResponse? Progress = null,
     [property: JsonPropertyName("review")] string? Review = null,
     [property: JsonPropertyName("approvals")] IReadOnlyList<ReviewApproval>? Approvals = null,
-    [property: JsonPropertyName("approvals_required")] int? ApprovalsRequired = null);
+    [property: JsonPropertyName("approvals_required")] int? ApprovalsRequired = null,
+    [property: JsonPropertyName("scan")] string? Scan = null,
+    [property: JsonPropertyName("scan_signature")] string? ScanSignature = null);
 
 /// <summary>While the database loads a pending upload: how far it has come (reported every few seconds).</summary>
 public sealed record UploadProgressResponse(
@@ -101,7 +103,8 @@ public static class FileEndpoints
         var settings = records.Any(r => r.Review is not null) ? await session.LoadAsync<WorkspaceSettings>(wsid, ct) : null;
         return records.Select(r => new UploadResponse(r.Tid, r.Name, r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At, r.PurgedAt, r.RowsLoaded, r.RowsRejected, r.Note,
             r.Status == UploadStatus.Pending && progress.TryGetValue(r.Id, out var p) ? new UploadProgressResponse(p.Phase, p.BytesDone, p.BytesTotal, p.RowsLoaded, p.At) : null,
-            r.Review, r.Review is null ? null : r.Approvals, InboxReviewDecisions.RequiredForListing(settings, r))).ToList();
+            r.Review, r.Review is null ? null : r.Approvals, InboxReviewDecisions.RequiredForListing(settings, r),
+            r.Scan, r.ScanSignature)).ToList();
     }
 
     private static async Task<IReadOnlyList<WorkspaceFileResponse>> Files(IQuerySession session, string wsid, string prefix, CancellationToken ct)

@@ -27,6 +27,10 @@ public static class UploadAudit
         {
             ["upload"] = r.UploadId, ["reason"] = r.Reason,
         }),
+        UploadBlockedByScan r => new AuditEntry(r.Tid, "upload_blocked_by_scan", r.At, null, new Dictionary<string, object?>
+        {
+            ["upload"] = r.UploadId, ["signature"] = r.Signature, ["kept_at"] = r.QuarantineLocation,
+        }),
         DatabaseUploadRefused r => new AuditEntry(r.Tid, "upload_rejected", r.At, null, new Dictionary<string, object?>
         {
             ["upload"] = r.UploadId, ["reason"] = r.Reason, ["kept_at"] = r.KeptAt,

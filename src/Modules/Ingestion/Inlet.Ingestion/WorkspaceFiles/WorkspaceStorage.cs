@@ -95,6 +95,14 @@ public sealed class WorkspaceStorage(StorageAccount account)
         return await MD5.HashDataAsync(stream, ct);
     }
 
+    /// <summary>The exact blob version's bytes as a stream read from storage in blocks, for the malware scan.</summary>
+    public Task<Stream> OpenSource(string container, string blobName, ETag etag, CancellationToken ct) =>
+        account.Container(container).GetBlobClient(blobName).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false)
+        {
+            Conditions = new BlobRequestConditions { IfMatch = etag },
+            BufferSize = 4 * 1024 * 1024,
+        }, ct);
+
     /// <summary>Which of <paramref name="names"/> are blobs in <paramref name="container"/> (a token's container: delivered, not yet routed).</summary>
     public async Task<List<string>> Waiting(string container, IReadOnlyList<string> names, CancellationToken ct)
     {
