@@ -16,5 +16,5 @@ public sealed class ScanningOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Bytes sent to clamd per INSTREAM chunk; the Host holds about two of these per scan.</summary>
-    public int ChunkBytes { get; set; } = 256 * 1024;
+    public int ChunkBytes { get; set; } = 128 * 1024;
 }

@@ -95,12 +95,15 @@ public sealed class WorkspaceStorage(StorageAccount account)
         return await MD5.HashDataAsync(stream, ct);
     }
 
-    /// <summary>The exact blob version's bytes as a stream read from storage in blocks, for the malware scan.</summary>
+    /// <summary>
+    /// The exact blob version's bytes as a stream read from storage in 1 MiB ranges, for the malware scan: clamd
+    /// spools and scans far slower than storage delivers, so larger ranges would only hold more memory.
+    /// </summary>
     public Task<Stream> OpenSource(string container, string blobName, ETag etag, CancellationToken ct) =>
         account.Container(container).GetBlobClient(blobName).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false)
         {
             Conditions = new BlobRequestConditions { IfMatch = etag },
-            BufferSize = 4 * 1024 * 1024,
+            BufferSize = 1024 * 1024,
         }, ct);
 
     /// <summary>Which of <paramref name="names"/> are blobs in <paramref name="container"/> (a token's container: delivered, not yet routed).</summary>
