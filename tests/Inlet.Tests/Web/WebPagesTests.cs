@@ -364,4 +364,30 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         Assert.Contains("Approval 1 of 2", await bob.Locator("tr[data-type='upload_approval_given']").InnerTextAsync());
         Assert.Contains("bob", await bob.Locator("tr[data-type='upload_approved']").InnerTextAsync());
     }
+
+    [Fact]
+    public async Task A_file_blocked_by_the_malware_scan_shows_blocked_with_its_signature_and_is_not_on_the_Inbox_page()
+    {
+        var ws = InletApp.NewWorkspace("webscan");
+        var page = await web.NewPage();
+        await page.SignIn("alice", ws);
+        await page.Open(ws, "tokens", "Manage upload tokens");
+        await page.CreateToken("Scanned");
+        var token = await page.CopyWith("Copy token");
+        var upload = await AzCopy.Copy(Path.Combine(LocalFiles.Folder(("ok.txt", "fine"), ("bad.txt", Scanning.MalwareScanningTests.Eicar)).FullName, "*"), token);
+        Assert.True(upload.Succeeded, upload.Output);
+
+        await page.Open(ws, "files?folder=inbox", "Inbox");
+        await page.ReloadUntil("tr[data-path='inbox/ok.txt']", "Inbox", 60, "the clean file on the Inbox page");
+        await page.ReloadUntil(".scan-note", "Inbox", 30, "the Inbox page says a file was blocked");
+        Assert.Contains("blocked by the malware scan", await page.Locator(".scan-note").InnerTextAsync());
+        Assert.Equal(0, await page.Locator("tr[data-path='inbox/bad.txt']").CountAsync());
+
+        await page.Open(ws, "uploads", "Uploads");
+        var main = await page.Locator("main").InnerTextAsync();
+        Assert.Contains("Blocked: ", main);
+        Assert.Contains("EICAR", main, StringComparison.OrdinalIgnoreCase); // Eicar-Test-Signature or Inlet.Test.EICAR, whichever clamd reports first
+        Assert.Contains("Clean", main);
+        await page.Screenshot("uploads-scan");
+    }
 }

@@ -4,8 +4,8 @@ import { tokenNames, tokenLink } from './token-names.js';
 
 export async function render({ wsid, api, params }) {
   const folder = (params.get('folder') ?? 'inbox').replace(/^\/+|\/+$/g, '');
-  const [files, names, settings] = await Promise.all([folder === 'inbox' ? api.inbox() : api.files(folder), tokenNames(api),
-    folder === 'inbox' ? api.settings() : null]);
+  const [files, names, settings, uploads] = await Promise.all([folder === 'inbox' ? api.inbox() : api.files(folder), tokenNames(api),
+    folder === 'inbox' ? api.settings() : null, api.uploads()]);
   const prefix = folder ? `${folder}/` : '';
   const base = `#/ws/${encodeURIComponent(wsid)}/files?folder=`;
 
@@ -61,7 +61,13 @@ export async function render({ wsid, api, params }) {
       } },
         [1, 2].map(n => h('option', { value: String(n), selected: settings.approvals_required === n ? '' : null },
           n === 1 ? '1 (one member)' : '2 (two different members)')))));
-  show(h('h1', {}, title), approval, crumbs, folderList,
+  // Files appear here only once the malware scan passed them (docs/adr/0023); say what is still waiting or was blocked.
+  const scanning = uploads.filter(u => u.scan === 'scanning').length, blocked = uploads.filter(u => u.scan === 'blocked').length;
+  const scanNote = scanning + blocked === 0 ? null : h('p', { class: 'scan-note', role: 'status' },
+    scanning ? `${scanning} ${scanning === 1 ? 'file is' : 'files are'} being scanned for malware and will appear once clean. ` : '',
+    blocked ? `${blocked} ${blocked === 1 ? 'file was' : 'files were'} blocked by the malware scan and kept in quarantine. ` : '',
+    h('a', { href: `#/ws/${encodeURIComponent(wsid)}/uploads` }, 'See Uploads'));
+  show(h('h1', {}, title), approval, scanNote, crumbs, folderList,
     here.length === 0 && subfolders.size === 0 ? h('p', {}, 'No files here yet.') :
       here.length === 0 ? null : dataTable(`Files in ${folder || 'the workspace'}`, columns, here.map(f => ({ data: f, attributes: { 'data-path': f.path } }))));
 }
