@@ -39,6 +39,8 @@ public sealed class InletHost : IAsyncDisposable
             _listings = (count, DateTimeOffset.UtcNow);
     }
 
+    public static bool Scanning => Environment.GetEnvironmentVariable("INLET_BENCH_SCANNING") is not ("false" or "0");
+
     /// <param name="settings">Configuration beyond the defaults, as environment variables (e.g. <c>Ingestion__PushDetection</c>).</param>
     /// <param name="logName">The log's file name in the run directory: a second node writes its own.</param>
     public static async Task<InletHost> Start(BenchEnvironment env, IReadOnlyDictionary<string, string>? settings = null, string logName = "host.log")
@@ -127,6 +129,8 @@ public sealed class InletHost : IAsyncDisposable
         start.Environment["Logging__LogLevel__Inlet.Ingestion.Detection.ContainerPoller"] = "Information";
         // The tokens scenario issues 1,000 tokens as one user; the per-user limit guards people, not benchmarks.
         start.Environment["RateLimits__TokenIssuesPerUser"] = "1000000";
+        // Malware scanning is on (clamd from eng/services.sh); INLET_BENCH_SCANNING=false measures without it (ADR 23).
+        start.Environment["Scanning__Enabled"] = Scanning ? "true" : "false";
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
             start.Environment[name] = value;
         Directory.CreateDirectory(env.RunDirectory);

@@ -67,6 +67,9 @@ public sealed class IngestScenario : IScenario
             ["inlet_s"] = Stats.Round(inlet.TotalSeconds),
             ["inlet_azcopy_s"] = Stats.Round(upload.TotalSeconds),
             ["ratio_vs_raw_azcopy"] = Stats.Round(inlet / rawTime, 2),
+            // Compare two runs (INLET_BENCH_SCANNING=false for the second) for the scan's cost per GB: (inlet_s on − off) / gb.
+            ["scanning"] = InletHost.Scanning,
+            ["inlet_s_per_gb"] = Stats.Round(inlet.TotalSeconds / (bytes / 1e9), 2),
             ["routing_lag_p50_ms"] = Math.Round(Stats.Percentile(lags, 50)),
             ["routing_lag_p95_ms"] = Math.Round(Stats.Percentile(lags, 95)),
             ["routing_lag_max_ms"] = Math.Round(Stats.Percentile(lags, 100)),
