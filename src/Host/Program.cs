@@ -99,9 +99,11 @@ builder.Host.UseWolverine(opts =>
         .RetryWithCooldown(1.Seconds(), 5.Seconds(), 15.Seconds(), 30.Seconds())
         .Then.ScheduleRetry(1.Minutes(), 5.Minutes(), 15.Minutes(), 1.Hours());
     // The malware scanner down or slow: the file waits (never routed unscanned); tried again here with backoff,
-    // then by the next listing of its container, until clamd answers (docs/adr/0023-malware-scanning.md).
+    // then by the next listing of its container (or, for a message pushed by Event Grid, scheduled again later),
+    // until clamd answers (docs/adr/0023-malware-scanning.md).
     opts.OnException<Inlet.Ingestion.Scanning.ScannerUnavailableException>()
-        .RetryWithCooldown(250.Milliseconds(), 1.Seconds(), 2.Seconds(), 4.Seconds());
+        .RetryWithCooldown(250.Milliseconds(), 1.Seconds(), 2.Seconds(), 4.Seconds())
+        .Then.ScheduleRetry(15.Seconds(), 30.Seconds(), 1.Minutes(), 2.Minutes(), 5.Minutes(), 15.Minutes());
     // Usage comes one message per file; counted in batches, a large upload is a few audit entries.
     opts.BatchMessagesOf<RecordUploadTokenUsage>(batching =>
     {
