@@ -1,5 +1,6 @@
 using Inlet.BuildingBlocks.Concurrency;
 using System.Diagnostics;
+using System.Security.Cryptography;
 using Azure;
 using Inlet.BuildingBlocks.Storage;
 using Inlet.BuildingBlocks.Telemetry;
@@ -80,8 +81,9 @@ public static class IngestBlobHandler
         if (UploadDecisions.AwaitsRouting(record))
         {
             // Turned off since the decision: routed unscanned, as Scanning:Enabled=false promises (nothing waits).
-            var verdict = UploadDecisions.AwaitsScan(record) && scanning.Enabled ? await Scan(record, etag, storage, clamd, ct) : null;
-            var move = verdict is { Clean: false } ? await Quarantine(record, etag, storage, verdict, ct) : await Move(record, etag, storage, ct);
+            var scanned = UploadDecisions.AwaitsScan(record) && scanning.Enabled ? await Scan(record, etag, storage, clamd, ct) : null;
+            var verdict = scanned?.Verdict;
+            var move = verdict is { Clean: false } ? await Quarantine(record, etag, storage, verdict, ct) : await Move(record, etag, storage, scanned?.Md5, ct);
             var review = UploadDecisions.Reviewable(record, move) && await InboxReview.IsOn(store, record.Wsid, ct);
             await using var session = store.LightweightSession();
             outbox.Enroll(session);
@@ -155,17 +157,25 @@ public static class IngestBlobHandler
         return await query.LoadAsync<UploadRecord>(uploadId, ct);
     }
 
-    /// <summary>clamd reads the exact blob version, streamed a chunk at a time; any failure to get a verdict throws, so the file waits.</summary>
-    private static async Task<ScanVerdict> Scan(UploadRecord record, ETag etag, WorkspaceStorage storage, ClamdClient clamd, CancellationToken ct)
+    /// <summary>clamd's verdict, and the bytes' MD5 where routing checks it (computed in the same read).</summary>
+    private sealed record ScanRead(ScanVerdict Verdict, byte[]? Md5);
+
+    /// <summary>
+    /// clamd reads the exact blob version, streamed a chunk at a time in one GET; where routing checks the uploader's MD5
+    /// it is computed from the same bytes, so a scanned file is read once, as an unscanned one is. Any failure to get a
+    /// verdict throws, so the file waits.
+    /// </summary>
+    private static async Task<ScanRead> Scan(UploadRecord record, ETag etag, WorkspaceStorage storage, ClamdClient clamd, CancellationToken ct)
     {
         using var scan = InletTelemetry.Source.StartActivity("ingest.scan");
         scan?.SetTag(InletTelemetry.UploadId, record.Id).SetTag(InletTelemetry.BlobSize, record.Size);
         try
         {
+            using var md5 = UploadDecisions.ChecksMd5(record) ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
             await using var content = await storage.OpenSource(record.Container, record.Name, etag, ct);
-            var verdict = await clamd.Scan(content, ct);
+            var verdict = await clamd.Scan(content, md5, ct);
             scan?.SetTag(InletTelemetry.Outcome, verdict.Clean ? "clean" : "blocked");
-            return verdict;
+            return new ScanRead(verdict, md5?.GetHashAndReset());
         }
         catch (Exception e)
         {
@@ -204,12 +214,13 @@ public static class IngestBlobHandler
         throw new InvalidOperationException($"No free name for '{decision.Location}' after {RoutingRules.MaxNameAttempts} attempts.");
     }
 
-    private static async Task<MoveResult> Move(UploadRecord record, ETag etag, WorkspaceStorage storage, CancellationToken ct)
+    /// <param name="md5">The bytes' MD5 when the scan already read them; else read here where it is checked.</param>
+    private static async Task<MoveResult> Move(UploadRecord record, ETag etag, WorkspaceStorage storage, byte[]? md5, CancellationToken ct)
     {
         var rejection = UploadDecisions.DecidedRejection(record);
         if (rejection is null && UploadDecisions.ChecksMd5(record) && record.Md5 is { } expected)
         {
-            var actual = Convert.ToBase64String(await storage.ComputeMd5(record.Container, record.Name, etag, ct));
+            var actual = Convert.ToBase64String(md5 ?? await storage.ComputeMd5(record.Container, record.Name, etag, ct));
             if (actual != expected)
                 rejection = ContentMd5.Mismatch(null, expected, actual);
         }

@@ -96,15 +96,17 @@ public sealed class WorkspaceStorage(StorageAccount account)
     }
 
     /// <summary>
-    /// The exact blob version's bytes as a stream read from storage in 1 MiB ranges, for the malware scan: clamd
-    /// spools and scans far slower than storage delivers, so larger ranges would only hold more memory.
+    /// The exact blob version's bytes in one streamed GET (<c>If-Match</c> its ETag), for the malware scan and the MD5
+    /// check in the same read. One request whatever the size: a small file costs one round trip instead of OpenRead's
+    /// two (properties, then a range), and a large one streams while clamd takes it instead of waiting for each ranged
+    /// read in turn (docs/adr/0023-malware-scanning.md, revision 2026-12-03). Memory stays flat: the caller reads it a
+    /// chunk at a time, and the SDK resumes a broken download where it stopped, pinned to the same ETag.
     /// </summary>
-    public Task<Stream> OpenSource(string container, string blobName, ETag etag, CancellationToken ct) =>
-        account.Container(container).GetBlobClient(blobName).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false)
+    public async Task<Stream> OpenSource(string container, string blobName, ETag etag, CancellationToken ct) =>
+        (await account.Container(container).GetBlobClient(blobName).DownloadStreamingAsync(new BlobDownloadOptions
         {
             Conditions = new BlobRequestConditions { IfMatch = etag },
-            BufferSize = 1024 * 1024,
-        }, ct);
+        }, ct)).Value.Content;
 
     /// <summary>Which of <paramref name="names"/> are blobs in <paramref name="container"/> (a token's container: delivered, not yet routed).</summary>
     public async Task<List<string>> Waiting(string container, IReadOnlyList<string> names, CancellationToken ct)
