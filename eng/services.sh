@@ -141,6 +141,7 @@ start_clamd() { # profile
   rm -f "$CLAMD_SOCKET"
   # A unix socket under .local: no port to clash with another checkout's clamd. Limits raised so a
   # file of several GB is scanned whole; AlertExceedsMax flags (never passes) anything beyond them.
+  # MaxThreads: two test nodes x 2 large-file slots + 2, so large scans never hold every worker (ADR 23).
   cat >"$dir/clamd.conf" <<CONF
 Foreground yes
 LocalSocket $CLAMD_SOCKET
@@ -154,7 +155,7 @@ StreamMaxLength 4000M
 MaxScanSize 4000M
 MaxFileSize 4000M
 AlertExceedsMax yes
-MaxThreads 4
+MaxThreads 6
 ReadTimeout 120
 CommandReadTimeout 30
 SelfCheck 0
