@@ -146,7 +146,8 @@ public sealed class QueuedRoutingLaneTests(NarrowPushLanesApp app) : IClassFixtu
         var uploadId = RoutingRules.UploadIdFor(container.Name, "twice.txt", blob.ETag);
         await using var query = app.Host.Services.GetRequiredService<IDocumentStore>().QuerySession();
         var events = await query.Events.FetchStreamAsync(uploadId);
-        Assert.Equal(["upload_received", "upload_routed"], events.Select(e => e.EventTypeName));
+        // Scanning is on (docs/adr/0023-malware-scanning.md): the one clean verdict is recorded with the one outcome.
+        Assert.Equal(["upload_received", "upload_scanned", "upload_routed"], events.Select(e => e.EventTypeName));
         var inbox = (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().Select(f => f.Str("path")).ToList();
         Assert.Equal(["inbox/twice.txt"], inbox);
         Assert.False((await source.ExistsAsync()).Value); // the source is removed once routed
