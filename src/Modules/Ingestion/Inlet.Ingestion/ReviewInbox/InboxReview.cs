@@ -42,9 +42,12 @@ public sealed record WorkspaceSettingsResponse(
 /// Either field or both. <c>approvals_required</c> is read as JSON so that a wrong value (a string, a fraction, null) is
 /// refused naming it; absent, it is <see cref="JsonValueKind.Undefined"/>.
 /// </summary>
-public sealed record WorkspaceSettingsRequest(
-    [property: JsonPropertyName("inbox_approval")] bool? InboxApproval,
-    [property: JsonPropertyName("approvals_required")] JsonElement ApprovalsRequired = default);
+public sealed record WorkspaceSettingsRequest([property: JsonPropertyName("inbox_approval")] bool? InboxApproval)
+{
+    // A property, not a parameter with a default: the OpenAPI document cannot write default(JsonElement) as a default value.
+    [JsonPropertyName("approvals_required")]
+    public JsonElement ApprovalsRequired { get; init; }
+}
 
 public sealed record RejectInboxFileRequest([property: JsonPropertyName("reason")] string? Reason);
 
