@@ -106,8 +106,9 @@ public sealed class ContainerPoller(
                             _state.TryRemove(id, out _);
                     foreach (var token in tokens.Values)
                         Track(token, now);
-                    foreach (var id in _due.Keys.Where(id => !_state.TryGetValue(id, out var s) || s != _due[id]).ToList())
-                        _due.Remove(id);
+                    foreach (var (id, waiting) in _due) // Dictionary allows Remove while enumerating
+                        if (!_state.TryGetValue(id, out var current) || current != waiting)
+                            _due.Remove(id);
                 }
                 while (_schedule.TryPeek(out var next, out var at) && at <= now)
                 {
