@@ -45,6 +45,10 @@ public static class IngestionModule
             opts.Events.AddEventType<UploadApprovalGiven>();
             opts.Events.AddEventType<UploadRejectedByReviewer>();
             opts.Events.AddEventType<RejectedUploadPurged>();
+            opts.Events.AddEventType<UploadCountedAgainstQuota>();
+            opts.Events.AddEventType<UploadCrossedQuota>();
+            // A token's quota usage, rebuilt from its stream at each counted decision (ADR 28).
+            opts.Projections.LiveStreamAggregation<TokenQuotaUsage>();
             opts.Schema.For<WorkspaceSettings>().DatabaseSchemaName(Schema);
             opts.Projections.Add<UploadRecordProjection>(ProjectionLifecycle.Inline);
             Inlet.BuildingBlocks.Audit.AuditSchema.AddAuditMap(opts, UploadAudit.Map);

@@ -31,6 +31,7 @@ public static class TokensModule
             opts.Events.AddEventType<UploadTokenRevoked>();
             opts.Events.AddEventType<UploadTokenExpired>();
             opts.Events.AddEventType<UploadTokenArchived>();
+            opts.Events.AddEventType<ExhaustUploadToken.UploadTokenQuotaExhausted>();
             opts.Projections.Add<UploadTokenSummaryProjection>(ProjectionLifecycle.Inline);
             // The write model, rebuilt from the stream on every decision (a token has a handful of events).
             opts.Projections.LiveStreamAggregation<UploadToken>();

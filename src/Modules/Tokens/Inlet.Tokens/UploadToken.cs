@@ -1,5 +1,6 @@
 using Inlet.Tokens.ArchiveUploadToken;
 using Inlet.Tokens.Contracts;
+using Inlet.Tokens.ExhaustUploadToken;
 using Inlet.Tokens.ExpireUploadToken;
 using Inlet.Tokens.IssueUploadToken;
 using Inlet.Tokens.RecordUsage;
@@ -13,6 +14,9 @@ public enum TokenStatus
     Active,
     Revoked,
     Expired,
+
+    /// <summary>Its quota was reached (docs/adr/0028-upload-quotas.md): storage refuses further uploads.</summary>
+    Exhausted,
 }
 
 /// <summary>
@@ -29,6 +33,7 @@ public sealed class UploadToken
     public DateTimeOffset? RevokedAt { get; set; }
     public DateTimeOffset? ExpiredAt { get; set; }
     public DateTimeOffset? ArchivedAt { get; set; }
+    public DateTimeOffset? ExhaustedAt { get; set; }
 
     public bool IsClosed => RevokedAt is not null || ExpiredAt is not null;
 
@@ -42,9 +47,13 @@ public sealed class UploadToken
 
     public void Apply(UploadTokenArchived e) => ArchivedAt ??= e.At;
 
+    public void Apply(UploadTokenQuotaExhausted e) => ExhaustedAt ??= e.At;
+
     /// <summary>The status the listing shows; a token past valid_to is expired before its expiry has fired.</summary>
-    public static TokenStatus StatusAt(DateTimeOffset? revokedAt, DateTimeOffset? expiredAt, DateTimeOffset validTo, DateTimeOffset now) =>
+    /// <remarks>Exhausted before expired: it says why uploads stopped first (an exhausted token expires later as well).</remarks>
+    public static TokenStatus StatusAt(DateTimeOffset? revokedAt, DateTimeOffset? expiredAt, DateTimeOffset validTo, DateTimeOffset now, DateTimeOffset? exhaustedAt = null) =>
         revokedAt is not null ? TokenStatus.Revoked
+        : exhaustedAt is not null ? TokenStatus.Exhausted
         : expiredAt is not null || now >= validTo ? TokenStatus.Expired
         : TokenStatus.Active;
 }
@@ -64,9 +73,9 @@ public static class UploadTokenDecisions
     {
         var container = Storage.UploadTokenStorage.ContainerFor(tid);
         return new IssuedToken(
-            new UploadTokenIssued(tid, wsid, valid.Reason, issuedBy, now, valid.ValidFrom, valid.ValidTo, valid.Destination, container),
+            new UploadTokenIssued(tid, wsid, valid.Reason, issuedBy, now, valid.ValidFrom, valid.ValidTo, valid.Destination, container, valid.Quota),
             new ExpireUploadToken.ExpireUploadToken(tid),
-            new UploadTokenActivated(tid, wsid, container, valid.Destination, valid.ValidFrom, valid.ValidTo));
+            new UploadTokenActivated(tid, wsid, container, valid.Destination, valid.ValidFrom, valid.ValidTo, valid.Quota));
     }
 
     /// <summary>Revoking an open token closes it; revoking a closed (or unknown) one changes nothing.</summary>
@@ -111,6 +120,20 @@ public static class UploadTokenDecisions
     /// <summary>The offered files that count for <paramref name="token"/>: its workspace's, once each, not counted before.</summary>
     public static IReadOnlyList<RecordUploadTokenUsage> FreshUsage(UploadToken token, IEnumerable<RecordUploadTokenUsage> offered, IReadOnlySet<Guid> alreadyCounted) =>
         offered.Where(u => u.Tid == token.Id && u.Wsid == token.Wsid).DistinctBy(u => u.BatchId).Where(u => !alreadyCounted.Contains(u.BatchId)).ToList();
+
+    /// <summary>Whether Ingestion's word that the quota is reached still has to take effect: an open token not yet exhausted.</summary>
+    public static bool IsExhaustible(UploadToken? token) => token is { IsClosed: false, ExhaustedAt: null };
+
+    /// <summary>
+    /// Ingestion found the token's quota reached: an open token is recorded as exhausted (its policy withdrawn just
+    /// before) and the fact announced; a closed, already exhausted or unknown one changes nothing, so a re-delivered
+    /// message is a no-op.
+    /// </summary>
+    public static (UploadTokenQuotaExhausted? Exhausted, UploadTokenExhausted? Announced) Exhaust(UploadToken? token, MarkUploadTokenExhausted command) =>
+        !IsExhaustible(token) || command.Wsid != token!.Wsid
+            ? (null, null)
+            : (new UploadTokenQuotaExhausted(token.Id, command.Reason, command.UsedBytes, command.UsedFiles, command.At),
+                new UploadTokenExhausted(token.Id, token.Wsid, token.Container, command.Reason, command.At));
 
     /// <summary>A token closed at least <paramref name="archiveClosedAfter"/> ago is archived once; zero never archives.</summary>
     public static UploadTokenArchived? Archive(UploadToken? token, TimeSpan archiveClosedAfter, DateTimeOffset now) =>

@@ -9,7 +9,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         public override System.Type[] HandlerTypes()
         {
-            return new System.Type[] { typeof(Inlet.Ingestion.DatabaseRouting.DatabaseFileLoadedHandler), typeof(Inlet.Ingestion.DatabaseRouting.DatabaseFileRefusedHandler), typeof(Inlet.Ingestion.DatabaseRouting.KeepRefusedUploadHandler), typeof(Inlet.Ingestion.DatabaseRouting.UploadProgressHandler), typeof(Inlet.Ingestion.Routing.IngestBlobHandler), typeof(Inlet.Ingestion.TokenContainers.TrackTokenContainersHandler), typeof(Inlet.Tabular.LoadTable.LoadTableHandler), typeof(Inlet.Tabular.ReceiveFile.ReceiveDatabaseFileHandler), typeof(Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler), typeof(Inlet.Tokens.RecordUsage.RecordUploadTokenUsageHandler), typeof(Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenHandler) };
+            return new System.Type[] { typeof(Inlet.Ingestion.DatabaseRouting.DatabaseFileLoadedHandler), typeof(Inlet.Ingestion.DatabaseRouting.DatabaseFileRefusedHandler), typeof(Inlet.Ingestion.DatabaseRouting.KeepRefusedUploadHandler), typeof(Inlet.Ingestion.DatabaseRouting.UploadProgressHandler), typeof(Inlet.Ingestion.Routing.IngestBlobHandler), typeof(Inlet.Ingestion.TokenContainers.TrackTokenContainersHandler), typeof(Inlet.Tabular.LoadTable.LoadTableHandler), typeof(Inlet.Tabular.ReceiveFile.ReceiveDatabaseFileHandler), typeof(Inlet.Tokens.ExhaustUploadToken.ExhaustUploadTokenHandler), typeof(Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler), typeof(Inlet.Tokens.RecordUsage.RecordUploadTokenUsageHandler), typeof(Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenHandler) };
         }
 
         public override System.Type[] MessageTypes()
@@ -36,6 +36,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.IngestBlobHandler736513605))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.KeepRefusedUploadHandler1335176723))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.LoadTableHandler1892495419))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.MarkUploadTokenExhaustedHandler1362327363))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.RecordUploadTokenUsageArrayHandler666557879))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.RevokeUploadTokenHandler1959343682))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.UploadTokenActivatedHandler2030344194))]
@@ -48,6 +49,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Ingestion.TokenContainers.TrackTokenContainersHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.LoadTable.LoadTableHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.ReceiveFile.ReceiveDatabaseFileHandler))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.ExhaustUploadToken.ExhaustUploadTokenHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.ExpireUploadToken.ExpireUploadTokenHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.RecordUsage.RecordUploadTokenUsageHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.RevokeUploadToken.RevokeUploadTokenHandler))]
@@ -58,6 +60,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.Contracts.DatabaseFileLoaded))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.Contracts.DatabaseFileRefused))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tabular.LoadTable.LoadTable))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.Contracts.MarkUploadTokenExhausted))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.Contracts.RecordUploadTokenUsage[]))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.Contracts.UploadTokenActivated))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Inlet.Tokens.Contracts.UploadTokenClosed))]

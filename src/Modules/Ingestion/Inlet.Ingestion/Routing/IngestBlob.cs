@@ -111,6 +111,8 @@ public static class IngestBlobHandler
                 await outbox.PublishAsync(staged);
             if (outcome.Usage is { } usage)
                 await outbox.PublishAsync(usage);
+            if (outcome.Exhausted is { } exhausted)
+                await outbox.PublishAsync(exhausted);
             try
             {
                 await session.SaveChangesAsync(ct);
@@ -193,10 +195,21 @@ public static class IngestBlobHandler
             return null; // not a container Inlet knows; nothing to route it by
 
         var decision = RoutingRules.Decide(token.Destination, blob.BlobName, uploadId);
-        for (var attempt = 1; attempt <= RoutingRules.MaxNameAttempts; attempt++)
+        var counted = decision.Rejection is null && token.Quota is { Counts: true };
+        for (var attempt = 1; attempt <= RoutingRules.MaxNameAttempts;)
         {
-            var (received, claim) = UploadDecisions.Receive(token, blob, uploadId, decision, attempt, clock.GetUtcNow(), scan);
             await using var session = store.LightweightSession();
+            var now = clock.GetUtcNow();
+            // A counted token: the usage is read and appended at the version read, in the transaction that starts the
+            // upload's stream, so each upload is counted exactly once (a second decision of it fails whole) and two
+            // uploads counted at once cannot both pass on the same usage (docs/adr/0028-upload-quotas.md).
+            var usage = counted ? await session.Events.FetchForWriting<TokenQuotaUsage>(QuotaRules.StreamIdFor(token.Id), ct) : null;
+            var quota = decision.Rejection is null
+                ? QuotaRules.Decide(token.Quota, usage?.Aggregate, token.Id, uploadId, blob.BlobName, blob.Size, now)
+                : null;
+            if (quota?.Event is { } quotaEvent)
+                usage!.AppendOne(quotaEvent);
+            var (received, claim) = UploadDecisions.Receive(token, blob, uploadId, decision, attempt, now, scan, quota);
             session.Events.StartStream<UploadRecord>(uploadId, received);
             session.Insert(claim);
             try
@@ -206,12 +219,22 @@ public static class IngestBlobHandler
             }
             catch (Exception e) when (Concurrency.IsConflict(e))
             {
-                // Either another node decided this upload first, or the name is taken: try the next name.
+                // Another node decided this upload first, or another upload was counted meanwhile (decide again on the
+                // new usage), or the name is taken: try the next name.
                 if (await Load(store, uploadId, ct) is { } decided)
                     return decided;
+                if (usage is not null && await QuotaVersion(store, token.Id, ct) != (usage.CurrentVersion ?? 0))
+                    continue;
+                attempt++;
             }
         }
         throw new InvalidOperationException($"No free name for '{decision.Location}' after {RoutingRules.MaxNameAttempts} attempts.");
+    }
+
+    private static async Task<long> QuotaVersion(IDocumentStore store, Guid tid, CancellationToken ct)
+    {
+        await using var query = store.QuerySession();
+        return (await query.Events.FetchStreamStateAsync(QuotaRules.StreamIdFor(tid), ct))?.Version ?? 0;
     }
 
     /// <param name="md5">The bytes' MD5 when the scan already read them; else read here where it is checked.</param>

@@ -15,7 +15,9 @@ public sealed record MoveResult(bool Moved, string? Rejection, string? BlockedBy
 /// transaction. <see cref="Outcome"/> names it for the route's span and the routing-lag metric.
 /// </summary>
 /// <param name="Scanned">The clean verdict, recorded just before <see cref="Event"/> when clamd passed the file.</param>
-public sealed record RouteOutcome(object Event, DatabaseFileStaged? Staged, RecordUploadTokenUsage? Usage, string Outcome, UploadScanned? Scanned = null)
+/// <param name="Exhausted">The upload used up its token's quota: Tokens withdraws the token's policy (ADR 28).</param>
+public sealed record RouteOutcome(object Event, DatabaseFileStaged? Staged, RecordUploadTokenUsage? Usage, string Outcome, UploadScanned? Scanned = null,
+    MarkUploadTokenExhausted? Exhausted = null)
 {
     public bool Moved => Usage is not null;
 
@@ -32,13 +34,17 @@ public static class UploadDecisions
 {
     /// <summary>An upload's first event and the claim on its path, for the <paramref name="attempt"/>-th name tried ("a.txt", "a (2).txt", …).</summary>
     /// <param name="scan">Scanning is on: the file waits in <c>scanning</c> until clamd passed or blocked it.</param>
+    /// <param name="quota">What the token's quota said (<see cref="QuotaRules.Decide"/>): a refusal sends the file to the quarantine.</param>
     public static (UploadReceived Received, PathClaim Claim) Receive(TokenContainer token, IngestBlob blob, Guid uploadId, RoutingRules.Decision decision, int attempt, DateTimeOffset now,
-        bool scan = false)
+        bool scan = false, QuotaVerdict? quota = null)
     {
+        if (quota?.Rejection is { } refused && decision.Rejection is null)
+            decision = decision with { Location = null, Note = null, Rejection = refused };
         var location = decision.Location is null ? RoutingRules.QuarantineLocation(uploadId) : RoutingRules.Candidate(decision.Location, attempt);
         var received = new UploadReceived(uploadId, token.Id, token.Wsid, blob.Container, blob.BlobName,
             blob.ETag, blob.Size, blob.Md5, decision.RoutedTo, location, decision.Rejection ?? decision.Note, now,
-            Scan: scan && decision.Location is not null); // a refused name is quarantined anyway: nothing to scan
+            Scan: scan && decision.Location is not null, // a refused name is quarantined anyway: nothing to scan
+            Exhausts: quota?.Exhaustion);
         return (received, new PathClaim { Id = PathClaim.IdFor(token.Wsid, location), UploadId = uploadId });
     }
 
@@ -69,6 +75,16 @@ public static class UploadDecisions
     /// </summary>
     public static RouteOutcome Outcome(UploadRecord record, MoveResult move, bool awaitsReview, IReadOnlyList<string> awaited,
         string? badRows, DateTimeOffset now, bool scannedClean = false)
+    {
+        var outcome = OutcomeOfMove(record, move, awaitsReview, awaited, badRows, now, scannedClean);
+        // Whatever became of the bytes, the quota was used up when the upload was counted: told once, with the outcome.
+        return record.Exhausts is { } q
+            ? outcome with { Exhausted = new MarkUploadTokenExhausted(record.Tid, record.Wsid, q.Reason, q.UsedBytes, q.UsedFiles, now) }
+            : outcome;
+    }
+
+    private static RouteOutcome OutcomeOfMove(UploadRecord record, MoveResult move, bool awaitsReview, IReadOnlyList<string> awaited,
+        string? badRows, DateTimeOffset now, bool scannedClean)
     {
         if (move.BlockedBy is { } signature)
             return new RouteOutcome(new UploadBlockedByScan(record.Id, record.Tid, signature, RoutingRules.QuarantineLocation(record.Id), now), null, null, "blocked");

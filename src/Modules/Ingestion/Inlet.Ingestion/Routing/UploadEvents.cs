@@ -2,6 +2,7 @@ namespace Inlet.Ingestion.Routing;
 
 /// <summary>A committed blob was found in a token's container and its destination decided, before anything moved.</summary>
 /// <param name="Scan">Scanning was on when it was decided: the file waits in <c>scanning</c> until clamd has passed or blocked it.</param>
+/// <param name="Exhausts">Counting this upload used up its token's quota: Tokens is told with the outcome (docs/adr/0028-upload-quotas.md).</param>
 public sealed record UploadReceived(
     Guid UploadId,
     Guid Tid,
@@ -15,7 +16,8 @@ public sealed record UploadReceived(
     string Location,
     string? Note,
     DateTimeOffset At,
-    bool Scan = false);
+    bool Scan = false,
+    QuotaExhaustion? Exhausts = null);
 
 /// <summary>The malware scanner found nothing in the file's bytes (the exact blob version); recorded with the routing outcome.</summary>
 public sealed record UploadScanned(Guid UploadId, Guid Tid, DateTimeOffset At);

@@ -56,6 +56,9 @@ public sealed class UploadRecord
     public DateTimeOffset? PurgedAt { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
     public DateTimeOffset At { get; set; }
+
+    /// <summary>Counting this upload used up its token's quota; the outcome tells Tokens (ADR 28).</summary>
+    public QuotaExhaustion? Exhausts { get; set; }
 }
 
 public static class UploadStatus
@@ -100,6 +103,7 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
         Scan = e.Scan ? ScanState.Scanning : null,
         ReceivedAt = e.At,
         At = e.At,
+        Exhausts = e.Exhausts,
     };
 
     public static void Apply(UploadScanned e, UploadRecord r) => r.Scan = ScanState.Clean;

@@ -15,6 +15,9 @@ public sealed class TokenContainer
     public DateTimeOffset? ClosedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
 
+    /// <summary>What the token may deliver (ADR 28); null for no limit.</summary>
+    public UploadQuota? Quota { get; set; }
+
     /// <summary>When the files this (database) token staged in the workspace were removed; see Retention.</summary>
     public DateTimeOffset? StagedFilesRemovedAt { get; set; }
 }
@@ -32,6 +35,7 @@ public static class TrackTokenContainersHandler
             Destination = activated.Destination,
             ActivatedAt = activated.ValidFrom,
             ValidTo = activated.ValidTo,
+            Quota = activated.Quota,
             ClosedAt = existing?.ClosedAt,
             DeletedAt = existing?.DeletedAt,
             StagedFilesRemovedAt = existing?.StagedFilesRemovedAt,

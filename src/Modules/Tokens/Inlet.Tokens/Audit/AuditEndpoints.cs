@@ -63,6 +63,8 @@ public static class AuditEndpoints
             : Results.Stream(body => audit.WriteAll(body, wsid, stream, query, AuditFormat.Json, ct), "application/json; charset=utf-8");
     }
 
+    private static readonly HashSet<string> QuotaKeys = ["max_bytes", "max_files", "allowed_patterns"];
+
     public static AuditFact? Map(IEvent e) => ToEntry(e) is { } entry
         ? new AuditFact(e.Data is UploadTokenIssued i ? i.Wsid : null, entry)
         : null;
@@ -77,12 +79,22 @@ public static class AuditEndpoints
             ["valid_to"] = i.ValidTo,
             ["destination"] = i.Destination,
             ["inboxid"] = i.Container,
-        }),
+            // Only where set, so that the entries (and hash chain) of tokens without limits read as before.
+            ["max_bytes"] = i.Quota?.MaxBytes,
+            ["max_files"] = i.Quota?.MaxFiles,
+            ["allowed_patterns"] = i.Quota?.AllowedPatterns,
+        }.Where(kv => kv.Value is not null || !QuotaKeys.Contains(kv.Key)).ToDictionary()),
         UploadTokenUsed u => new AuditEntry(u.Tid, "used", u.At, null, new Dictionary<string, object?>
         {
             ["files"] = u.Files,
             ["bytes"] = u.Bytes,
             ["batch"] = u.BatchId,
+        }),
+        ExhaustUploadToken.UploadTokenQuotaExhausted x => new AuditEntry(x.Tid, "exhausted", x.At, null, new Dictionary<string, object?>
+        {
+            ["reason"] = x.Reason,
+            ["used_bytes"] = x.UsedBytes,
+            ["used_files"] = x.UsedFiles,
         }),
         UploadTokenRevoked r => new AuditEntry(r.Tid, "revoked", r.At, r.RevokedBy, new Dictionary<string, object?>()),
         UploadTokenExpired x => new AuditEntry(x.Tid, "expired", x.At, null, new Dictionary<string, object?> { ["valid_to"] = x.ValidTo }),

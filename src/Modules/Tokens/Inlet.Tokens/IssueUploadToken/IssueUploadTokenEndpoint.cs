@@ -24,7 +24,10 @@ public sealed record IssuedUploadTokenResponse(
     [property: JsonPropertyName("valid_to")] DateTimeOffset ValidTo,
     [property: JsonPropertyName("token")] string Token,
     [property: JsonPropertyName("destination")] UploadDestination Destination,
-    [property: JsonPropertyName("azcopy")] string AzCopy);
+    [property: JsonPropertyName("azcopy")] string AzCopy,
+    [property: JsonPropertyName("max_bytes")] long? MaxBytes = null,
+    [property: JsonPropertyName("max_files")] int? MaxFiles = null,
+    [property: JsonPropertyName("allowed_patterns")] IReadOnlyList<string>? AllowedPatterns = null);
 
 /// <summary>The request checked and, if valid, its container provisioned: what the decision to issue needs.</summary>
 public sealed record IssueAttempt(ProblemDetails? Problem, ValidatedTokenRequest? Valid, Guid Tid, Uri? Sas, DateTimeOffset Now);
@@ -64,7 +67,8 @@ public static class IssueUploadTokenEndpoint
         Activity.Current?.SetTag(InletTelemetry.TokenId, attempt.Tid); // the request's span: which token this request issued
         var e = issued.Issued;
         var response = Results.Json(
-            new IssuedUploadTokenResponse(e.Container, wsid, e.Tid, e.IssuedAt, e.ValidFrom, e.ValidTo, attempt.Sas!.ToString(), e.Destination, AzCopyCommand(attempt.Sas)),
+            new IssuedUploadTokenResponse(e.Container, wsid, e.Tid, e.IssuedAt, e.ValidFrom, e.ValidTo, attempt.Sas!.ToString(), e.Destination, AzCopyCommand(attempt.Sas),
+                e.Quota?.MaxBytes, e.Quota?.MaxFiles, e.Quota?.AllowedPatterns ?? []),
             statusCode: StatusCodes.Status201Created);
         return (response, MartenOps.StartStream<UploadToken>(e.Tid, e), messages);
     }

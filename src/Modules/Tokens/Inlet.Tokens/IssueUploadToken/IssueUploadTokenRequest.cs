@@ -1,4 +1,5 @@
 using Inlet.BuildingBlocks.Http;
+using Inlet.BuildingBlocks.Text;
 using Inlet.Tokens.Contracts;
 using Microsoft.AspNetCore.Mvc;
 
@@ -10,16 +11,20 @@ public sealed record IssueUploadTokenRequest(
     int? ValidDays = null,
     bool? UploadToDatabase = null,
     string? Folder = null,
-    string? BadRows = null);
+    string? BadRows = null,
+    long? MaxBytes = null,
+    int? MaxFiles = null,
+    string[]? AllowedPatterns = null);
 
 /// <summary>The request, checked: what a token issued now would be.</summary>
-public sealed record ValidatedTokenRequest(string Reason, DateTimeOffset ValidFrom, DateTimeOffset ValidTo, UploadDestination Destination);
+public sealed record ValidatedTokenRequest(string Reason, DateTimeOffset ValidFrom, DateTimeOffset ValidTo, UploadDestination Destination, UploadQuota? Quota = null);
 
 public static class IssueUploadTokenRules
 {
     public const int MaxValidDays = 30;
     public const int MaxReasonLength = 500;
     public const int MaxFolderLength = 255;
+    public const int MaxAllowedPatterns = 20;
 
     // A valid_from a little in the past is clock skew between client and server, not a request for the past.
     private static readonly TimeSpan AllowedSkew = TimeSpan.FromMinutes(5);
@@ -71,7 +76,19 @@ public static class IssueUploadTokenRules
             destination = toDatabase ? new UploadDestination(DestinationKind.Database, null, request.BadRows) : UploadDestination.Inbox;
         }
 
-        return (new ValidatedTokenRequest(reason, validFrom, validFrom.AddDays(validDays), destination), null);
+        if (request.MaxBytes is < 1)
+            return Fail("max_bytes", $"max_bytes is the most bytes the token may deliver in all: a whole number of at least 1 (got {request.MaxBytes}); leave it out for no limit.");
+        if (request.MaxFiles is < 1)
+            return Fail("max_files", $"max_files is the most files the token may deliver: a whole number of at least 1 (got {request.MaxFiles}); leave it out for no limit.");
+        var patterns = request.AllowedPatterns ?? [];
+        if (patterns.Length > MaxAllowedPatterns)
+            return Fail("allowed_patterns", $"At most {MaxAllowedPatterns} allowed_patterns are allowed (got {patterns.Length}).");
+        foreach (var pattern in patterns)
+            if (FileGlob.Problem(pattern) is { } why)
+                return Fail("allowed_patterns", why);
+        var quota = new UploadQuota(request.MaxBytes, request.MaxFiles, [.. patterns.Select(p => p.Trim()).Distinct(StringComparer.OrdinalIgnoreCase)]);
+
+        return (new ValidatedTokenRequest(reason, validFrom, validFrom.AddDays(validDays), destination, quota.IsNone ? null : quota), null);
     }
 
     private static DateTimeOffset TruncateToSeconds(DateTimeOffset t) =>

@@ -37,9 +37,11 @@ public static class ListUploadTokensEndpoints
         var tokens = session.Query<UploadTokenSummary>().Where(t => t.Wsid == wsid);
         tokens = page.Status switch
         {
+            // The same order as UploadToken.StatusAt: revoked, exhausted, expired, active.
             TokenStatus.Revoked => tokens.Where(t => t.RevokedAt != null),
-            TokenStatus.Expired => tokens.Where(t => t.RevokedAt == null && (t.ExpiredAt != null || t.ValidTo <= now)),
-            TokenStatus.Active => tokens.Where(t => t.RevokedAt == null && t.ExpiredAt == null && t.ValidTo > now),
+            TokenStatus.Exhausted => tokens.Where(t => t.RevokedAt == null && t.ExhaustedAt != null),
+            TokenStatus.Expired => tokens.Where(t => t.RevokedAt == null && t.ExhaustedAt == null && (t.ExpiredAt != null || t.ValidTo <= now)),
+            TokenStatus.Active => tokens.Where(t => t.RevokedAt == null && t.ExhaustedAt == null && t.ExpiredAt == null && t.ValidTo > now),
             _ => tokens,
         };
         if (page.Q is { } q)
@@ -104,10 +106,11 @@ public sealed record TokenPage(TokenStatus? Status, string? Q, Guid? After, int 
             "active" => TokenStatus.Active,
             "revoked" => TokenStatus.Revoked,
             "expired" => TokenStatus.Expired,
+            "exhausted" => TokenStatus.Exhausted,
             _ => null,
         };
         if (statusText is not null && status is null)
-            return (null, Problems.Validation("status", "'status' is 'active', 'revoked' or 'expired'."));
+            return (null, Problems.Validation("status", "'status' is 'active', 'revoked', 'expired' or 'exhausted'."));
         var q = Text("q");
         if (q is { Length: > 200 })
             return (null, Problems.Validation("q", "'q' searches reason, creator or token id; at most 200 characters."));

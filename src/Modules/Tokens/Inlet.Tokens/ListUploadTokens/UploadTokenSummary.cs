@@ -31,7 +31,15 @@ public sealed class UploadTokenSummary
     /// <summary>When the token's event stream was archived (docs/adr/0014-retention.md); null while live.</summary>
     public DateTimeOffset? ArchivedAt { get; set; }
 
-    public TokenStatus StatusAt(DateTimeOffset now) => UploadToken.StatusAt(RevokedAt, ExpiredAt, ValidTo, now);
+    /// <summary>Its limits (docs/adr/0028-upload-quotas.md); null for none.</summary>
+    public UploadQuota? Quota { get; set; }
+
+    /// <summary>When its quota was reached and its policy withdrawn; null while not.</summary>
+    public DateTimeOffset? ExhaustedAt { get; set; }
+
+    public string? ExhaustedReason { get; set; }
+
+    public TokenStatus StatusAt(DateTimeOffset now) => UploadToken.StatusAt(RevokedAt, ExpiredAt, ValidTo, now, ExhaustedAt);
 }
 
 public sealed class UploadTokenSummaryProjection : SingleStreamProjection<UploadTokenSummary, Guid>
@@ -47,6 +55,7 @@ public sealed class UploadTokenSummaryProjection : SingleStreamProjection<Upload
         ValidTo = e.ValidTo,
         Destination = e.Destination,
         Container = e.Container,
+        Quota = e.Quota,
     };
 
     public static void Apply(UploadTokenUsed e, UploadTokenSummary s)
@@ -60,6 +69,12 @@ public sealed class UploadTokenSummaryProjection : SingleStreamProjection<Upload
     public static void Apply(UploadTokenRevoked e, UploadTokenSummary s) => s.RevokedAt ??= e.At;
 
     public static void Apply(UploadTokenExpired e, UploadTokenSummary s) => s.ExpiredAt ??= e.At;
+
+    public static void Apply(ExhaustUploadToken.UploadTokenQuotaExhausted e, UploadTokenSummary s)
+    {
+        s.ExhaustedAt ??= e.At;
+        s.ExhaustedReason ??= e.Reason;
+    }
 
     public static void Apply(ArchiveUploadToken.UploadTokenArchived e, UploadTokenSummary s) => s.ArchivedAt ??= e.At;
 }
