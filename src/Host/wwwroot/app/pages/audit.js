@@ -2,7 +2,7 @@ import { h, show, dataTable, notice } from '../dom.js';
 import { dateTime, bytes, destination } from '../format.js';
 
 const PAGE_SIZE = 50;
-const TYPES = ['issued', 'used', 'revoked', 'expired', 'archived', 'upload_received', 'upload_routed', 'upload_rejected',
+const TYPES = ['issued', 'used', 'revoked', 'expired', 'exhausted', 'archived', 'upload_received', 'upload_routed', 'upload_rejected',
   'upload_approval_given', 'upload_approved', 'upload_rejected_by_reviewer', 'upload_purged', 'table_loaded', 'table_load_failed',
   'file_downloaded', 'table_rows_read', 'table_rejects_read', 'table_exported', 'settings_changed', 'audit_downloaded', 'access_denied',
   'database_credentials_issued', 'database_credentials_rotated', 'database_credentials_revoked'];
@@ -108,12 +108,19 @@ export async function render({ wsid, api, params }) {
     paging);
 }
 
+function quota(d) {
+  const limits = [d.max_bytes != null ? `at most ${bytes(d.max_bytes)}` : null, d.max_files != null ? `at most ${d.max_files} files` : null,
+    d.allowed_patterns?.length ? `${d.allowed_patterns.join(', ')} only` : null].filter(Boolean);
+  return limits.length ? `; ${limits.join(', ')}` : '';
+}
+
 function details(e) {
   const d = e.details ?? {};
   switch (e.type) {
-    case 'issued': return `Valid ${dateTime(d.valid_from)} to ${dateTime(d.valid_to)}; to ${destination(d.destination)}`;
+    case 'issued': return `Valid ${dateTime(d.valid_from)} to ${dateTime(d.valid_to)}; to ${destination(d.destination)}${quota(d)}`;
     case 'used': return `${d.files} ${d.files === 1 ? 'file' : 'files'}, ${bytes(d.bytes)}`;
     case 'expired': return `Valid until ${dateTime(d.valid_to)}`;
+    case 'exhausted': return d.reason ?? '';
     case 'upload_received': return `${d.name} (${bytes(d.size)}) for the ${d.routed_to}`;
     case 'upload_routed': return d.awaiting_approval ? `${d.location}, awaiting approval` : d.location;
     case 'upload_approval_given':

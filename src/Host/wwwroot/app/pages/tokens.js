@@ -4,6 +4,7 @@ import { dateTime, bytes, destination } from '../format.js';
 import { clearFieldErrors, showProblem } from './form-errors.js';
 
 const MAX_VALID_DAYS = 30;
+const UNITS = { bytes: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
 
 // The token just issued: the only copy in the page, kept in this variable (never in the DOM, never in
 // storage) and dropped by leave(), so once the user navigates away it can be neither copied nor found.
@@ -32,6 +33,16 @@ function issueForm(api, onIssued) {
   const toDatabase = h('input', { id: 'upload_to_database', name: 'upload_to_database', type: 'checkbox', 'aria-describedby': 'upload_to_database-hint upload_to_database-error' });
   const toFolder = h('input', { id: 'move_to_folder', name: 'move_to_folder', type: 'checkbox', 'aria-controls': 'folder' });
   const folder = h('input', { id: 'folder', name: 'folder', type: 'text', disabled: true, placeholder: 'e.g. site-a/2026', 'aria-describedby': 'folder-error' });
+  // Limits (ADR 28): all optional; left empty, the token has none. The field ids are the API's names, so its
+  // problem details land next to the field they name.
+  const maxBytes = h('input', { id: 'max_bytes', name: 'max_bytes', type: 'number', min: 1, step: 'any', inputmode: 'decimal',
+    'aria-describedby': 'max_bytes-hint max_bytes-error' });
+  const unit = h('select', { id: 'max_bytes_unit', name: 'max_bytes_unit', 'aria-label': 'Unit of the most data' },
+    ...Object.keys(UNITS).map(u => h('option', { value: u, selected: u === 'MB' ? true : null }, u)));
+  const maxFiles = h('input', { id: 'max_files', name: 'max_files', type: 'number', min: 1, step: 1, inputmode: 'numeric',
+    'aria-describedby': 'max_files-hint max_files-error' });
+  const patterns = h('input', { id: 'allowed_patterns', name: 'allowed_patterns', type: 'text', placeholder: 'e.g. *.csv, *.tsv',
+    'aria-describedby': 'allowed_patterns-hint allowed_patterns-error' });
 
   // A token sends files either to the database or to a folder (the API refuses both): ticking one unticks the other.
   const sync = changed => {
@@ -56,6 +67,17 @@ function issueForm(api, onIssued) {
     h('div', { class: 'field checkbox' }, toFolder, h('label', { for: 'move_to_folder' }, 'Move files directly to:'),
       h('label', { for: 'folder', class: 'visually-hidden' }, 'Folder'), folder,
       h('p', { id: 'folder-error', class: 'field-error' })),
+    h('fieldset', { class: 'limits' }, h('legend', {}, 'Limits (optional)'),
+      h('p', { class: 'hint' }, 'A file over a limit or not allowed is kept in quarantine for review; once a limit is reached the token stops accepting uploads.'),
+      h('div', { class: 'field' }, h('label', { for: 'max_bytes' }, 'Most data in all'),
+        h('p', { id: 'max_bytes-hint', class: 'hint' }, 'Empty for no limit.'),
+        h('div', { class: 'inline' }, maxBytes, unit), h('p', { id: 'max_bytes-error', class: 'field-error' })),
+      h('div', { class: 'field' }, h('label', { for: 'max_files' }, 'Most files'),
+        h('p', { id: 'max_files-hint', class: 'hint' }, 'Empty for no limit.'),
+        maxFiles, h('p', { id: 'max_files-error', class: 'field-error' })),
+      h('div', { class: 'field' }, h('label', { for: 'allowed_patterns' }, 'Allowed files'),
+        h('p', { id: 'allowed_patterns-hint', class: 'hint' }, 'Patterns separated by commas: * any characters, ? one character. Empty for any file.'),
+        patterns, h('p', { id: 'allowed_patterns-error', class: 'field-error' }))),
     h('p', { class: 'form-error', role: 'alert', tabindex: -1 }),
     h('button', { type: 'submit', class: 'primary' }, 'Create upload token'));
 
@@ -64,6 +86,12 @@ function issueForm(api, onIssued) {
     clearFieldErrors(form);
     const body = { reason: reason.value, upload_to_database: toDatabase.checked, folder: toFolder.checked ? folder.value.trim() : null };
     if (validDays.value.trim() !== '') body.valid_days = Number(validDays.value);
+    // A value the browser cannot read as a number is sent as it is, so the API names the field at fault.
+    if (maxBytes.value.trim() !== '' || maxBytes.validity.badInput)
+      body.max_bytes = maxBytes.validity.badInput ? -1 : Math.round(Number(maxBytes.value) * UNITS[unit.value]);
+    if (maxFiles.value.trim() !== '' || maxFiles.validity.badInput) body.max_files = maxFiles.validity.badInput ? -1 : Number(maxFiles.value);
+    const allowed = patterns.value.split(',').map(p => p.trim()).filter(p => p !== '');
+    if (allowed.length > 0) body.allowed_patterns = allowed;
     const submit = form.querySelector('button[type=submit]');
     submit.disabled = true;
     try {
@@ -89,7 +117,8 @@ async function refresh(wsid, api, list) {
     { label: 'Valid from', cell: t => dateTime(t.valid_from) },
     { label: 'Valid to', cell: t => dateTime(t.valid_to) },
     { label: 'Destination', cell: t => destination(t.destination), className: 'wrap' },
-    { label: 'Status', cell: t => h('span', { class: `status status-${t.status}` }, t.status) },
+    { label: 'Status', cell: t => status(t) },
+    { label: 'Limits', cell: t => limits(t), className: 'wrap' },
     { label: 'Files', cell: t => String(t.files_received), className: 'number' },
     { label: 'Bytes', cell: t => bytes(t.bytes_received), className: 'number' },
     { label: 'Last used', cell: t => dateTime(t.last_used_at) },
@@ -103,6 +132,20 @@ async function refresh(wsid, api, list) {
       'If it is lost, revoke it and create another.') : null,
     tokens.length === 0 ? h('p', {}, 'No upload tokens yet.') : dataTable('Upload tokens of this workspace, newest first', columns, rows, { className: 'tokens' }),
   ].filter(Boolean));
+}
+
+function status(t) {
+  const badge = h('span', { class: `status status-${t.status}` }, t.status);
+  // Why it stopped, where the quota was the reason: the limit and the usage, as Ingestion found them.
+  return t.status === 'exhausted' && t.exhausted_reason ? h('div', {}, badge, h('p', { class: 'hint exhausted-reason' }, t.exhausted_reason)) : badge;
+}
+
+/** The token's limits as a person reads them: "at most 1.0 MB, 10 files; *.csv only", or "none". */
+export function limits(t) {
+  const most = [t.max_bytes != null ? bytes(t.max_bytes) : null, t.max_files != null ? `${t.max_files} ${t.max_files === 1 ? 'file' : 'files'}` : null]
+    .filter(Boolean);
+  const parts = [most.length ? `at most ${most.join(', ')}` : null, t.allowed_patterns?.length ? `${t.allowed_patterns.join(', ')} only` : null].filter(Boolean);
+  return parts.length ? parts.join('; ') : 'none';
 }
 
 function actions(wsid, api, list, token) {
