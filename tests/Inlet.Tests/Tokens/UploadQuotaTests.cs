@@ -48,6 +48,10 @@ public sealed class UploadQuotaTests(InletApp app) : IClassFixture<InletApp>
         Assert.Equal(250, summary.GetProperty("max_bytes").GetInt64());
         Assert.Equal(JsonValueKind.Null, summary.GetProperty("max_files").ValueKind);
         Assert.Equal(crossing.Str("error"), summary.Str("exhausted_reason"));
+        await TokenApi.Eventually(async () =>
+            (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens/{tid}")).GetProperty("bytes_received").GetInt64() == 200, 30,
+            "bytes_received counts the two routed files only");
+        Assert.Equal(2, (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens/{tid}")).GetProperty("files_received").GetInt64());
         var listed = (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens?status=exhausted")).GetProperty("tokens");
         Assert.Equal([tid], listed.EnumerateArray().Select(t => t.Str("tid")));
         Assert.Equal(0, (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens?status=active")).GetProperty("tokens").GetArrayLength());
@@ -63,11 +67,6 @@ public sealed class UploadQuotaTests(InletApp app) : IClassFixture<InletApp>
         var audit = (await alice.GetJson($"/api/workspaces/{ws}/audit")).EnumerateArray().ToList();
         Assert.Contains(audit, e => e.Str("type") == "upload_rejected" && e.GetProperty("details").Str("reason") == crossing.Str("error"));
         Assert.Single(audit, e => e.Str("type") == "exhausted");
-
-        await TokenApi.Eventually(async () =>
-            (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens/{tid}")).GetProperty("bytes_received").GetInt64() == 200, 30,
-            "bytes_received counts the two routed files only");
-        Assert.Equal(2, (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens/{tid}")).GetProperty("files_received").GetInt64());
 
         // The stored access policy was withdrawn before the exhaustion was recorded: storage refuses the token now.
         var next = LocalFiles.Folder([File("d.csv", 10)]);
