@@ -37,3 +37,9 @@ public sealed record UploadTokenClosed(Guid Tid, string Wsid, string Container, 
 /// <summary>Sent to Tokens by whoever ingested a batch of files delivered with a token.</summary>
 /// <param name="BatchId">Identifies the batch so that a re-delivered message is counted once.</param>
 public sealed record RecordUploadTokenUsage(Guid Tid, string Wsid, Guid BatchId, int Files, long Bytes, DateTimeOffset At);
+
+/// <summary>Published when a token can take no more uploads because a quota of it is used up (files, bytes).</summary>
+public sealed record UploadTokenExhausted(Guid Tid, string Wsid, string Container, string Reason, DateTimeOffset At);
+
+/// <summary>Published three days before an open token's valid_to (not for a token valid for three days or less).</summary>
+public sealed record UploadTokenExpiring(Guid Tid, string Wsid, string Container, DateTimeOffset ValidTo, DateTimeOffset At);

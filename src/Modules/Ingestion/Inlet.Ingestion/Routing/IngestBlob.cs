@@ -111,6 +111,8 @@ public static class IngestBlobHandler
                 await outbox.PublishAsync(staged);
             if (outcome.Usage is { } usage)
                 await outbox.PublishAsync(usage);
+            foreach (var notice in Notices.UploadNotices.For(record, outcome.Events))
+                await outbox.PublishAsync(notice);
             try
             {
                 await session.SaveChangesAsync(ct);
