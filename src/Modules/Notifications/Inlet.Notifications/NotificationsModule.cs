@@ -21,7 +21,12 @@ public static class NotificationsModule
     public static IServiceCollection AddNotificationsModule(this IServiceCollection services, IConfiguration config, IHostEnvironment environment)
     {
         services.AddOptions<NotificationsOptions>().Bind(config.GetSection("Webhooks"))
-            .PostConfigure(o => o.AllowLoopback = environment.IsDevelopment());
+            .PostConfigure(o =>
+            {
+                o.AllowLoopback = environment.IsDevelopment();
+                if (o.RetryBackoff.Length == 0)
+                    o.RetryBackoff = NotificationsOptions.DefaultBackoff;
+            });
         services.AddSingleton<WebhookSender>();
         // Every node must read the secrets any node protected: the key ring lives in the event store's database.
         services.AddDataProtection().SetApplicationName("inlet");
