@@ -117,6 +117,30 @@ public sealed class WebhookTests(WebhookApp app) : IClassFixture<WebhookApp>
     }
 
     [Fact]
+    public async Task A_database_tokens_files_are_told_as_table_loaded_and_table_refused_with_rows_and_reason()
+    {
+        var ws = InletApp.NewWorkspace("hookdb");
+        var alice = await app.SignedIn("alice", ws);
+        await using var receiver = new WebhookReceiver();
+        await Create(alice, ws, receiver, "table.loaded", "table.refused");
+        var token = await alice.Issue(ws, new { reason = "tables", upload_to_database = true });
+        const string schema = """{ "fields": [ { "name": "id", "type": "integer" } ] }""";
+        // The schema first, so that the bad CSV is refused by it rather than loaded with guessed types.
+        await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("bad.schema.json", schema)), 1);
+        await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("good.csv", "id,name\n1,a\n2,b\n"), ("bad.csv", "id\nnot-a-number\n")), 2);
+        static bool Told(IReadOnlyList<ReceivedDelivery> r, string name) => r.Any(d => d.Json.GetProperty("data").Str("name") == name);
+        // The schema is a file the database takes too, and may be told as loaded; only the two CSVs are asserted on.
+        var received = await receiver.Until(r => Told(r, "good.csv") && Told(r, "bad.csv"), "table.loaded for good.csv and table.refused for bad.csv");
+        Assert.All(received, r => Assert.True(r.SignatureValid));
+        var byName = received.Select(r => r.Json).GroupBy(e => e.GetProperty("data").Str("name")).ToDictionary(g => g.Key, g => g.Last());
+        Assert.Equal("org.inlet.table.loaded", byName["good.csv"].Str("type"));
+        Assert.Equal(2, byName["good.csv"].GetProperty("data").GetProperty("rows_loaded").GetInt64());
+        Assert.Equal("org.inlet.table.refused", byName["bad.csv"].Str("type"));
+        Assert.False(string.IsNullOrEmpty(byName["bad.csv"].GetProperty("data").Str("reason")));
+        Assert.StartsWith("inbox/", byName["bad.csv"].GetProperty("data").Str("location"));
+    }
+
+    [Fact]
     public async Task A_token_expiring_in_three_days_is_told_to_the_workspaces_webhook()
     {
         var ws = InletApp.NewWorkspace("hooktok");
