@@ -10,6 +10,7 @@ using Inlet.Host.Telemetry;
 using Npgsql;
 using Inlet.Host.WebPages;
 using Inlet.Ingestion;
+using Inlet.Notifications;
 using Inlet.Tabular;
 using Inlet.Tokens;
 using Inlet.Tokens.Contracts;
@@ -70,6 +71,7 @@ builder.Services.AddTokensModule();
 builder.Services.AddRateLimiter(options => Inlet.Tokens.IssueUploadToken.IssueRateLimit.Configure(options, config));
 builder.Services.AddIngestionModule(config);
 builder.Services.AddTabularModule(config, postgres);
+builder.Services.AddNotificationsModule(config, builder.Environment);
 
 builder.Host.UseWolverine(opts =>
 {
@@ -78,6 +80,7 @@ builder.Host.UseWolverine(opts =>
     opts.Discovery.IncludeAssembly(typeof(TokensModule).Assembly);
     opts.Discovery.IncludeAssembly(typeof(IngestionModule).Assembly);
     opts.Discovery.IncludeAssembly(typeof(TabularModule).Assembly);
+    opts.Discovery.IncludeAssembly(typeof(NotificationsModule).Assembly);
     opts.Policies.AutoApplyTransactions();
     opts.Policies.UseDurableLocalQueues();
     opts.ConfigureIngestionMessaging(config);

@@ -48,7 +48,7 @@ public sealed class HandlerStyleTests
     }
 
     private static IEnumerable<MethodInfo> Methods() =>
-        new[] { "Inlet.Tokens", "Inlet.Ingestion", "Inlet.Tabular" }
+        new[] { "Inlet.Tokens", "Inlet.Ingestion", "Inlet.Tabular", "Inlet.Notifications" }
             .Select(Assembly.Load)
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly))

@@ -54,6 +54,10 @@ export function workspaceApi(wsid) {
     databaseLogin: () => getJson(`${base}/database/credentials`).catch(error => { if (error.status === 404) return null; throw error; }),
     issueDatabaseLogin: () => request(`${base}/database/credentials`, { method: 'POST' }).then(r => r.json()),
     revokeDatabaseLogin: () => request(`${base}/database/credentials`, { method: 'DELETE' }),
+    webhooks: () => getJson(`${base}/webhooks`),
+    createWebhook: body => request(`${base}/webhooks`, { method: 'POST', body }).then(r => r.json()),
+    deleteWebhook: id => request(`${base}/webhooks/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    webhookDeliveries: id => getJson(`${base}/webhooks/${encodeURIComponent(id)}/deliveries`),
     rows: (name, limit) => getJson(`${base}/tables/${encodeURIComponent(name)}/rows?limit=${limit}`),
     rejects: (name, after) => getJson(`${base}/tables/${encodeURIComponent(name)}/rejects?limit=100${after ? `&after=${after}` : ''}`),
   };

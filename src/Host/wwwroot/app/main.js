@@ -11,6 +11,7 @@ import * as files from './pages/files.js';
 import * as database from './pages/database.js';
 import * as uploads from './pages/uploads.js';
 import * as audit from './pages/audit.js';
+import * as webhooks from './pages/webhooks.js';
 
 const workspacePages = {
   '': { page: workspaceHome, title: 'Workspace' },
@@ -19,6 +20,7 @@ const workspacePages = {
   files: { page: files, title: 'Files' },
   database: { page: database, title: 'Database' },
   audit: { page: audit, title: 'Audit trail' },
+  webhooks: { page: webhooks, title: 'Webhooks' },
 };
 
 let current = null;
@@ -57,7 +59,8 @@ function renderWorkspaceNav(wsid, sub, params) {
     h('li', {}, workspaceLink(wsid, 'files', 'Inbox', sub === 'files' && folder === 'inbox', '?folder=inbox')),
     h('li', {}, workspaceLink(wsid, 'files', 'All files', sub === 'files' && folder === '', '?folder=')),
     h('li', {}, workspaceLink(wsid, 'database', 'Database', sub === 'database')),
-    h('li', {}, workspaceLink(wsid, 'audit', 'Audit trail', sub === 'audit'))));
+    h('li', {}, workspaceLink(wsid, 'audit', 'Audit trail', sub === 'audit')),
+    h('li', {}, workspaceLink(wsid, 'webhooks', 'Webhooks', sub === 'webhooks'))));
 }
 
 async function route() {

@@ -64,3 +64,6 @@ public sealed record MarkUploadTokenExhausted(Guid Tid, string Wsid, string Reas
 
 /// <summary>Published by Tokens when a token was exhausted: its policy is withdrawn, storage refuses further uploads.</summary>
 public sealed record UploadTokenExhausted(Guid Tid, string Wsid, string Container, string Reason, DateTimeOffset At);
+
+/// <summary>Published three days before an open token's valid_to (not for a token valid for three days or less).</summary>
+public sealed record UploadTokenExpiring(Guid Tid, string Wsid, string Container, DateTimeOffset ValidTo, DateTimeOffset At);

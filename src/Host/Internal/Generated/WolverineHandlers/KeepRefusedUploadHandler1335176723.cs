@@ -37,7 +37,7 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("wolverine.stream.type", "Inlet.Ingestion.Routing.UploadRecord");
             
             // The actual message execution
-            (var outgoing1, var outgoing2) = Inlet.Ingestion.DatabaseRouting.KeepRefusedUploadHandler.Handle(keepRefusedUpload, stream_record.Aggregate);
+            (var outgoing1, var outgoing2, var outgoing3) = Inlet.Ingestion.DatabaseRouting.KeepRefusedUploadHandler.Handle(keepRefusedUpload, stream_record.Aggregate);
 
             if (outgoing1 != null)
             {
@@ -52,6 +52,10 @@ namespace Internal.Generated.WolverineHandlers
                 // Placed by Wolverine's ISideEffect policy
                 outgoing2.Execute(documentSession);
             }
+
+            
+            // Outgoing, cascaded message
+            await context.EnqueueCascadingAsync(outgoing3).ConfigureAwait(false);
 
             
             // Save all pending changes to this Marten session

@@ -84,14 +84,16 @@ public static class DatabaseOutcomeDecisions
 /// </summary>
 public static class DatabaseFileLoadedHandler
 {
-    public static (Events, IMartenOp) Handle(DatabaseFileLoaded loaded,
+    public static (Events, IMartenOp, OutgoingMessages) Handle(DatabaseFileLoaded loaded,
         [WriteAggregate(nameof(DatabaseFileLoaded.UploadId), Required = false)] UploadRecord? record)
     {
         var events = new Events();
+        var messages = new OutgoingMessages();
         if (DatabaseOutcomeDecisions.Loaded(record, loaded) is not { } routed)
-            return (events, MartenOps.Nothing());
+            return (events, MartenOps.Nothing(), messages);
         events.Add(routed);
-        return (events, MartenOps.Delete<UploadProgress>(routed.UploadId));
+        messages.AddRange(Notices.UploadNotices.For(record!, [routed]));
+        return (events, MartenOps.Delete<UploadProgress>(routed.UploadId), messages);
     }
 }
 
@@ -148,14 +150,16 @@ public static class KeepRefusedUploadHandler
         return new StagedFile(record.Wsid, record.Location, Refusing: true);
     }
 
-    public static (Events, IMartenOp) Handle(KeepRefusedUpload keep,
+    public static (Events, IMartenOp, OutgoingMessages) Handle(KeepRefusedUpload keep,
         [WriteAggregate(nameof(KeepRefusedUpload.UploadId), Required = false)] UploadRecord? record)
     {
         var events = new Events();
+        var messages = new OutgoingMessages();
         if (DatabaseOutcomeDecisions.Keep(record, keep) is not { } refused)
-            return (events, MartenOps.Nothing());
+            return (events, MartenOps.Nothing(), messages);
         events.Add(refused);
-        return (events, MartenOps.Delete<UploadProgress>(refused.UploadId));
+        messages.AddRange(Notices.UploadNotices.For(record!, [refused]));
+        return (events, MartenOps.Delete<UploadProgress>(refused.UploadId), messages);
     }
 
     /// <summary>Counted and cleaned up once the refusal is on record (never by an attempt that lost a race and rolled back).</summary>

@@ -8,6 +8,7 @@ using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.WorkspaceFiles;
 using Marten;
 using Microsoft.AspNetCore.Http;
+using Wolverine;
 using Wolverine.Http;
 
 namespace Inlet.Ingestion.ReviewInbox;
@@ -122,32 +123,36 @@ public static class InboxReview
     /// so the later one fails as a conflict (409, "repeat the request") and its repeat is decided on the first one's result.
     /// </summary>
     [WolverinePost("/api/workspaces/{wsid}/inbox/{id}/approve")]
-    public static async Task<IResult> Approve(string wsid, string id, ClaimsPrincipal user, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    public static async Task<(IResult, OutgoingMessages)> Approve(string wsid, string id, ClaimsPrincipal user, IDocumentSession session, TimeProvider clock, CancellationToken ct)
     {
+        var messages = new OutgoingMessages();
         var stream = await Fetch(session, id, ct);
         var settings = await session.LoadAsync<WorkspaceSettings>(wsid, ct);
         var decision = InboxReviewDecisions.Approve(stream?.Aggregate, wsid, settings, user.UserName(), clock.GetUtcNow());
         if (decision.Refusal is { } refusal)
-            return Answer(refusal);
+            return (Answer(refusal), messages);
         stream!.AppendOne(decision.Event!);
         var record = stream.Aggregate!;
-        return Results.Ok(new ApprovalResponse(record.Id, record.FilePath, decision.Released ? InboxFileState.Available : InboxFileState.Pending,
-            decision.Approvals, decision.Required));
+        messages.AddRange(Notices.UploadNotices.For(record, [decision.Event!]));
+        return (Results.Ok(new ApprovalResponse(record.Id, record.FilePath, decision.Released ? InboxFileState.Available : InboxFileState.Pending,
+            decision.Approvals, decision.Required)), messages);
     }
 
     [WolverinePost("/api/workspaces/{wsid}/inbox/{id}/reject")]
-    public static async Task<IResult> Reject(string wsid, string id, RejectInboxFileRequest? request, ClaimsPrincipal user, IDocumentSession session,
+    public static async Task<(IResult, OutgoingMessages)> Reject(string wsid, string id, RejectInboxFileRequest? request, ClaimsPrincipal user, IDocumentSession session,
         TimeProvider clock, CancellationToken ct)
     {
+        var messages = new OutgoingMessages();
         var reason = request?.Reason?.Trim();
         if (string.IsNullOrEmpty(reason) || reason.Length > MaxReasonLength || reason.Any(char.IsControl))
-            return Results.Problem(Problems.Validation("reason", $"Say why the file is rejected: 1–{MaxReasonLength} characters, no control characters."));
+            return (Results.Problem(Problems.Validation("reason", $"Say why the file is rejected: 1–{MaxReasonLength} characters, no control characters.")), messages);
         var stream = await Fetch(session, id, ct);
         var (rejected, refusal) = InboxReviewDecisions.Reject(stream?.Aggregate, wsid, user.UserName(), reason, clock.GetUtcNow());
         if (refusal is not null)
-            return Answer(refusal);
+            return (Answer(refusal), messages);
         stream!.AppendOne(rejected!);
-        return Results.Ok(new { id = rejected!.UploadId, state = "rejected" });
+        messages.AddRange(Notices.UploadNotices.For(stream.Aggregate!, [rejected!]));
+        return (Results.Ok(new { id = rejected!.UploadId, state = "rejected" }), messages);
     }
 
     /// <summary>The upload's stream for writing; null for an id that is not one (never an empty stream for it).</summary>

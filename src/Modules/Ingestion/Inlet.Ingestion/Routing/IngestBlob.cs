@@ -113,6 +113,8 @@ public static class IngestBlobHandler
                 await outbox.PublishAsync(usage);
             if (outcome.Exhausted is { } exhausted)
                 await outbox.PublishAsync(exhausted);
+            foreach (var notice in Notices.UploadNotices.For(record, outcome.Events))
+                await outbox.PublishAsync(notice);
             try
             {
                 await session.SaveChangesAsync(ct);

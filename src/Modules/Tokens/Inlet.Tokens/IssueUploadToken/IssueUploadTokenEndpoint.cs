@@ -62,6 +62,8 @@ public static class IssueUploadTokenEndpoint
         var valid = attempt.Valid!;
         var issued = UploadTokenDecisions.Issue(attempt.Tid, wsid, user.UserName(), valid, attempt.Now);
         var messages = new OutgoingMessages { issued.Activated, issued.Expiry.ScheduledAt(valid.ValidTo) };
+        if (WarnExpiringToken.ExpiryWarning.At(valid.ValidFrom, valid.ValidTo, attempt.Now) is { } warnAt)
+            messages.Add(new WarnExpiringToken.WarnUploadTokenExpiring(attempt.Tid).ScheduledAt(warnAt));
 
         metrics.TokensIssued.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Destination, EnumText.Name(valid.Destination.Kind)));
         Activity.Current?.SetTag(InletTelemetry.TokenId, attempt.Tid); // the request's span: which token this request issued

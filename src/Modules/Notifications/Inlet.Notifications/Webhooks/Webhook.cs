@@ -1,0 +1,107 @@
+using Inlet.BuildingBlocks.Audit;
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+
+namespace Inlet.Notifications.Webhooks;
+
+public sealed record WebhookCreated(Guid Id, string Wsid, string Url, IReadOnlyList<string> Events, string CreatedBy, DateTimeOffset At);
+
+public sealed record WebhookDeleted(Guid Id, string By, DateTimeOffset At);
+
+/// <summary>Every attempt of a delivery failed; counted towards disabling the webhook.</summary>
+public sealed record WebhookDeliveryGaveUp(Guid Id, Guid DeliveryId, int Attempts, string? LastError, DateTimeOffset At);
+
+/// <summary>A delivery succeeded after deliveries had been given up: the count of failures in a row starts again.</summary>
+public sealed record WebhookRecovered(Guid Id, Guid DeliveryId, DateTimeOffset At);
+
+/// <summary>Disabled after <paramref name="Failures"/> deliveries in a row were given up; nothing is sent to it any more.</summary>
+public sealed record WebhookDisabled(Guid Id, int Failures, string Reason, DateTimeOffset At);
+
+public enum WebhookState
+{
+    Active,
+    Disabled,
+    Deleted,
+}
+
+/// <summary>The write model of one webhook, rebuilt from its stream (live aggregation); its secret is a separate, protected document.</summary>
+public sealed class Webhook
+{
+    public Guid Id { get; set; }
+    public string Wsid { get; set; } = "";
+    public string Url { get; set; } = "";
+    public List<string> Events { get; set; } = [];
+    public WebhookState State { get; set; }
+    public int ConsecutiveFailures { get; set; }
+
+    public static Webhook Create(WebhookCreated e) => new() { Id = e.Id, Wsid = e.Wsid, Url = e.Url, Events = [.. e.Events] };
+
+    public void Apply(WebhookDeleted _) => State = WebhookState.Deleted;
+
+    public void Apply(WebhookDeliveryGaveUp _) => ConsecutiveFailures++;
+
+    public void Apply(WebhookRecovered _) => ConsecutiveFailures = 0;
+
+    public void Apply(WebhookDisabled _)
+    {
+        if (State == WebhookState.Active)
+            State = WebhookState.Disabled;
+    }
+}
+
+/// <summary>The listing: one document per webhook, an inline projection (never loaded by a decision but the fan-out's lookup).</summary>
+public sealed class WebhookSummary
+{
+    public Guid Id { get; set; }
+    public string Wsid { get; set; } = "";
+    public string Url { get; set; } = "";
+    public List<string> Events { get; set; } = [];
+    public WebhookState State { get; set; }
+    public string CreatedBy { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public int ConsecutiveFailures { get; set; }
+    public DateTimeOffset? DisabledAt { get; set; }
+    public string? DisabledReason { get; set; }
+}
+
+public sealed class WebhookSummaryProjection : SingleStreamProjection<WebhookSummary, Guid>
+{
+    public static WebhookSummary Create(WebhookCreated e) => new()
+    {
+        Id = e.Id, Wsid = e.Wsid, Url = e.Url, Events = [.. e.Events], CreatedBy = e.CreatedBy, CreatedAt = e.At, State = WebhookState.Active,
+    };
+
+    public void Apply(WebhookDeleted _, WebhookSummary s) => s.State = WebhookState.Deleted;
+
+    public void Apply(WebhookDeliveryGaveUp _, WebhookSummary s) => s.ConsecutiveFailures++;
+
+    public void Apply(WebhookRecovered _, WebhookSummary s) => s.ConsecutiveFailures = 0;
+
+    public void Apply(WebhookDisabled e, WebhookSummary s)
+    {
+        if (s.State != WebhookState.Active)
+            return;
+        s.State = WebhookState.Disabled;
+        s.DisabledAt = e.At;
+        s.DisabledReason = e.Reason;
+    }
+}
+
+/// <summary>The webhook's part of the workspace's audit trail (ADR 18): created, deleted, disabled. Deliveries are listed at the webhook.</summary>
+public static class WebhookAudit
+{
+    public static AuditFact? Map(IEvent e) => e.Data switch
+    {
+        WebhookCreated c => new AuditFact(c.Wsid, new AuditEntry(null, "webhook_created", c.At, c.CreatedBy, new Dictionary<string, object?>
+        {
+            ["webhook"] = c.Id, ["url"] = WebhookRules.Origin(c.Url), ["events"] = c.Events,
+        })),
+        WebhookDeleted d => new AuditFact(null, new AuditEntry(null, "webhook_deleted", d.At, d.By, new Dictionary<string, object?> { ["webhook"] = d.Id })),
+        WebhookDisabled x => new AuditFact(null, new AuditEntry(null, "webhook_disabled", x.At, null, new Dictionary<string, object?>
+        {
+            ["webhook"] = x.Id, ["failures"] = x.Failures, ["reason"] = x.Reason,
+        })),
+        WebhookDeliveryGaveUp or WebhookRecovered => new AuditFact(null, null),
+        _ => null,
+    };
+}
