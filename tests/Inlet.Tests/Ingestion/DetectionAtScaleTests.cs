@@ -1,3 +1,5 @@
+using Azure.Storage.Blobs.Specialized;
+using Inlet.BuildingBlocks.Storage;
 using Inlet.Ingestion.Detection;
 using Inlet.Ingestion.TokenContainers;
 using Marten;
@@ -99,8 +101,11 @@ public sealed class TokenCatalogueTests(InletApp app) : IClassFixture<InletApp>
         var full = catalogue.LastRead;
         Assert.True(full >= 30);
 
+        var version = catalogue.Version;
         await catalogue.Refresh(DateTimeOffset.UtcNow, default);
         Assert.True(catalogue.LastRead < full, $"an unchanged catalogue re-read {catalogue.LastRead} of {full} documents");
+        if (catalogue.LastRead == 0)
+            Assert.Equal(version, catalogue.Version); // nothing read, nothing for the poller to rebuild
 
         var fresh = Token();
         await Save(fresh);
@@ -110,7 +115,9 @@ public sealed class TokenCatalogueTests(InletApp app) : IClassFixture<InletApp>
         deleted.DeletedAt = DateTimeOffset.UtcNow;
         await Save(closed, deleted);
 
+        version = catalogue.Version;
         var dropped = await catalogue.Refresh(DateTimeOffset.UtcNow, default);
+        Assert.True(catalogue.Version > version, "a refresh that applied changes moves the version");
         Assert.True(catalogue.LastRead <= 3 + (full - 30), $"read {catalogue.LastRead}");
         Assert.Contains(catalogue.Tokens, t => t.Id == fresh.Id);
         Assert.NotNull(catalogue.Tokens.Single(t => t.Id == closed.Id).ClosedAt);
@@ -158,5 +165,49 @@ public sealed class TokenCatalogueTests(InletApp app) : IClassFixture<InletApp>
         Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/workspaces/{ws}/upload-tokens/{tid}")).StatusCode);
         await TokenApi.Eventually(() => Task.FromResult(pollers.All(p => p.Catalogue.Any(t => t.Id == tid && t.ClosedAt is not null)
             || p.Catalogue.All(t => t.Id != tid))), 15, "both nodes see the token closed (or already swept)");
+    }
+}
+
+/// <summary>The lean look detection takes into an idle container before it lists it (docs/adr/0022, 2026-12-04 revision), against Azurite.</summary>
+public sealed class ContainerProbeTests
+{
+    private static readonly StorageAccount Account = new(TestServices.Storage);
+
+    [Fact]
+    public async Task It_tells_an_empty_container_from_one_with_a_committed_blob_ignores_uncommitted_blocks_and_sees_a_missing_one()
+    {
+        var probe = new ContainerProbe(Account);
+        var container = Account.Container($"probe-{Guid.NewGuid():N}");
+        Assert.Equal(ContainerContents.Missing, await probe.Look(container.Name, default));
+
+        await container.CreateAsync();
+        Assert.Equal(ContainerContents.Empty, await probe.Look(container.Name, default));
+
+        // A block staged but not committed (an AzCopy upload in progress) is not a file yet, as for the SDK's listing.
+        var staged = container.GetBlockBlobClient("in-progress.bin");
+        await staged.StageBlockAsync(Convert.ToBase64String(new byte[16]), new MemoryStream(new byte[1024]));
+        Assert.Equal(ContainerContents.Empty, await probe.Look(container.Name, default));
+
+        await container.GetBlobClient("a/b c+d%.txt").UploadAsync(BinaryData.FromString("x"));
+        Assert.Equal(ContainerContents.Blobs, await probe.Look(container.Name, default));
+        await container.GetBlobClient("second.txt").UploadAsync(BinaryData.FromString("y"));
+        Assert.Equal(ContainerContents.Blobs, await probe.Look(container.Name, default));
+
+        await container.DeleteAsync();
+        Assert.Equal(ContainerContents.Missing, await probe.Look(container.Name, default));
+    }
+
+    [Fact]
+    public async Task A_refused_look_names_the_container_and_status_but_never_the_signature()
+    {
+        // A wrong key: storage refuses the SAS (403). The error must not carry the address, which holds the signature.
+        var wrong = new StorageAccount(System.Text.RegularExpressions.Regex.Replace(TestServices.Storage, "AccountKey=[^;]*", "AccountKey=" + Convert.ToBase64String(new byte[64])));
+        var container = Account.Container($"probe-{Guid.NewGuid():N}");
+        await container.CreateAsync();
+        var e = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => new ContainerProbe(wrong).Look(container.Name, default));
+        Assert.Equal(403, e.Status);
+        Assert.Contains(container.Name, e.Message);
+        Assert.DoesNotContain("sig=", e.ToString());
+        await container.DeleteAsync();
     }
 }

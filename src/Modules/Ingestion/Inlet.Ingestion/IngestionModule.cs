@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Storage;
 using Inlet.Ingestion.Detection;
 using Inlet.Ingestion.Retention;
 using Inlet.Ingestion.ReviewInbox;
@@ -28,6 +29,7 @@ public static class IngestionModule
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PollShares>());
         services.Configure<Scanning.ScanningOptions>(config.GetSection("Scanning"));
         services.AddSingleton<Scanning.ClamdClient>();
+        services.AddSingleton<ContainerProbe>();
         services.AddSingleton<ContainerPoller>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
         services.AddSingleton<RetentionSweep>();

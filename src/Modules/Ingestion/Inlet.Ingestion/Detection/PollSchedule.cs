@@ -6,6 +6,8 @@ public sealed class PollState
     public DateTimeOffset LastActivity;
     public DateTimeOffset NextPoll;
     public DateTimeOffset LastListed;
+    /// <summary>The latest listing found blobs: the next one lists in full at once, without a lean look first.</summary>
+    public bool HadBlobs;
 }
 
 /// <summary>
