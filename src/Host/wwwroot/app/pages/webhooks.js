@@ -15,7 +15,12 @@ let fresh = null;
 
 export function leave() { fresh = null; }
 
-export async function render({ wsid, api, params }) {
+// Redrawn in place after adding or deleting (not through the router, whose leave() would drop the fresh secret).
+let redraw = null;
+
+export async function render(context) {
+  redraw = () => render(context);
+  const { wsid, api, params } = context;
   const hooks = await api.webhooks();
   const selected = params.get('id');
   const deliveries = selected && hooks.some(w => w.id === selected) ? await api.webhookDeliveries(selected) : null;
@@ -61,7 +66,7 @@ function createForm(api) {
       const created = await api.createWebhook(body);
       fresh = created.secret;
       announce('Webhook added. Copy its signing secret now.');
-      window.dispatchEvent(new HashChangeEvent('hashchange'));
+      await redraw();
     } catch (error) {
       if (error.problem) showProblem(form, error); else throw error;
     }
@@ -74,7 +79,7 @@ async function remove(api, hook) {
   await api.deleteWebhook(hook.id);
   fresh = null;
   announce('Webhook deleted.');
-  window.dispatchEvent(new HashChangeEvent('hashchange'));
+  await redraw();
 }
 
 function deliveryList(hook, deliveries) {
