@@ -45,9 +45,11 @@ public sealed record WebhookDraft(ProblemDetails? Problem, Guid Id, string Url, 
 /// </summary>
 public static class CreateWebhookEndpoint
 {
-    public static WebhookDraft LoadAsync(CreateWebhookRequest request, IOptions<NotificationsOptions> options, IDataProtectionProvider protection, TimeProvider clock)
+    public static WebhookDraft LoadAsync(CreateWebhookRequest? request, IOptions<NotificationsOptions> options, IDataProtectionProvider protection, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
+        // A JSON null body binds as no request at all: the same answer as a body without a url.
+        request ??= new CreateWebhookRequest(null, null);
         if (WebhookRules.UrlProblem(request.Url, options.Value.AllowLoopback) is { } url)
             return new WebhookDraft(Problems.Validation("url", url), Guid.Empty, "", [], "", "", now);
         if (WebhookRules.EventsProblem(request.Events) is { } events)
