@@ -5,17 +5,6 @@ using Azure.Storage.Sas;
 
 namespace Inlet.BuildingBlocks.Storage;
 
-/// <summary>What one look into a container found.</summary>
-public enum ContainerContents
-{
-    /// <summary>No committed blob.</summary>
-    Empty,
-    /// <summary>At least one committed blob (or a page that may lead to one): list it properly.</summary>
-    Blobs,
-    /// <summary>The container does not exist.</summary>
-    Missing,
-}
-
 /// <summary>
 /// Whether a container holds any committed blob, asked in one lean List Blobs call (<c>maxresults=1</c>) with a plain
 /// <see cref="HttpClient"/>: no Azure SDK pipeline, no spans, no parsing beyond the first element that matters.
@@ -50,15 +39,18 @@ public sealed class ContainerProbe(StorageAccount account)
     private readonly Lock _sasLock = new();
     private (string Query, string Version, DateTimeOffset RenewAt)? _sas;
 
-    public async Task<ContainerContents> Look(string container, CancellationToken ct)
+    /// <summary>
+    /// Whether <paramref name="container"/> holds a committed blob, or a page that may lead to one (list it properly then).
+    /// A missing container, or any other refusal, throws <see cref="RequestFailedException"/> with storage's status, as
+    /// the SDK's listing does, so a caller handles both the same way.
+    /// </summary>
+    public async Task<bool> HoldsBlobs(string container, CancellationToken ct)
     {
         var (query, version) = Sas();
         var uri = $"{account.Service.Uri.AbsoluteUri.TrimEnd('/')}/{Uri.EscapeDataString(container)}?restype=container&comp=list&maxresults=1&{query}";
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         request.Headers.TryAddWithoutValidation("x-ms-version", version);
         using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-            return ContainerContents.Missing;
         if (!response.IsSuccessStatusCode)
         {
             response.Headers.TryGetValues("x-ms-error-code", out var codes);
@@ -72,12 +64,12 @@ public sealed class ContainerProbe(StorageAccount account)
             if (xml.NodeType != XmlNodeType.Element)
                 continue;
             if (xml.LocalName == "Blob")
-                return ContainerContents.Blobs;
+                return true;
             // A page with no blob but a continuation: storage may answer so; the SDK's listing follows it.
             if (xml.LocalName == "NextMarker" && !xml.IsEmptyElement && (await xml.ReadElementContentAsStringAsync()).Length > 0)
-                return ContainerContents.Blobs;
+                return true;
         }
-        return ContainerContents.Empty;
+        return false;
     }
 
     private (string Query, string Version) Sas()

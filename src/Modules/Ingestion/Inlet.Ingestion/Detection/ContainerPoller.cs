@@ -249,18 +249,13 @@ public sealed class ContainerPoller(
         {
             // An idle container is nearly always empty: a lean look says so at a third of the SDK listing's CPU. One that
             // had blobs at its last listing is likely to have them still (an upload in progress), so it is listed at once.
-            var contents = ContainerContents.Blobs;
+            var holdsBlobs = true;
             if (!state.HadBlobs)
             {
                 Interlocked.Increment(ref _listings);
-                contents = await probe.Look(token.Container, ct);
+                holdsBlobs = await probe.HoldsBlobs(token.Container, ct);
             }
-            if (contents == ContainerContents.Missing)
-            {
-                await MarkDeleted(token, ct);
-                return;
-            }
-            if (contents == ContainerContents.Blobs)
+            if (holdsBlobs)
             {
                 Interlocked.Increment(ref _listings);
                 await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.None, States = BlobStates.None }, ct))
