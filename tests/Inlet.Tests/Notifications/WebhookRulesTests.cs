@@ -163,4 +163,22 @@ public sealed class WebhookRulesTests
         Assert.IsType<WebhookRecovered>(Assert.Single(LineDecisions.ForWebhook(hook, failed with { End = DeliveryEnd.Delivered }, 2, DateTimeOffset.UtcNow)));
         Assert.Empty(LineDecisions.ForWebhook(hook, failed with { End = DeliveryEnd.Skipped }, 2, DateTimeOffset.UtcNow));
     }
+
+    [Fact]
+    public void Only_a_disabled_webhook_is_enabled_and_enabling_starts_the_failure_count_again()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var hook = new Webhook { Id = Guid.NewGuid(), State = WebhookState.Active, ConsecutiveFailures = 5 };
+        Assert.Null(EnableWebhookDecision.Decide(hook, "bob", now)); // active: no change, no second audit entry
+        Assert.Null(EnableWebhookDecision.Decide(null, "bob", now));
+        hook.Apply(new WebhookDisabled(hook.Id, 5, "5 deliveries in a row failed", now));
+        var enabled = EnableWebhookDecision.Decide(hook, "bob", now);
+        Assert.Equal(new WebhookEnabled(hook.Id, "bob", now), enabled);
+        hook.Apply(enabled!);
+        Assert.Equal((WebhookState.Active, 0), (hook.State, hook.ConsecutiveFailures));
+        hook.Apply(new WebhookDeleted(hook.Id, "alice", now));
+        Assert.Null(EnableWebhookDecision.Decide(hook, "bob", now));
+        hook.Apply(new WebhookEnabled(hook.Id, "bob", now)); // a deleted webhook stays deleted, whatever is appended
+        Assert.Equal(WebhookState.Deleted, hook.State);
+    }
 }

@@ -114,6 +114,25 @@ public sealed class WebhookTests(WebhookApp app) : IClassFixture<WebhookApp>
         // Disabled: a further upload is not delivered.
         await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("c.csv", "3")), 1);
         Assert.Equal(4, receiver.Received.Count);
+
+        // The receiver mended, a member enables the webhook: new events are delivered again, the missed one is not resent.
+        receiver.Answer = _ => 200;
+        var bob = await app.SignedIn("bob", ws);
+        var enabling = await bob.PostAsync($"/api/workspaces/{ws}/webhooks/{id}/enable", null);
+        Assert.Equal(HttpStatusCode.OK, enabling.StatusCode);
+        var enabled = JsonDocument.Parse(await enabling.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(("active", 0), (enabled.Str("state"), enabled.GetProperty("consecutive_failures").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, enabled.GetProperty("disabled_reason").ValueKind);
+        // Twice is no change (and no second audit entry); an unknown webhook is not found.
+        Assert.Equal(HttpStatusCode.OK, (await bob.PostAsync($"/api/workspaces/{ws}/webhooks/{id}/enable", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.PostAsync($"/api/workspaces/{ws}/webhooks/{Guid.NewGuid()}/enable", null)).StatusCode);
+        await app.Host.UploadUntilDecided(alice, token, LocalFiles.Folder(("d.csv", "4")), 1);
+        var delivered = await receiver.Until(r => r.Any(d => d.Json.GetProperty("data").Str("name") == "d.csv"), "upload.routed for d.csv");
+        Assert.DoesNotContain(delivered, d => d.Json.GetProperty("data").Str("name") == "c.csv");
+        Assert.True(delivered.Single(d => d.Json.GetProperty("data").Str("name") == "d.csv").SignatureValid);
+        audit = (await alice.GetJson($"/api/workspaces/{ws}/audit")).EnumerateArray().ToList();
+        var enabledEntry = audit.Single(e => e.Str("type") == "webhook_enabled");
+        Assert.Equal(("bob", id.ToString()), (enabledEntry.Str("by"), enabledEntry.GetProperty("details").Str("webhook")));
     }
 
     [Fact]

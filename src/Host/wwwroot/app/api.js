@@ -56,6 +56,7 @@ export function workspaceApi(wsid) {
     revokeDatabaseLogin: () => request(`${base}/database/credentials`, { method: 'DELETE' }),
     webhooks: () => getJson(`${base}/webhooks`),
     createWebhook: body => request(`${base}/webhooks`, { method: 'POST', body }).then(r => r.json()),
+    enableWebhook: id => request(`${base}/webhooks/${encodeURIComponent(id)}/enable`, { method: 'POST' }).then(r => r.json()),
     deleteWebhook: id => request(`${base}/webhooks/${encodeURIComponent(id)}`, { method: 'DELETE' }),
     webhookDeliveries: id => getJson(`${base}/webhooks/${encodeURIComponent(id)}/deliveries`),
     rows: (name, limit) => getJson(`${base}/tables/${encodeURIComponent(name)}/rows?limit=${limit}`),

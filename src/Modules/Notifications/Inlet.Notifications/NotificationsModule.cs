@@ -39,6 +39,7 @@ public static class NotificationsModule
             opts.Events.AddEventType<WebhookDeliveryGaveUp>();
             opts.Events.AddEventType<WebhookRecovered>();
             opts.Events.AddEventType<WebhookDisabled>();
+            opts.Events.AddEventType<WebhookEnabled>();
             opts.Projections.LiveStreamAggregation<Webhook>();
             opts.Projections.Add<WebhookSummaryProjection>(ProjectionLifecycle.Inline);
             opts.AddAuditMap(WebhookAudit.Map);

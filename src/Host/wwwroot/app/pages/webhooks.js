@@ -33,6 +33,7 @@ export async function render(context) {
     {
       label: 'Actions', cell: w => h('span', { class: 'actions' },
         h('a', { href: `${base}?id=${encodeURIComponent(w.id)}` }, 'Deliveries'), ' ',
+        w.state === 'disabled' ? [h('button', { type: 'button', 'aria-label': `Enable webhook ${w.url}`, onclick: () => enable(api, w) }, 'Enable'), ' '] : null,
         h('button', { type: 'button', class: 'danger', 'aria-label': `Delete webhook ${w.url}`, onclick: () => remove(api, w) }, 'Delete')),
     },
   ];
@@ -72,6 +73,13 @@ function createForm(api) {
     }
   });
   return form;
+}
+
+// Only new events are delivered after enabling: what happened while it was disabled is in the audit trail, not resent.
+async function enable(api, hook) {
+  await api.enableWebhook(hook.id);
+  announce('Webhook enabled. New events are delivered to it again.');
+  await redraw();
 }
 
 async function remove(api, hook) {

@@ -17,6 +17,9 @@ public sealed record WebhookRecovered(Guid Id, Guid DeliveryId, DateTimeOffset A
 /// <summary>Disabled after <paramref name="Failures"/> deliveries in a row were given up; nothing is sent to it any more.</summary>
 public sealed record WebhookDisabled(Guid Id, int Failures, string Reason, DateTimeOffset At);
 
+/// <summary>A member turned a disabled webhook back on: deliveries start again with new notices, and the count of failures starts at zero.</summary>
+public sealed record WebhookEnabled(Guid Id, string By, DateTimeOffset At);
+
 public enum WebhookState
 {
     Active,
@@ -46,6 +49,14 @@ public sealed class Webhook
     {
         if (State == WebhookState.Active)
             State = WebhookState.Disabled;
+    }
+
+    public void Apply(WebhookEnabled _)
+    {
+        if (State != WebhookState.Disabled)
+            return;
+        State = WebhookState.Active;
+        ConsecutiveFailures = 0;
     }
 }
 
@@ -85,9 +96,19 @@ public sealed class WebhookSummaryProjection : SingleStreamProjection<WebhookSum
         s.DisabledAt = e.At;
         s.DisabledReason = e.Reason;
     }
+
+    public void Apply(WebhookEnabled _, WebhookSummary s)
+    {
+        if (s.State != WebhookState.Disabled)
+            return;
+        s.State = WebhookState.Active;
+        s.ConsecutiveFailures = 0;
+        s.DisabledAt = null;
+        s.DisabledReason = null;
+    }
 }
 
-/// <summary>The webhook's part of the workspace's audit trail (ADR 18): created, deleted, disabled. Deliveries are listed at the webhook.</summary>
+/// <summary>The webhook's part of the workspace's audit trail (ADR 18): created, deleted, disabled, enabled. Deliveries are listed at the webhook.</summary>
 public static class WebhookAudit
 {
     public static AuditFact? Map(IEvent e) => e.Data switch
@@ -101,6 +122,7 @@ public static class WebhookAudit
         {
             ["webhook"] = x.Id, ["failures"] = x.Failures, ["reason"] = x.Reason,
         })),
+        WebhookEnabled x => new AuditFact(null, new AuditEntry(null, "webhook_enabled", x.At, x.By, new Dictionary<string, object?> { ["webhook"] = x.Id })),
         WebhookDeliveryGaveUp or WebhookRecovered => new AuditFact(null, null),
         _ => null,
     };
