@@ -10,7 +10,11 @@ public static class TestServices
 {
     public static string PostgresServer => Require("ConnectionStrings__Postgres");
 
+    /// <summary>The workspace account (workspace containers, ws-…).</summary>
     public static string Storage => Require("ConnectionStrings__Storage");
+
+    /// <summary>The landing account, where upload tokens' containers are (docs/adr/0030).</summary>
+    public static string Landing => Require("ConnectionStrings__Landing");
 
     public static string AzCopyPath => Require("INLET_AZCOPY");
 
