@@ -12,6 +12,7 @@ dotnet build "$root/src/Host/Inlet.Host.csproj" -c Release --nologo -v quiet
 # Generating needs no database or storage; the connection strings only have to be well-formed.
 ConnectionStrings__Postgres="${ConnectionStrings__Postgres:-Host=127.0.0.1;Database=inlet;Username=inlet;Password=inlet}" \
 ConnectionStrings__Storage="${ConnectionStrings__Storage:-AccountName=$AZURITE_ACCOUNT;AccountKey=$AZURITE_KEY;BlobEndpoint=http://127.0.0.1:10000/$AZURITE_ACCOUNT}" \
+ConnectionStrings__Landing="${ConnectionStrings__Landing:-AccountName=$LANDING_ACCOUNT;AccountKey=$LANDING_KEY;BlobEndpoint=http://127.0.0.1:10000/$LANDING_ACCOUNT}" \
 CodeGeneration__OutputPath="$generated" \
   dotnet "$root/src/Host/bin/Release/net10.0/Inlet.Host.dll" codegen write >/dev/null
 dotnet build "$root/src/Host/Inlet.Host.csproj" -c Release --nologo -v quiet

@@ -8,6 +8,13 @@ INLET_TOOLS="$INLET_ROOT/eng/tools"
 AZURITE_ACCOUNT=devstoreaccount1
 # Azurite's published, well-known development key: not a secret.
 AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+# The landing account, where upload tokens' containers live apart from workspace data (docs/adr/0030). Its key is fixed
+# and published here for development only (base64 of SHA-512 of "inlet-landing-account-development-key-not-a-secret"):
+# not a secret, never for a real account.
+LANDING_ACCOUNT=inletlanding
+LANDING_KEY='GtZLWT8PQZ6M2uJAfTzSesgynesMl5iRiD29XSf2Fq2SWp6fIiVPU1YgjkbjJc/q4sBX0kAwNjri48pdRnvY5g=='
+# One Azurite serves both accounts. Naming any account turns Azurite's default one off, so devstoreaccount1 is named too.
+export AZURITE_ACCOUNTS="$AZURITE_ACCOUNT:$AZURITE_KEY;$LANDING_ACCOUNT:$LANDING_KEY"
 INLET_PIDS=()
 
 log() { printf '[inlet] %s\n' "$*" >&2; }
@@ -112,7 +119,7 @@ start_azurite() { # profile port
   INLET_PIDS+=("$AZURITE_PID")
   echo "$AZURITE_PID" >"$INLET_ROOT/.local/$profile/azurite.pid"
   wait_for_port "$port" Azurite 30
-  log "Azurite blob service on 127.0.0.1:$port (data: $dir)"
+  log "Azurite blob service on 127.0.0.1:$port, accounts $AZURITE_ACCOUNT and $LANDING_ACCOUNT (data: $dir)"
 }
 
 stop_azurite() { [ -n "${AZURITE_PID:-}" ] && kill "$AZURITE_PID" 2>/dev/null && wait "$AZURITE_PID" 2>/dev/null; AZURITE_PID=; }
@@ -193,6 +200,7 @@ inlet_prepare() { # profile pg_port blob_port
   start_clamd "$1"
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$2;Database=inlet;Username=inlet;Password=inlet"
   export ConnectionStrings__Storage="DefaultEndpointsProtocol=http;AccountName=$AZURITE_ACCOUNT;AccountKey=$AZURITE_KEY;BlobEndpoint=http://127.0.0.1:$3/$AZURITE_ACCOUNT;"
+  export ConnectionStrings__Landing="DefaultEndpointsProtocol=http;AccountName=$LANDING_ACCOUNT;AccountKey=$LANDING_KEY;BlobEndpoint=http://127.0.0.1:$3/$LANDING_ACCOUNT;"
   export Scanning__Endpoint="unix:$CLAMD_SOCKET"
   export INLET_PG_BIN="$PG_BIN"
   # For eng/service-control.sh, which fault tests use to stop and start these very services.

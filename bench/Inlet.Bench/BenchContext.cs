@@ -8,7 +8,13 @@ public sealed class BenchContext(BenchEnvironment env, BenchSize size, InletHost
     public BenchEnvironment Env => env;
     public BenchSize Size => size;
     public InletHost Host => host;
-    public StorageAccount Storage { get; } = new(env.Storage);
+    public StorageAccounts Accounts { get; } = new(new StorageAccount(env.Storage), new StorageAccount(env.Landing, StorageAccount.Settings.Landing));
+
+    /// <summary>The workspace account.</summary>
+    public StorageAccount Storage => Accounts.Workspace;
+
+    /// <summary>The landing account: token containers, and the baselines that stand for them.</summary>
+    public StorageAccount Landing => Accounts.Landing;
 
     public Task<InletClient> SignIn(params string[] workspaces) => InletClient.SignIn(host.Address, "bench", workspaces);
 

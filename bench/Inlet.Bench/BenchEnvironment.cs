@@ -6,6 +6,9 @@ public sealed class BenchEnvironment
     public required string Root { get; init; }
     public required string Postgres { get; init; }
     public required string Storage { get; init; }
+
+    /// <summary>The landing account's connection string: where token containers are (docs/adr/0030).</summary>
+    public required string Landing { get; init; }
     public required string AzCopy { get; init; }
     public required string Psql { get; init; }
     public int? AzuritePid { get; init; }
@@ -28,6 +31,7 @@ public sealed class BenchEnvironment
             Root = root?.FullName ?? throw new InvalidOperationException("Monolith.sln not found above the bench binaries"),
             Postgres = Require("ConnectionStrings__Postgres"),
             Storage = Require("ConnectionStrings__Storage"),
+            Landing = Require("ConnectionStrings__Landing"),
             AzCopy = Require("INLET_AZCOPY"),
             Psql = Path.Combine(Require("INLET_PG_BIN"), "psql"),
             AzuritePid = int.TryParse(Environment.GetEnvironmentVariable("INLET_BENCH_AZURITE_PID"), out var pid) ? pid : null,

@@ -36,7 +36,10 @@ var postgres = config.GetConnectionString("Postgres")
 var maxRequestBody = config.GetValue<long?>("Http:MaxRequestBodyBytes") ?? 1024 * 1024;
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxRequestBody);
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(StorageAccount.FromConfiguration(config));
+// Two accounts: workspace data and the landing account for upload tokens' containers (docs/adr/0030-landing-account.md).
+var storageAccounts = StorageAccounts.FromConfiguration(config);
+builder.Services.AddSingleton(storageAccounts);
+builder.Services.AddSingleton(storageAccounts.Workspace);
 builder.Services.ConfigureHttpJsonOptions(o => JsonDefaults.Apply(o.SerializerOptions));
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();

@@ -46,7 +46,7 @@ public sealed class QuotaTests
         Assert.Equal(3, valid.Quota.MaxFiles);
         Assert.Equal(["*.csv", "*.tsv"], valid.Quota.AllowedPatterns);
 
-        var issued = UploadTokenDecisions.Issue(Guid.NewGuid(), "ws1", "alice", valid, Now);
+        var issued = UploadTokenDecisions.Issue(Guid.NewGuid(), "ws1", "alice", valid, Now, "landing");
         Assert.Same(valid.Quota, issued.Issued.Quota);
         Assert.Same(valid.Quota, issued.Activated.Quota);
     }

@@ -16,20 +16,20 @@ public sealed class UploadTokenDecisionTests
     {
         var tid = Guid.CreateVersion7(Now);
         var valid = new ValidatedTokenRequest("nightly export", Now, validTo ?? Now.AddDays(1), UploadDestination.Inbox);
-        return UploadToken.Create(UploadTokenDecisions.Issue(tid, wsid, "alice", valid, Now).Issued);
+        return UploadToken.Create(UploadTokenDecisions.Issue(tid, wsid, "alice", valid, Now, "landing").Issued);
     }
 
     [Fact]
-    public void Issuing_records_the_request_schedules_the_expiry_for_the_tokens_own_stream_and_announces_its_container()
+    public void Issuing_records_the_request_schedules_the_expiry_for_the_tokens_own_stream_and_announces_its_container_and_account()
     {
         var tid = Guid.CreateVersion7(Now);
         var valid = new ValidatedTokenRequest("nightly export", Now, Now.AddDays(3), new UploadDestination(DestinationKind.Folder, "exports/a"));
 
-        var issued = UploadTokenDecisions.Issue(tid, "ws1", "alice", valid, Now);
+        var issued = UploadTokenDecisions.Issue(tid, "ws1", "alice", valid, Now, "landing");
 
-        Assert.Equal(new UploadTokenIssued(tid, "ws1", "nightly export", "alice", Now, Now, Now.AddDays(3), valid.Destination, $"upload-{tid:N}"), issued.Issued);
+        Assert.Equal(new UploadTokenIssued(tid, "ws1", "nightly export", "alice", Now, Now, Now.AddDays(3), valid.Destination, $"upload-{tid:N}", Account: "landing"), issued.Issued);
         Assert.Equal(tid, issued.Expiry.Tid);
-        Assert.Equal(new UploadTokenActivated(tid, "ws1", $"upload-{tid:N}", valid.Destination, Now, Now.AddDays(3)), issued.Activated);
+        Assert.Equal(new UploadTokenActivated(tid, "ws1", $"upload-{tid:N}", valid.Destination, Now, Now.AddDays(3), Account: "landing"), issued.Activated);
     }
 
     [Theory]
@@ -75,7 +75,18 @@ public sealed class UploadTokenDecisionTests
         var token = Issued();
         var (revoked, closed) = UploadTokenDecisions.Revoke(token, "bob", Now.AddHours(1));
         Assert.Equal(new UploadTokenRevoked(token.Id, "bob", Now.AddHours(1)), revoked);
-        Assert.Equal(new UploadTokenClosed(token.Id, "ws1", token.Container, UploadTokenClosedReason.Revoked, Now.AddHours(1)), closed);
+        Assert.Equal(new UploadTokenClosed(token.Id, "ws1", token.Container, UploadTokenClosedReason.Revoked, Now.AddHours(1), "landing"), closed);
+    }
+
+    [Fact]
+    public void A_token_issued_before_the_landing_account_closes_naming_no_account_so_its_container_is_sought_in_the_workspace_account()
+    {
+        // An UploadTokenIssued written before docs/adr/0030 has no account.
+        var tid = Guid.CreateVersion7(Now);
+        var token = UploadToken.Create(new UploadTokenIssued(tid, "ws1", "r", "alice", Now, Now, Now.AddDays(1), UploadDestination.Inbox, $"upload-{tid:N}"));
+        Assert.Null(token.Account);
+        Assert.Null(UploadTokenDecisions.Revoke(token, "bob", Now).Closed!.Account);
+        Assert.Null(UploadTokenDecisions.Expire(token, Now.AddDays(1)).Closed!.Account);
     }
 
     [Fact]

@@ -188,7 +188,7 @@ public sealed class IdleTokensScenario : IScenario
     /// <summary>A BlobCreated event as Event Grid delivers it in its own schema (a storage account's system topic).</summary>
     private static object BlobCreated(string container, string blob, string etag, long length) => new
     {
-        topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/bench/providers/Microsoft.Storage/storageAccounts/devstoreaccount1",
+        topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/bench/providers/Microsoft.Storage/storageAccounts/inletlanding",
         subject = $"/blobServices/default/containers/{container}/blobs/{blob}",
         eventType = "Microsoft.Storage.BlobCreated",
         id = Guid.NewGuid().ToString(),
@@ -201,7 +201,7 @@ public sealed class IdleTokensScenario : IScenario
             contentType = "application/octet-stream",
             contentLength = length,
             blobType = "BlockBlob",
-            url = $"https://devstoreaccount1.blob.core.windows.net/{container}/{blob}",
+            url = $"https://inletlanding.blob.core.windows.net/{container}/{blob}",
             sequencer = "0000000000000000000000000000" + DateTime.UtcNow.Ticks.ToString("X16"),
             storageDiagnostics = new { batchId = Guid.NewGuid().ToString() },
         },

@@ -33,7 +33,7 @@ public sealed class IngestScenario : IScenario
         const string wsid = "bench-ingest";
         using var client = await context.SignIn(wsid);
         var token = await client.Issue(wsid);
-        await using var commits = new CommitWatcher(context.Storage.Container($"upload-{token.Tid:N}"));
+        await using var commits = new CommitWatcher(context.Landing.Container($"upload-{token.Tid:N}"));
         var azuriteCpu = AzuriteCpu(context);
         var hostCpu = ProcStats.CpuTime(context.Host.Pid);
         var clock = Stopwatch.StartNew();
@@ -108,7 +108,7 @@ public sealed class IngestScenario : IScenario
     internal static async Task<TimeSpan> RawAzCopy(BenchContext context, string source)
     {
         BenchContext.Log("ingest: AzCopy into a plain container (baseline)");
-        var raw = context.Storage.Container($"bench-raw-{Guid.NewGuid():N}");
+        var raw = context.Landing.Container($"bench-raw-{Guid.NewGuid():N}"); // where token containers are
         await raw.CreateAsync();
         var sas = raw.GenerateSasUri(new BlobSasBuilder(BlobContainerSasPermissions.Add | BlobContainerSasPermissions.Create | BlobContainerSasPermissions.Write,
             DateTimeOffset.UtcNow.AddHours(2)) { BlobContainerName = raw.Name, Resource = "c" });

@@ -22,7 +22,7 @@ public sealed class TokensScenario : IScenario
     public async Task<JsonObject> Run(BenchContext context)
     {
         var count = context.Size.TokensIssued;
-        var storage = new UploadTokenStorage(context.Storage);
+        var storage = new UploadTokenStorage(context.Accounts);
         var validTo = DateTimeOffset.UtcNow.AddDays(30);
         async Task Provision(int _) => await storage.Provision($"bench-sdk-{Guid.NewGuid():N}", DateTimeOffset.UtcNow, validTo, CancellationToken.None);
 
@@ -77,9 +77,9 @@ public sealed class TokensScenario : IScenario
     private static async Task DeleteBaselineContainers(BenchContext context)
     {
         var names = new List<string>();
-        await foreach (var container in context.Storage.Service.GetBlobContainersAsync(prefix: "bench-sdk-"))
+        await foreach (var container in context.Landing.Service.GetBlobContainersAsync(prefix: "bench-sdk-"))
             names.Add(container.Name);
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = BenchSize.Concurrency },
-            async (name, ct) => await context.Storage.Container(name).DeleteAsync(cancellationToken: ct));
+            async (name, ct) => await context.Landing.Container(name).DeleteAsync(cancellationToken: ct));
     }
 }

@@ -49,20 +49,28 @@ public sealed class PostgresReadiness(IConfiguration config, PostgresPools pools
     }
 }
 
-public sealed class BlobStorageReadiness(StorageAccount storage) : IHealthCheck
+/// <summary>Both accounts (docs/adr/0030): uploads land in one and are routed into the other, so either down stops ingestion.</summary>
+public sealed class BlobStorageReadiness(StorageAccounts storage) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        var failed = await Task.WhenAll(Check("workspace", storage.Workspace, timeout.Token), Check("landing", storage.Landing, timeout.Token));
+        var problems = failed.OfType<string>().ToList();
+        return problems.Count == 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Blob storage is not reachable: " + string.Join("; ", problems));
+    }
+
+    private static async Task<string?> Check(string which, StorageAccount account, CancellationToken ct)
+    {
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            await storage.Service.GetPropertiesAsync(timeout.Token);
-            return HealthCheckResult.Healthy();
+            await account.Service.GetPropertiesAsync(ct);
+            return null;
         }
         catch (Exception e)
         {
-            return HealthCheckResult.Unhealthy("Blob storage is not reachable: " + e.GetType().Name);
+            return $"the {which} account ({e.GetType().Name})";
         }
     }
 }

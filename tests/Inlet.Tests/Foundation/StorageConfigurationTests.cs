@@ -59,10 +59,54 @@ public sealed class StorageConfigurationTests
         Assert.Contains("Storage:BlobEndpoint", error.Message);
     }
 
+    private static StorageAccounts Both(params (string Key, string Value)[] settings) =>
+        StorageAccounts.FromConfiguration(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build());
+
+    [Fact]
+    public void The_landing_account_is_read_by_the_same_rules_from_its_own_settings()
+    {
+        var accounts = Both(("Storage:AccountName", "inletprod"), ("Storage:AccountKey", Key),
+            ("Storage:Landing:AccountName", "inletlanding"), ("Storage:Landing:AccountKey", Key), ("Storage:Landing:EndpointSuffix", "core.chinacloudapi.cn"));
+        Assert.Equal("https://inletprod.blob.core.windows.net/", accounts.Workspace.Service.Uri.AbsoluteUri);
+        Assert.Equal("https://inletlanding.blob.core.chinacloudapi.cn/", accounts.Landing.Service.Uri.AbsoluteUri);
+        var fromConnectionString = Both(("Storage:AccountName", "inletprod"), ("Storage:AccountKey", Key),
+            ("ConnectionStrings:Landing", $"AccountName=inletland2;AccountKey={Key};BlobEndpoint=https://inletland2.privatelink.blob.core.windows.net"));
+        Assert.Equal("https://inletland2.privatelink.blob.core.windows.net/", fromConnectionString.Landing.Service.Uri.AbsoluteUri);
+        // A token's recorded account picks its container's account; none is a token from before the landing account.
+        Assert.Same(accounts.Landing, accounts.Holding("inletlanding"));
+        Assert.Same(accounts.Workspace, accounts.Holding(null));
+        Assert.Same(accounts.Workspace, accounts.Holding("inletprod"));
+        Assert.Contains("'elsewhere'", Assert.Throws<InvalidOperationException>(() => accounts.Holding("elsewhere")).Message);
+    }
+
+    [Fact]
+    public void Without_a_landing_account_the_Host_does_not_start_and_says_which_settings_to_supply()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Both(("Storage:AccountName", "inletprod"), ("Storage:AccountKey", Key)));
+        Assert.Contains("ConnectionStrings:Landing", error.Message);
+        Assert.Contains("Storage:Landing:AccountName and Storage:Landing:AccountKey", error.Message);
+        Assert.DoesNotContain(Key, error.Message);
+    }
+
+    [Theory]
+    [InlineData("inletprod")]
+    [InlineData("INLETPROD")]
+    public void A_landing_account_that_is_the_workspace_account_is_refused(string landing)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Both(("Storage:AccountName", "inletprod"), ("Storage:AccountKey", Key),
+            ("Storage:Landing:AccountName", landing), ("Storage:Landing:AccountKey", Key)));
+        Assert.Contains("another storage account than the workspace account", error.Message);
+        Assert.DoesNotContain(Key, error.Message);
+    }
+
     [Fact]
     public async Task A_Host_configured_by_account_name_key_and_endpoint_issues_tokens_AzCopy_can_use()
     {
-        var parts = TestServices.Storage.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        static Dictionary<string, string> Parts(string connectionString) =>
+            connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var parts = Parts(TestServices.Storage);
+        var landing = Parts(TestServices.Landing);
         var postgres = await TestServices.CreateDatabase("inlet_storage_parts");
         await using var host = new HostProcess(postgres, new Dictionary<string, string>
         {
@@ -70,12 +114,17 @@ public sealed class StorageConfigurationTests
             ["Storage__AccountName"] = parts["AccountName"],
             ["Storage__AccountKey"] = parts["AccountKey"],
             ["Storage__BlobEndpoint"] = parts["BlobEndpoint"],
+            ["ConnectionStrings__Landing"] = "",
+            ["Storage__Landing__AccountName"] = landing["AccountName"],
+            ["Storage__Landing__AccountKey"] = landing["AccountKey"],
+            ["Storage__Landing__BlobEndpoint"] = landing["BlobEndpoint"],
         });
         await host.Start();
         var ws = InletApp.NewWorkspace("parts");
         await host.SignIn("alice", ws);
         var token = await host.Client.Issue(ws);
-        Assert.StartsWith(parts["BlobEndpoint"].TrimEnd('/') + "/", token.Str("token"));
+        // The token's container is in the landing account (docs/adr/0030).
+        Assert.StartsWith(landing["BlobEndpoint"].TrimEnd('/') + "/", token.Str("token"));
         var upload = await AzCopy.Copy(LocalFiles.Folder(("parts.txt", "configured by parts")).FullName + "/*", token.Str("token"));
         Assert.True(upload.Succeeded, upload.Output);
         await TokenApi.Eventually(async () => (await host.Client.GetJson($"/api/workspaces/{ws}/inbox")).GetArrayLength() == 1, 30, "the file routed");

@@ -56,6 +56,7 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ConnectionStrings__Postgres"] = postgres;
         start.Environment["ConnectionStrings__Storage"] = TestServices.Storage;
+        start.Environment["ConnectionStrings__Landing"] = TestServices.Landing;
         foreach (var (key, value) in settings)
             start.Environment[key] = value;
         using var process = Process.Start(start)!;
@@ -75,6 +76,7 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ConnectionStrings__Postgres"] = _postgres;
         start.Environment["ConnectionStrings__Storage"] = TestServices.Storage;
+        start.Environment["ConnectionStrings__Landing"] = TestServices.Landing;
         start.Environment["Ingestion__MinPollInterval"] = "00:00:00.5";
         start.Environment["Ingestion__MaxPollInterval"] = "00:00:05";
         foreach (var (name, value) in _settings)

@@ -50,6 +50,7 @@ public class InletApp : IAsyncLifetime
             builder.UseEnvironment("Development");
             builder.UseSetting("ConnectionStrings:Postgres", Postgres);
             builder.UseSetting("ConnectionStrings:Storage", TestServices.Storage);
+            builder.UseSetting("ConnectionStrings:Landing", TestServices.Landing);
             builder.UseSetting("Ingestion:MinPollInterval", "00:00:00.5");
             builder.UseSetting("Ingestion:MaxPollInterval", "00:00:05");
             builder.UseSetting("Ingestion:FinalSweepGrace", "00:00:02");

@@ -10,7 +10,14 @@ public static class TestServices
 {
     public static string PostgresServer => Require("ConnectionStrings__Postgres");
 
+    /// <summary>The workspace account (workspace containers, ws-…).</summary>
     public static string Storage => Require("ConnectionStrings__Storage");
+
+    /// <summary>The landing account, where upload tokens' containers are (docs/adr/0030).</summary>
+    public static string Landing => Require("ConnectionStrings__Landing");
+
+    /// <summary>The landing account's name, as new tokens' events and containers record it.</summary>
+    public static string LandingAccountName => Landing.Split(';').Single(p => p.StartsWith("AccountName=", StringComparison.Ordinal)).Split('=', 2)[1];
 
     public static string AzCopyPath => Require("INLET_AZCOPY");
 

@@ -176,7 +176,7 @@ public sealed class IngestionTests(InletApp app, Xunit.Abstractions.ITestOutputH
         Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/api/workspaces/{ws}/upload-tokens/{issued.Str("tid")}")).StatusCode);
 
         await WaitForFiles(alice, $"/api/workspaces/{ws}/inbox", 1, 20);
-        var admin = new BlobServiceClient(TestServices.Storage).GetBlobContainerClient(issued.Str("inboxid"));
+        var admin = new BlobServiceClient(TestServices.Landing).GetBlobContainerClient(issued.Str("inboxid"));
         await TokenApi.Eventually(async () => !(await admin.ExistsAsync()).Value, 30, "the token container is deleted after the final sweep");
     }
 

@@ -172,7 +172,7 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
         output.WriteLine($"the last expiry was handled {DateTimeOffset.UtcNow - killedAt:g} after the kill");
         Assert.All((await client.GetJson($"/api/workspaces/{ws}/upload-tokens")).EnumerateArray(), t => Assert.Equal("expired", t.Str("status")));
 
-        var account = new BlobServiceClient(TestServices.Storage);
+        var account = new BlobServiceClient(TestServices.Landing); // the tokens' containers
         var refused = 0;
         foreach (var (tid, sas, validTo) in issued)
         {

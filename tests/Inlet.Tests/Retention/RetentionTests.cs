@@ -211,7 +211,7 @@ public sealed class ExpiredContainerTests(RetentionApp app) : RetentionTestBase(
             await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(new ExpireUploadToken(tid));
         Assert.Equal("expired", (await alice.GetJson($"/api/workspaces/{ws}/upload-tokens/{tid}")).Str("status"));
 
-        var admin = new BlobServiceClient(TestServices.Storage).GetBlobContainerClient(issued.Str("inboxid"));
+        var admin = new BlobServiceClient(TestServices.Landing).GetBlobContainerClient(issued.Str("inboxid"));
         await TokenApi.Eventually(async () => !(await admin.ExistsAsync()).Value, 30, "the token container is deleted after the final sweep");
         Assert.Equal("just in time", await alice.GetStringAsync($"/api/workspaces/{ws}/files/content?path=inbox/last.txt"));
         await using (var query = Store.QuerySession())

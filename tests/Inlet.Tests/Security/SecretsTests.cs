@@ -82,6 +82,7 @@ public sealed class SecretsTests(DebugLoggingApp app) : IClassFixture<DebugLoggi
             ["inbox SAS signature"] = Signature(inboxToken.Str("token")),
             ["database SAS signature"] = Signature(databaseToken.Str("token")),
             ["account key"] = TestServices.Storage.Split(';').Single(p => p.StartsWith("AccountKey=")).Split('=', 2)[1],
+            ["landing account key"] = TestServices.Landing.Split(';').Single(p => p.StartsWith("AccountKey=")).Split('=', 2)[1],
             ["bearer token"] = bearer,
             ["bearer signature"] = bearer.Split('.')[2],
             ["first database password"] = loginPasswords[0],

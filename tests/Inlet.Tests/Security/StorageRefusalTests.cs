@@ -30,7 +30,7 @@ public sealed class StorageRefusalTests(InletApp app) : IClassFixture<InletApp>
         Assert.Equal(403, await StorageProbe.TryUpload(new Uri(tokenA.ToString().Replace("si=upload", "si=upload&sp=racwdl")), "widened.txt"));
 
         var inB = new List<string>();
-        await foreach (var blob in new BlobServiceClient(TestServices.Storage).GetBlobContainerClient(issuedB.Str("inboxid")).GetBlobsAsync())
+        await foreach (var blob in new BlobServiceClient(TestServices.Landing).GetBlobContainerClient(issuedB.Str("inboxid")).GetBlobsAsync())
             inB.Add(blob.Name);
         Assert.Empty(inB);
     }

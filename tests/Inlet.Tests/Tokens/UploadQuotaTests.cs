@@ -125,7 +125,7 @@ public sealed class UploadQuotaTests(InletApp app) : IClassFixture<InletApp>
         await using (var query = store.QuerySession())
         {
             var record = await query.Query<UploadRecord>().Where(u => u.Tid == tid).FirstAsync();
-            await second.Host.InvokeMessageAndWaitAsync(new IngestBlob(tid, record.Container, record.Name, record.ETag, record.Size, record.Md5));
+            await second.Host.InvokeMessageAndWaitAsync(new IngestBlob(tid, record.Container, record.Name, record.ETag, record.Size, record.Md5, Account: TestServices.LandingAccountName));
         }
         Assert.Equal((sizes.Length, (long)total), ((await Usage(store, tid)).Files, (await Usage(store, tid)).Bytes));
 

@@ -7,7 +7,8 @@ namespace Inlet.Tests.Tokens;
 
 public sealed class UploadTokenLifecycleTests(InletApp app) : IClassFixture<InletApp>
 {
-    internal static BlobContainerClient AdminContainer(string name) => new BlobServiceClient(TestServices.Storage).GetBlobContainerClient(name);
+    /// <summary>A token's container, with Inlet's key: in the landing account (docs/adr/0030).</summary>
+    internal static BlobContainerClient AdminContainer(string name) => new BlobServiceClient(TestServices.Landing).GetBlobContainerClient(name);
 
     internal static DirectoryInfo MakeTree()
     {
@@ -123,7 +124,7 @@ public sealed class UploadTokenLifecycleTests(InletApp app) : IClassFixture<Inle
         Assert.Equal(200, issued.Select(i => i.Str("inboxid")).Distinct().Count());
         var listing = await alice.GetJson($"/api/workspaces/{ws}/upload-tokens");
         Assert.Equal(200, listing.GetArrayLength());
-        var service = new BlobServiceClient(TestServices.Storage);
+        var service = new BlobServiceClient(TestServices.Landing);
         foreach (var token in issued.Take(20))
             Assert.True(await service.GetBlobContainerClient(token.Str("inboxid")).ExistsAsync());
         var audit = await alice.GetJson($"/api/workspaces/{ws}/audit");

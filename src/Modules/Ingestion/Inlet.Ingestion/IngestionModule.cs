@@ -29,7 +29,6 @@ public static class IngestionModule
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PollShares>());
         services.Configure<Scanning.ScanningOptions>(config.GetSection("Scanning"));
         services.AddSingleton<Scanning.ClamdClient>();
-        services.AddSingleton<ContainerProbe>();
         services.AddSingleton<ContainerPoller>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
         services.AddSingleton<RetentionSweep>();

@@ -33,6 +33,8 @@ public sealed record UploadQuota(long? MaxBytes, int? MaxFiles, IReadOnlyList<st
 
 /// <summary>Published when a token has been issued: uploads with it land in <paramref name="Container"/>.</summary>
 /// <param name="Quota">Its limits; null in messages from before quotas (no limit).</param>
+/// <param name="Account">The storage account <paramref name="Container"/> is in (the landing account, docs/adr/0030); null in
+/// messages from before it: the workspace account, where those tokens' containers were made.</param>
 public sealed record UploadTokenActivated(
     Guid Tid,
     string Wsid,
@@ -40,7 +42,8 @@ public sealed record UploadTokenActivated(
     UploadDestination Destination,
     DateTimeOffset ValidFrom,
     DateTimeOffset ValidTo,
-    UploadQuota? Quota = null);
+    UploadQuota? Quota = null,
+    string? Account = null);
 
 public enum UploadTokenClosedReason
 {
@@ -49,7 +52,8 @@ public enum UploadTokenClosedReason
 }
 
 /// <summary>Published when a token stops accepting uploads; what arrived before is still to be ingested.</summary>
-public sealed record UploadTokenClosed(Guid Tid, string Wsid, string Container, UploadTokenClosedReason Reason, DateTimeOffset At);
+/// <param name="Account">The storage account of <paramref name="Container"/>, as in <see cref="UploadTokenActivated.Account"/>.</param>
+public sealed record UploadTokenClosed(Guid Tid, string Wsid, string Container, UploadTokenClosedReason Reason, DateTimeOffset At, string? Account = null);
 
 /// <summary>Sent to Tokens by whoever ingested a batch of files delivered with a token.</summary>
 /// <param name="BatchId">Identifies the batch so that a re-delivered message is counted once.</param>

@@ -29,6 +29,9 @@ public sealed class UploadToken
     public Guid Id { get; set; }
     public string Wsid { get; set; } = "";
     public string Container { get; set; } = "";
+
+    /// <summary>The storage account of <see cref="Container"/>; null for a token issued before the landing account (the workspace account).</summary>
+    public string? Account { get; set; }
     public DateTimeOffset ValidTo { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
     public DateTimeOffset? ExpiredAt { get; set; }
@@ -39,7 +42,7 @@ public sealed class UploadToken
 
     public DateTimeOffset? ClosedAt => RevokedAt ?? ExpiredAt;
 
-    public static UploadToken Create(UploadTokenIssued e) => new() { Id = e.Tid, Wsid = e.Wsid, Container = e.Container, ValidTo = e.ValidTo };
+    public static UploadToken Create(UploadTokenIssued e) => new() { Id = e.Tid, Wsid = e.Wsid, Container = e.Container, Account = e.Account, ValidTo = e.ValidTo };
 
     public void Apply(UploadTokenRevoked e) => RevokedAt ??= e.At;
 
@@ -69,20 +72,21 @@ public sealed record IssuedToken(UploadTokenIssued Issued, ExpireUploadToken.Exp
 public static class UploadTokenDecisions
 {
     /// <summary>The events and messages of issuing a validated request; the expiry is scheduled for valid_to.</summary>
-    public static IssuedToken Issue(Guid tid, string wsid, string issuedBy, ValidatedTokenRequest valid, DateTimeOffset now)
+    /// <param name="account">The storage account the token's container was provisioned in (the landing account).</param>
+    public static IssuedToken Issue(Guid tid, string wsid, string issuedBy, ValidatedTokenRequest valid, DateTimeOffset now, string account)
     {
         var container = Storage.UploadTokenStorage.ContainerFor(tid);
         return new IssuedToken(
-            new UploadTokenIssued(tid, wsid, valid.Reason, issuedBy, now, valid.ValidFrom, valid.ValidTo, valid.Destination, container, valid.Quota),
+            new UploadTokenIssued(tid, wsid, valid.Reason, issuedBy, now, valid.ValidFrom, valid.ValidTo, valid.Destination, container, valid.Quota, account),
             new ExpireUploadToken.ExpireUploadToken(tid),
-            new UploadTokenActivated(tid, wsid, container, valid.Destination, valid.ValidFrom, valid.ValidTo, valid.Quota));
+            new UploadTokenActivated(tid, wsid, container, valid.Destination, valid.ValidFrom, valid.ValidTo, valid.Quota, account));
     }
 
     /// <summary>Revoking an open token closes it; revoking a closed (or unknown) one changes nothing.</summary>
     public static (UploadTokenRevoked? Revoked, UploadTokenClosed? Closed) Revoke(UploadToken? token, string revokedBy, DateTimeOffset now) =>
         token is null || token.IsClosed
             ? (null, null)
-            : (new UploadTokenRevoked(token.Id, revokedBy, now), new UploadTokenClosed(token.Id, token.Wsid, token.Container, UploadTokenClosedReason.Revoked, now));
+            : (new UploadTokenRevoked(token.Id, revokedBy, now), new UploadTokenClosed(token.Id, token.Wsid, token.Container, UploadTokenClosedReason.Revoked, now, token.Account));
 
     /// <summary>An open token whose valid_to has come: its stored access policy is withdrawn before the expiry is recorded.</summary>
     public static bool IsDueToExpire(UploadToken? token, DateTimeOffset now) => token is { IsClosed: false } && now >= token.ValidTo;
@@ -99,7 +103,7 @@ public static class UploadTokenDecisions
             return new ExpiryDecision(null, null, token.ValidTo);
         return new ExpiryDecision(
             new UploadTokenExpired(token.Id, token.ValidTo, now),
-            new UploadTokenClosed(token.Id, token.Wsid, token.Container, UploadTokenClosedReason.Expired, now),
+            new UploadTokenClosed(token.Id, token.Wsid, token.Container, UploadTokenClosedReason.Expired, now, token.Account),
             null);
     }
 

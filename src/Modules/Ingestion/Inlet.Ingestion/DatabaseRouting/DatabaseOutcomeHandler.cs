@@ -144,7 +144,7 @@ public static class KeepRefusedUploadHandler
         if (!DatabaseOutcomeDecisions.AwaitsDatabase(record))
             return new StagedFile("", "", Refusing: false);
         var container = WorkspaceStorage.ContainerFor(record!.Wsid);
-        if (!await storage.CopyIn(record.Wsid, container, record.Location, ETag.All, keep.KeptAt, record.Id, ct))
+        if (!await storage.CopyIn(record.Wsid, sourceAccount: null /* within the workspace account */, container, record.Location, ETag.All, keep.KeptAt, record.Id, ct))
             throw new InvalidOperationException($"'{keep.KeptAt}' in workspace {record.Wsid} holds a file Inlet did not put there; upload {record.Id} waits.");
         // Captured now: the staged location is what the record said before the refusal moved it to the Inbox.
         return new StagedFile(record.Wsid, record.Location, Refusing: true);

@@ -27,8 +27,7 @@ public sealed class ContainerPoller(
     IServiceProvider services,
     IDocumentStore store,
     PollShares shares,
-    StorageAccount storage,
-    ContainerProbe probe,
+    StorageAccounts accounts,
     TimeProvider clock,
     IOptions<IngestionOptions> options,
     InletMetrics metrics,
@@ -46,6 +45,10 @@ public sealed class ContainerPoller(
     /// </summary>
     public static readonly TimeSpan TakeoverSpread = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<Guid, PollState> _state = new();
+
+    // One lean look per account (each signs its listing SAS with its own key): the landing account, and the workspace
+    // account for tokens issued before it (docs/adr/0030).
+    private readonly ConcurrentDictionary<StorageAccount, ContainerProbe> _probes = new();
 
     // The loop's own: every tracked container by its next listing time, and those due but not yet listed (the
     // budget left them over). Each round looks only at what came due, not at every container: at 10,000 tokens the
@@ -242,7 +245,8 @@ public sealed class ContainerPoller(
     /// <param name="stoppingToken">The node's: routing a blob found may outlive the lease (a new owner finding it again converges on the same upload).</param>
     private async Task Poll(TokenContainer token, PollState state, CancellationToken ct, CancellationToken stoppingToken)
     {
-        var container = storage.Container(token.Container);
+        var account = accounts.Holding(token.Account);
+        var container = account.Container(token.Container);
         var found = new List<IngestBlob>();
         var listedAt = DateTimeOffset.UtcNow; // a span's start: wall-clock time, not the (testable) TimeProvider
         try
@@ -253,14 +257,14 @@ public sealed class ContainerPoller(
             if (!state.HadBlobs)
             {
                 Interlocked.Increment(ref _listings);
-                holdsBlobs = await probe.HoldsBlobs(token.Container, ct);
+                holdsBlobs = await _probes.GetOrAdd(account, a => new ContainerProbe(a)).HoldsBlobs(token.Container, ct);
             }
             if (holdsBlobs)
             {
                 Interlocked.Increment(ref _listings);
                 await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.None, States = BlobStates.None }, ct))
                     found.Add(new IngestBlob(token.Id, token.Container, item.Name, item.Properties.ETag!.Value.ToString(),
-                        item.Properties.ContentLength ?? 0, IngestBlob.Md5Text(item.Properties.ContentHash), item.Properties.LastModified));
+                        item.Properties.ContentLength ?? 0, IngestBlob.Md5Text(item.Properties.ContentHash), item.Properties.LastModified, token.Account));
             }
         }
         catch (RequestFailedException e) when (e.Status == 404)

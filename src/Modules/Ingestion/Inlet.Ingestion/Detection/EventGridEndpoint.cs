@@ -34,7 +34,8 @@ public sealed record CreatedBlob(string Container, string BlobName);
 public sealed record DeliveryRequest(string? ValidationCode, IReadOnlyList<CreatedBlob> Created);
 
 /// <summary>A created blob of a known token container, with the properties storage gave for it (not the event's).</summary>
-public sealed record FoundBlob(Guid Tid, string Container, string BlobName, ETag ETag, long Size, byte[]? ContentHash, DateTimeOffset LastModified);
+/// <param name="Account">The storage account of the token's container (<see cref="TokenContainer.Account"/>).</param>
+public sealed record FoundBlob(Guid Tid, string Container, string BlobName, ETag ETag, long Size, byte[]? ContentHash, DateTimeOffset LastModified, string? Account = null);
 
 /// <summary>The load step's result: a problem that stops the request, or the validation code and the blobs found.</summary>
 /// <param name="Options">The Ingestion settings the blobs are routed by (their size lanes).</param>
@@ -85,7 +86,7 @@ public static class EventGridDecisions
         var messages = new OutgoingMessages();
         foreach (var blob in found)
             messages.Add(RoutingLanes.Publish(new IngestBlob(blob.Tid, blob.Container, blob.BlobName, blob.ETag.ToString(), blob.Size,
-                IngestBlob.Md5Text(blob.ContentHash), blob.LastModified), options));
+                IngestBlob.Md5Text(blob.ContentHash), blob.LastModified, blob.Account), options));
         return messages;
     }
 }
@@ -130,7 +131,7 @@ public static class EventGridEndpoint
 
     /// <param name="session">The handler's session (read from only): taking it puts the endpoint in a Marten transaction, which is what stores the outgoing messages before the answer.</param>
     public static async Task<EventGridDelivery> LoadAsync(HttpRequest request, IOptions<IngestionOptions> options, IHostEnvironment env,
-        IDocumentSession session, StorageAccount storage, CancellationToken ct)
+        IDocumentSession session, StorageAccounts storage, CancellationToken ct)
     {
         if (Refused(request, options.Value, env) is { } refused)
             return new EventGridDelivery(refused, null, []);
@@ -153,9 +154,11 @@ public static class EventGridEndpoint
                 .SetTag(InletTelemetry.BlobName, created.BlobName);
             try
             {
-                var properties = (await storage.Container(created.Container).GetBlobClient(created.BlobName).GetPropertiesAsync(cancellationToken: ct)).Value;
+                // In the account the token's container is in (the event's topic names it too; the record is what Inlet trusts).
+                var properties = (await storage.Holding(token.Account).Container(created.Container).GetBlobClient(created.BlobName).GetPropertiesAsync(cancellationToken: ct)).Value;
                 detect?.SetTag(InletTelemetry.BlobSize, properties.ContentLength);
-                found.Add(new FoundBlob(token.Id, created.Container, created.BlobName, properties.ETag, properties.ContentLength, properties.ContentHash, properties.LastModified));
+                found.Add(new FoundBlob(token.Id, created.Container, created.BlobName, properties.ETag, properties.ContentLength, properties.ContentHash, properties.LastModified,
+                    token.Account));
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {

@@ -20,7 +20,10 @@ namespace Inlet.Ingestion.Routing;
 
 /// <summary>A committed blob version in a token's container, found by the poller or pushed by Event Grid.</summary>
 /// <param name="LastModified">When storage committed it, for the routing-lag metric; null in messages from before it was added.</param>
-public sealed record IngestBlob(Guid Tid, string Container, string BlobName, string ETag, long Size, string? Md5, DateTimeOffset? LastModified = null)
+/// <param name="Account">The storage account of <paramref name="Container"/> (<see cref="TokenContainer.Account"/>): null for the
+/// workspace account, where tokens issued before the landing account (docs/adr/0030) have theirs.</param>
+public sealed record IngestBlob(Guid Tid, string Container, string BlobName, string ETag, long Size, string? Md5, DateTimeOffset? LastModified = null,
+    string? Account = null)
 {
     /// <summary>The Content-MD5 the uploader stored, as the API shows it (base64), or null where none was sent.</summary>
     public static string? Md5Text(byte[]? contentHash) => contentHash is { Length: > 0 } ? Convert.ToBase64String(contentHash) : null;
@@ -42,7 +45,9 @@ public sealed class PathClaim
 /// outcome with an expected stream version, (4) only then delete the source. A retry resumes at the step
 /// the record shows. With scanning on, clamd reads the exact blob version before step 2: nothing reaches
 /// the workspace (Inbox, folder or the database's staging) unscanned, and a blocked file goes to quarantine
-/// (docs/adr/0023-malware-scanning.md). The verdict is recorded with the outcome, in the same transaction.
+/// (docs/adr/0023-malware-scanning.md). The verdict is recorded with the outcome, in the same transaction. Only uploaded
+/// bytes go anywhere but the quarantine: a blob storage made by a server-side copy is rejected (<see cref="UploadOrigin"/>,
+/// docs/adr/0030-landing-account.md). The source is read in the account its token's container is in (<see cref="IngestBlob.Account"/>).
 /// </summary>
 public static class IngestBlobHandler
 {
@@ -81,9 +86,15 @@ public static class IngestBlobHandler
         if (UploadDecisions.AwaitsRouting(record))
         {
             // Turned off since the decision: routed unscanned, as Scanning:Enabled=false promises (nothing waits).
-            var scanned = UploadDecisions.AwaitsScan(record) && scanning.Enabled ? await Scan(record, etag, storage, clamd, ct) : null;
+            var scanned = UploadDecisions.AwaitsScan(record) && scanning.Enabled ? await Scan(blob.Account, record, etag, storage, clamd, ct) : null;
+            // How this exact version was made: from the scan's own read, else one properties request (scanning off).
+            var copied = UploadDecisions.DecidedRejection(record) is null
+                ? UploadOrigin.Rejection(scanned?.Origin ?? await storage.Origin(blob.Account, record.Container, record.Name, etag, ct))
+                : null;
             var verdict = scanned?.Verdict;
-            var move = verdict is { Clean: false } ? await Quarantine(record, etag, storage, verdict, ct) : await Move(record, etag, storage, scanned?.Md5, ct);
+            var move = verdict is { Clean: false }
+                ? await Quarantine(record, blob.Account, etag, storage, verdict, ct)
+                : await Move(record, blob.Account, etag, storage, scanned?.Md5, copied, ct);
             var review = UploadDecisions.Reviewable(record, move) && await InboxReview.IsOn(store, record.Wsid, ct);
             await using var session = store.LightweightSession();
             outbox.Enroll(session);
@@ -95,7 +106,7 @@ public static class IngestBlobHandler
                 // Checked in this order, nothing committed before now slips between the two: a metadata file leaves
                 // the token's container only after its upload record exists.
                 var names = RoutingRules.MetadataNamesFor(record.Name);
-                awaited = await storage.Waiting(record.Container, names, ct);
+                awaited = await storage.Waiting(blob.Account, record.Container, names, ct);
                 if (names.Count > 0)
                     awaited = [.. awaited.Union(await session.Query<UploadRecord>()
                         .Where(u => u.Tid == record.Tid && u.Id != record.Id && u.Status != UploadStatus.Rejected && names.Contains(u.Name))
@@ -123,6 +134,9 @@ public static class IngestBlobHandler
                 if (move.BlockedBy is { } signature)
                     logger.LogWarning("Upload {UploadId} of token {Tid} was blocked by the malware scan ({Signature}) and kept in quarantine",
                         uploadId, record.Tid, signature);
+                else if (copied is not null)
+                    logger.LogWarning("Upload {UploadId} of token {Tid} was made by a server-side copy, not uploaded; rejected and kept in quarantine",
+                        uploadId, record.Tid);
             }
             catch (Exception e) when (Concurrency.IsConflict(e))
             {
@@ -134,7 +148,7 @@ public static class IngestBlobHandler
         {
             route?.SetTag(InletTelemetry.Outcome, "done_before");
         }
-        await storage.DeleteSource(blob.Container, blob.BlobName, etag, ct);
+        await storage.DeleteSource(blob.Account, blob.Container, blob.BlobName, etag, ct);
     }
 
     /// <summary>Counted once, by the attempt whose outcome was recorded (never by one that lost the race).</summary>
@@ -161,25 +175,34 @@ public static class IngestBlobHandler
         return await query.LoadAsync<UploadRecord>(uploadId, ct);
     }
 
-    /// <summary>clamd's verdict, and the bytes' MD5 where routing checks it (computed in the same read).</summary>
-    private sealed record ScanRead(ScanVerdict Verdict, byte[]? Md5);
+    /// <summary>
+    /// clamd's verdict, and the bytes' MD5 where routing checks it (computed in the same read), and how storage says the
+    /// version was made. A copied blob is not scanned (no verdict): it is rejected whatever it holds.
+    /// </summary>
+    private sealed record ScanRead(ScanVerdict? Verdict, byte[]? Md5, BlobOrigin Origin);
 
     /// <summary>
     /// clamd reads the exact blob version, streamed a chunk at a time in one GET; where routing checks the uploader's MD5
     /// it is computed from the same bytes, so a scanned file is read once, as an unscanned one is. Any failure to get a
     /// verdict throws, so the file waits.
     /// </summary>
-    private static async Task<ScanRead> Scan(UploadRecord record, ETag etag, WorkspaceStorage storage, ClamdClient clamd, CancellationToken ct)
+    private static async Task<ScanRead> Scan(string? account, UploadRecord record, ETag etag, WorkspaceStorage storage, ClamdClient clamd, CancellationToken ct)
     {
         using var scan = InletTelemetry.Source.StartActivity("ingest.scan");
         scan?.SetTag(InletTelemetry.UploadId, record.Id).SetTag(InletTelemetry.BlobSize, record.Size);
         try
         {
             using var md5 = UploadDecisions.ChecksMd5(record) ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-            await using var content = await storage.OpenSource(record.Container, record.Name, etag, ct);
+            var (content, origin) = await storage.OpenSource(account, record.Container, record.Name, etag, ct);
+            await using var _ = content;
+            if (UploadOrigin.Rejection(origin) is not null)
+            {
+                scan?.SetTag(InletTelemetry.Outcome, "copied");
+                return new ScanRead(null, null, origin);
+            }
             var verdict = await clamd.Scan(content, md5, ct);
             scan?.SetTag(InletTelemetry.Outcome, verdict.Clean ? "clean" : "blocked");
-            return new ScanRead(verdict, md5?.GetHashAndReset());
+            return new ScanRead(verdict, md5?.GetHashAndReset(), origin);
         }
         catch (Exception e)
         {
@@ -240,25 +263,26 @@ public static class IngestBlobHandler
     }
 
     /// <param name="md5">The bytes' MD5 when the scan already read them; else read here where it is checked.</param>
-    private static async Task<MoveResult> Move(UploadRecord record, ETag etag, WorkspaceStorage storage, byte[]? md5, CancellationToken ct)
+    /// <param name="copied">Why the blob is refused for how it was made (<see cref="UploadOrigin"/>), or null for uploaded bytes.</param>
+    private static async Task<MoveResult> Move(UploadRecord record, string? account, ETag etag, WorkspaceStorage storage, byte[]? md5, string? copied, CancellationToken ct)
     {
-        var rejection = UploadDecisions.DecidedRejection(record);
+        var rejection = UploadDecisions.DecidedRejection(record) ?? copied;
         if (rejection is null && UploadDecisions.ChecksMd5(record) && record.Md5 is { } expected)
         {
-            var actual = Convert.ToBase64String(md5 ?? await storage.ComputeMd5(record.Container, record.Name, etag, ct));
+            var actual = Convert.ToBase64String(md5 ?? await storage.ComputeMd5(account, record.Container, record.Name, etag, ct));
             if (actual != expected)
                 rejection = ContentMd5.Mismatch(null, expected, actual);
         }
         var location = rejection is null ? record.Location : RoutingRules.QuarantineLocation(record.Id);
-        if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, location, record.Id, ct))
+        if (!await storage.CopyIn(record.Wsid, account, record.Container, record.Name, etag, location, record.Id, ct))
             throw new InvalidOperationException($"'{location}' in workspace {record.Wsid} holds a file Inlet did not put there; upload {record.Id} waits.");
         return new MoveResult(rejection is null, rejection);
     }
 
     /// <summary>A file clamd blocked goes to the quarantine instead of its place, never to where it could be read.</summary>
-    private static async Task<MoveResult> Quarantine(UploadRecord record, ETag etag, WorkspaceStorage storage, ScanVerdict verdict, CancellationToken ct)
+    private static async Task<MoveResult> Quarantine(UploadRecord record, string? account, ETag etag, WorkspaceStorage storage, ScanVerdict verdict, CancellationToken ct)
     {
-        if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, RoutingRules.QuarantineLocation(record.Id), record.Id, ct))
+        if (!await storage.CopyIn(record.Wsid, account, record.Container, record.Name, etag, RoutingRules.QuarantineLocation(record.Id), record.Id, ct))
             throw new InvalidOperationException($"The quarantine of workspace {record.Wsid} holds a file Inlet did not put at upload {record.Id}'s place; it waits.");
         return new MoveResult(false, null, verdict.Signature);
     }

@@ -9,6 +9,12 @@ public sealed class TokenContainer
     public Guid Id { get; set; }
     public string Wsid { get; set; } = "";
     public string Container { get; set; } = "";
+
+    /// <summary>
+    /// The storage account <see cref="Container"/> is in: the landing account (docs/adr/0030). Null for a token issued
+    /// before it, whose container is in the workspace account; it is listed, routed from and swept there until it closes.
+    /// </summary>
+    public string? Account { get; set; }
     public UploadDestination Destination { get; set; } = UploadDestination.Inbox;
     public DateTimeOffset ActivatedAt { get; set; }
     public DateTimeOffset ValidTo { get; set; }
@@ -32,6 +38,7 @@ public static class TrackTokenContainersHandler
             Id = activated.Tid,
             Wsid = activated.Wsid,
             Container = activated.Container,
+            Account = activated.Account,
             Destination = activated.Destination,
             ActivatedAt = activated.ValidFrom,
             ValidTo = activated.ValidTo,
@@ -46,7 +53,7 @@ public static class TrackTokenContainersHandler
     {
         // Closing may arrive before activation was processed; the poller then sweeps from this record.
         var container = await session.LoadAsync<TokenContainer>(closed.Tid, ct)
-            ?? new TokenContainer { Id = closed.Tid, Wsid = closed.Wsid, Container = closed.Container, ActivatedAt = closed.At, ValidTo = closed.At };
+            ?? new TokenContainer { Id = closed.Tid, Wsid = closed.Wsid, Container = closed.Container, Account = closed.Account, ActivatedAt = closed.At, ValidTo = closed.At };
         container.ClosedAt ??= closed.At;
         session.Store(container);
     }

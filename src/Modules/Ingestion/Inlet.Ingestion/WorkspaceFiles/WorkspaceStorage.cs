@@ -6,15 +6,20 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
 using Inlet.BuildingBlocks.Storage;
+using Inlet.Ingestion.Routing;
 
 namespace Inlet.Ingestion.WorkspaceFiles;
 
 /// <summary>
-/// Each workspace's files live in one container of their own (docs/adr/0007), at the path the API shows.
-/// Copies from token containers are server-side; no file's bytes pass through the Host on the way.
+/// Each workspace's files live in one container of their own (docs/adr/0007), at the path the API shows, in the
+/// workspace account. Uploads are read from token containers in the account the token recorded (the landing account,
+/// docs/adr/0030; the workspace account for tokens from before it): <c>sourceAccount</c> below. Copies from token
+/// containers are server-side, across the two accounts; no file's bytes pass through the Host on the way.
 /// </summary>
-public sealed class WorkspaceStorage(StorageAccount account)
+public sealed class WorkspaceStorage(StorageAccounts accounts)
 {
+    private readonly StorageAccount account = accounts.Workspace;
+
     public const string UploadIdKey = "inlet_upload";
     private readonly ConcurrentDictionary<string, bool> _ensured = new();
 
@@ -35,14 +40,16 @@ public sealed class WorkspaceStorage(StorageAccount account)
     /// Copies the exact blob version <paramref name="etag"/> to <paramref name="location"/>, never over another file.
     /// Returns true when the copy at <paramref name="location"/> is this upload's (also when an earlier attempt made it).
     /// </summary>
-    public async Task<bool> CopyIn(string wsid, string sourceContainer, string blobName, ETag etag, string location, Guid uploadId, CancellationToken ct)
+    public async Task<bool> CopyIn(string wsid, string? sourceAccount, string sourceContainer, string blobName, ETag etag, string location, Guid uploadId, CancellationToken ct)
     {
         var workspace = await EnsureWorkspace(wsid, ct);
         var target = workspace.GetBlobClient(location);
         if (await IsOurs(target, uploadId, ct))
             return true;
 
-        var source = account.Container(sourceContainer).GetBlobClient(blobName);
+        // A read SAS of the one source blob, made with the key of the account it is in: the copy's source is authorised
+        // by it alone, so it works across accounts (measured on Azurite and Azure, docs/adr/0030).
+        var source = Source(sourceAccount, sourceContainer, blobName);
         var sourceUri = source.GenerateSasUri(BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1));
         try
         {
@@ -84,9 +91,9 @@ public sealed class WorkspaceStorage(StorageAccount account)
     }
 
     /// <summary>The MD5 of the blob's bytes, read as a stream (memory stays flat whatever the size).</summary>
-    public async Task<byte[]> ComputeMd5(string container, string blobName, ETag etag, CancellationToken ct)
+    public async Task<byte[]> ComputeMd5(string? sourceAccount, string container, string blobName, ETag etag, CancellationToken ct)
     {
-        var blob = account.Container(container).GetBlobClient(blobName);
+        var blob = Source(sourceAccount, container, blobName);
         await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false)
         {
             Conditions = new BlobRequestConditions { IfMatch = etag },
@@ -102,26 +109,47 @@ public sealed class WorkspaceStorage(StorageAccount account)
     /// read in turn (docs/adr/0023-malware-scanning.md, revision 2026-12-03). Memory stays flat: the caller reads it a
     /// chunk at a time, and the SDK resumes a broken download where it stopped, pinned to the same ETag.
     /// </summary>
-    public async Task<Stream> OpenSource(string container, string blobName, ETag etag, CancellationToken ct) =>
-        (await account.Container(container).GetBlobClient(blobName).DownloadStreamingAsync(new BlobDownloadOptions
+    /// <returns>The bytes, and how storage says this version was made (the same response's copy headers).</returns>
+    public async Task<(Stream Content, BlobOrigin Origin)> OpenSource(string? sourceAccount, string container, string blobName, ETag etag, CancellationToken ct)
+    {
+        var response = await Source(sourceAccount, container, blobName).DownloadStreamingAsync(new BlobDownloadOptions
         {
             Conditions = new BlobRequestConditions { IfMatch = etag },
-        }, ct)).Value.Content;
+        }, ct);
+        return (response.Value.Content, OriginOf(response.GetRawResponse()));
+    }
+
+    /// <summary>How storage says the exact blob version was made (its copy properties), for uploads whose bytes routing does not read.</summary>
+    public async Task<BlobOrigin> Origin(string? sourceAccount, string container, string blobName, ETag etag, CancellationToken ct)
+    {
+        var response = await Source(sourceAccount, container, blobName).GetPropertiesAsync(new BlobRequestConditions { IfMatch = etag }, ct);
+        return OriginOf(response.GetRawResponse());
+    }
+
+    // From the raw headers: the SDK's CopyStatus reads "pending" when storage sent none, so only the headers tell a copy
+    // from an upload. The copy source itself (an address, possibly with a signature) is never kept, only whether it was there.
+    private static BlobOrigin OriginOf(Response response) => new(
+        response.Headers.TryGetValue("x-ms-copy-id", out var id) ? id : null,
+        response.Headers.TryGetValue("x-ms-copy-status", out var status) ? status : null,
+        response.Headers.TryGetValue("x-ms-copy-source", out _));
+
+    private BlobClient Source(string? sourceAccount, string container, string blobName) =>
+        accounts.Holding(sourceAccount).Container(container).GetBlobClient(blobName);
 
     /// <summary>Which of <paramref name="names"/> are blobs in <paramref name="container"/> (a token's container: delivered, not yet routed).</summary>
-    public async Task<List<string>> Waiting(string container, IReadOnlyList<string> names, CancellationToken ct)
+    public async Task<List<string>> Waiting(string? sourceAccount, string container, IReadOnlyList<string> names, CancellationToken ct)
     {
-        var client = account.Container(container);
+        var client = accounts.Holding(sourceAccount).Container(container);
         var found = await Task.WhenAll(names.Select(async name => (await client.GetBlobClient(name).ExistsAsync(ct)).Value ? name : null));
         return [.. found.OfType<string>()];
     }
 
     /// <summary>Deletes the upload's source blob, only in the version that was routed.</summary>
-    public async Task DeleteSource(string container, string blobName, ETag etag, CancellationToken ct)
+    public async Task DeleteSource(string? sourceAccount, string container, string blobName, ETag etag, CancellationToken ct)
     {
         try
         {
-            await account.Container(container).GetBlobClient(blobName)
+            await Source(sourceAccount, container, blobName)
                 .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = etag }, ct);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)

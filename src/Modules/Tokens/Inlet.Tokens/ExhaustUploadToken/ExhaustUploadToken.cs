@@ -21,7 +21,7 @@ public static class ExhaustUploadTokenHandler
     {
         // Before the event: an exhaustion on record always has a dead SAS.
         if (UploadTokenDecisions.IsExhaustible(token))
-            await storage.Withdraw(token!.Container, ct);
+            await storage.Withdraw(token!.Account, token.Container, ct);
     }
 
     public static (Events, OutgoingMessages) Handle(

@@ -26,7 +26,7 @@ public static class ExpireUploadTokenHandler
         // The stored policy expires by itself at valid_to; withdrawing it too makes that certain even where the
         // storage service's clock runs behind. Before the event: an expiry on record always has a dead SAS.
         if (UploadTokenDecisions.IsDueToExpire(token, now))
-            await storage.Withdraw(token!.Container, ct);
+            await storage.Withdraw(token!.Account, token.Container, ct);
         return new ExpiryClock(now);
     }
 

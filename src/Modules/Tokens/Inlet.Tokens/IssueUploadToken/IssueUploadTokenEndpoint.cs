@@ -30,7 +30,8 @@ public sealed record IssuedUploadTokenResponse(
     [property: JsonPropertyName("allowed_patterns")] IReadOnlyList<string>? AllowedPatterns = null);
 
 /// <summary>The request checked and, if valid, its container provisioned: what the decision to issue needs.</summary>
-public sealed record IssueAttempt(ProblemDetails? Problem, ValidatedTokenRequest? Valid, Guid Tid, Uri? Sas, DateTimeOffset Now);
+/// <param name="Account">The storage account the container was provisioned in (the landing account, docs/adr/0030).</param>
+public sealed record IssueAttempt(ProblemDetails? Problem, ValidatedTokenRequest? Valid, Guid Tid, Uri? Sas, DateTimeOffset Now, string Account = "");
 
 /// <summary>
 /// An A-frame: <see cref="LoadAsync"/> validates and provisions the token's container (storage first: should the
@@ -48,7 +49,7 @@ public static class IssueUploadTokenEndpoint
             return new IssueAttempt(problem, null, Guid.Empty, null, now);
         var tid = Guid.CreateVersion7(now);
         var sas = await storage.Provision(UploadTokenStorage.ContainerFor(tid), valid.ValidFrom, valid.ValidTo, ct);
-        return new IssueAttempt(null, valid, tid, sas, now);
+        return new IssueAttempt(null, valid, tid, sas, now, storage.LandingAccount);
     }
 
     public static IResult Validate(IssueAttempt attempt) =>
@@ -60,7 +61,7 @@ public static class IssueUploadTokenEndpoint
         // The request was read and checked in LoadAsync; it is named here so that Wolverine binds the body.
         _ = request;
         var valid = attempt.Valid!;
-        var issued = UploadTokenDecisions.Issue(attempt.Tid, wsid, user.UserName(), valid, attempt.Now);
+        var issued = UploadTokenDecisions.Issue(attempt.Tid, wsid, user.UserName(), valid, attempt.Now, attempt.Account);
         var messages = new OutgoingMessages { issued.Activated, issued.Expiry.ScheduledAt(valid.ValidTo) };
         if (WarnExpiringToken.ExpiryWarning.At(valid.ValidFrom, valid.ValidTo, attempt.Now) is { } warnAt)
             messages.Add(new WarnExpiringToken.WarnUploadTokenExpiring(attempt.Tid).ScheduledAt(warnAt));

@@ -22,6 +22,9 @@ public sealed class UploadTokenSummary
     public DateTimeOffset ValidTo { get; set; }
     public UploadDestination Destination { get; set; } = UploadDestination.Inbox;
     public string Container { get; set; } = "";
+
+    /// <summary>The storage account of <see cref="Container"/> (docs/adr/0030); null for a token from before the landing account. Never listed.</summary>
+    public string? Account { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
     public DateTimeOffset? ExpiredAt { get; set; }
     public long FilesReceived { get; set; }
@@ -55,6 +58,7 @@ public sealed class UploadTokenSummaryProjection : SingleStreamProjection<Upload
         ValidTo = e.ValidTo,
         Destination = e.Destination,
         Container = e.Container,
+        Account = e.Account,
         Quota = e.Quota,
     };
 

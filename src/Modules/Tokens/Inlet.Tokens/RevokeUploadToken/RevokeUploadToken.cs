@@ -33,7 +33,7 @@ public static class RevokeUploadTokenEndpoint
             return Results.Problem(Problems.NotFound("upload token"));
         // Withdraw even when already closed: a retry after a crash between storage and the event store must
         // still leave the SAS dead. Before the event: a revocation on record always has a dead SAS.
-        await storage.Withdraw(token.Container, ct);
+        await storage.Withdraw(token.Account, token.Container, ct);
         await bus.InvokeAsync(new RevokeUploadToken(token.Id, user.UserName()), ct);
         return Results.NoContent();
     }

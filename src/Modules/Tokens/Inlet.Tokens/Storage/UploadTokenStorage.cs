@@ -7,9 +7,11 @@ namespace Inlet.Tokens.Storage;
 
 /// <summary>
 /// Each token writes into a container of its own, guarded by one stored access policy: the SAS handed
-/// out names the policy, so deleting the policy revokes the SAS at once (docs/adr/0004).
+/// out names the policy, so deleting the policy revokes the SAS at once (docs/adr/0004). New containers are made in
+/// the landing account, apart from workspace data (docs/adr/0030); a token issued before that has its container in the
+/// workspace account, and its policy is withdrawn there.
 /// </summary>
-public sealed class UploadTokenStorage(StorageAccount account)
+public sealed class UploadTokenStorage(StorageAccounts accounts)
 {
     public const string PolicyId = "upload";
 
@@ -18,9 +20,12 @@ public sealed class UploadTokenStorage(StorageAccount account)
 
     public static string ContainerFor(Guid tid) => $"upload-{tid:N}";
 
+    /// <summary>The account new tokens' containers are provisioned in, as their events record it.</summary>
+    public string LandingAccount => accounts.Landing.Name;
+
     public async Task<Uri> Provision(string container, DateTimeOffset startsOn, DateTimeOffset expiresOn, CancellationToken ct)
     {
-        var client = account.Container(container);
+        var client = accounts.Landing.Container(container);
         await client.CreateIfNotExistsAsync(cancellationToken: ct);
         await client.SetAccessPolicyAsync(
             permissions: [new BlobSignedIdentifier
@@ -33,11 +38,12 @@ public sealed class UploadTokenStorage(StorageAccount account)
     }
 
     /// <summary>Removes the stored access policy so that every SAS referencing it stops working. Idempotent.</summary>
-    public async Task Withdraw(string container, CancellationToken ct)
+    /// <param name="account">The account the token's events recorded (null: issued before the landing account, in the workspace account).</param>
+    public async Task Withdraw(string? account, string container, CancellationToken ct)
     {
         try
         {
-            await account.Container(container).SetAccessPolicyAsync(permissions: [], cancellationToken: ct);
+            await accounts.Holding(account).Container(container).SetAccessPolicyAsync(permissions: [], cancellationToken: ct);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
