@@ -60,6 +60,8 @@ export function workspaceApi(wsid) {
     deleteWebhook: id => request(`${base}/webhooks/${encodeURIComponent(id)}`, { method: 'DELETE' }),
     webhookDeliveries: id => getJson(`${base}/webhooks/${encodeURIComponent(id)}/deliveries`),
     rows: (name, limit) => getJson(`${base}/tables/${encodeURIComponent(name)}/rows?limit=${limit}`),
+    // The spreadsheet-safe CSV (docs/adr/0033): a text value that would run as a formula starts with an apostrophe.
+    exportCsv: name => request(`${base}/tables/${encodeURIComponent(name)}/export?format=csv`).then(r => r.blob()),
     rejects: (name, after) => getJson(`${base}/tables/${encodeURIComponent(name)}/rejects?limit=100${after ? `&after=${after}` : ''}`),
   };
 }

@@ -51,9 +51,10 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             var format = httpContext.Request.Query["format"];
+            var raw = httpContext.Request.Query["raw"];
             
             // The actual HTTP request handler execution
-            var result = await Inlet.Tabular.ExportTable.ExportTableEndpoint.Export(wsid, name, format, ((Marten.IQuerySession)documentSession), _workspaceDatabase, httpContext.User, _accessAudit, httpContext.RequestAborted).ConfigureAwait(false);
+            var result = await Inlet.Tabular.ExportTable.ExportTableEndpoint.Export(wsid, name, format, raw, ((Marten.IQuerySession)documentSession), _workspaceDatabase, httpContext.User, _accessAudit, httpContext.RequestAborted).ConfigureAwait(false);
 
             await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }

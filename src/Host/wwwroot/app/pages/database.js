@@ -56,9 +56,36 @@ function tableSection(wsid, names, table, preview, rejects, api) {
       h('dt', {}, 'Loaded'), h('dd', {}, dateTime(table.loaded_at)),
       h('dt', {}, 'Via token'), h('dd', {}, table.tid ? tokenLink(wsid, names, table.tid) : '—')),
     table.last_error ? notice('error', `The last load failed: ${table.last_error}`) : null,
+    downloadCsv(table, api),
     dataTable(`Columns of ${table.name}`, columns, table.columns, { className: 'columns' }),
     previewTable(table, preview),
     rejects ? rejectsList(table, rejects, api) : null);
+}
+
+// The table's rows as a CSV that is safe to open in a spreadsheet: the API's default form, in which a text value
+// beginning with = + - @ or a tab starts with an apostrophe instead of running as a formula (docs/adr/0033).
+function downloadCsv(table, api) {
+  const status = h('span', { class: 'download-status', role: 'status' });
+  const button = h('button', { type: 'button', class: 'download-csv', 'aria-label': `Download ${table.name} as CSV` }, 'Download CSV');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = 'Preparing the download…';
+    try {
+      // The API needs the bearer token, so the file is fetched and handed to the browser as a blob.
+      const blob = await api.exportCsv(table.name);
+      const link = h('a', { href: URL.createObjectURL(blob), download: `${table.name}.csv` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+      status.textContent = 'Downloaded; safe to open in a spreadsheet.';
+    } catch (error) {
+      status.replaceChildren(notice('error', `The download failed: ${error.message}`));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h('div', { class: 'actions' }, button, status);
 }
 
 // Rows of the file that did not become rows of the table, each with its line and why: nothing is dropped unseen.

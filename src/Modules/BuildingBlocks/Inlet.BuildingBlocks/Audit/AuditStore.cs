@@ -3,6 +3,7 @@ using System.Data;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Inlet.BuildingBlocks.Text;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -235,11 +236,10 @@ public sealed class AuditStore(NpgsqlDataSource db)
         await writer.FlushAsync(ct);
     }
 
-    /// <summary>RFC 4180 quoting; a cell a spreadsheet would run as a formula is prefixed with an apostrophe.</summary>
+    /// <summary>RFC 4180 quoting; a cell a spreadsheet would run as a formula is prefixed with an apostrophe (<see cref="SpreadsheetText"/>).</summary>
     private static string Csv(string value)
     {
-        if (value.Length > 0 && value[0] is '=' or '+' or '@' or '\t' or '\r' || (value.Length > 1 && value[0] == '-' && !char.IsDigit(value[1])))
-            value = "'" + value;
+        value = SpreadsheetText.Cell(value);
         return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 

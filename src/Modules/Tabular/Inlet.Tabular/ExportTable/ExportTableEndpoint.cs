@@ -19,27 +19,45 @@ namespace Inlet.Tabular.ExportTable;
 
 /// <summary>
 /// A loaded table back as files: the CSV, its XML DatasetDefinition and its Table Schema, such that
-/// uploading the CSV with either definition through a database token recreates the same table.
+/// uploading the raw CSV (<c>raw=true</c>) with either definition through a database token recreates the same table.
+/// The CSV is spreadsheet-safe by default (docs/adr/0033): a person opening the download runs no formula a value holds.
 /// </summary>
 public static class ExportTableEndpoint
 {
     [WolverineGet("/api/workspaces/{wsid}/tables/{name}/export")]
-    public static async Task<IResult> Export(string wsid, string name, string? format, IQuerySession session, WorkspaceDatabase database,
+    public static async Task<IResult> Export(string wsid, string name, string? format, string? raw, IQuerySession session, WorkspaceDatabase database,
         ClaimsPrincipal user, AccessAudit access, CancellationToken ct)
     {
         if (format is not ("csv" or "xml" or "schema"))
             return Results.Problem(Problems.Validation("format", "Give format=csv (the rows), format=xml (a DatasetDefinition) or format=schema (a Frictionless Table Schema)."));
+        // Anything but true or false is refused rather than read as the safe form: a script asking for exact values must not get altered ones.
+        if (raw is not (null or "true" or "false") || (raw is not null && format != "csv"))
+            return Results.Problem(Problems.Validation("raw",
+                "Give raw=true with format=csv for the values exactly as stored (to load back); without it (or raw=false) the CSV is safe to open in a spreadsheet."));
         var table = name.Length <= SqlNames.MaxIdentifierBytes ? await session.LoadAsync<WorkspaceTable>(WorkspaceTable.IdFor(wsid, name), ct) : null;
         if (table is not { Loaded: true })
             return Results.Problem(Problems.NotFound("table"));
-        await access.Record(wsid, AccessAudit.TableExported, user.UserName(), new Dictionary<string, string?> { ["table"] = table.Name, ["format"] = format }, ct);
+        var what = new Dictionary<string, string?> { ["table"] = table.Name, ["format"] = format };
+        var exact = raw == "true";
+        if (exact)
+            what["raw"] = "true"; // only then, so that other exports' entries read as before
+        await access.Record(wsid, AccessAudit.TableExported, user.UserName(), what, ct);
         return format switch
         {
             "xml" => Results.Text(DatasetDefinition(table).ToString(), "application/xml", System.Text.Encoding.UTF8),
             "schema" => Results.Text(TableSchema(table).ToJsonString(new JsonSerializerOptions { WriteIndented = true }), "application/json", System.Text.Encoding.UTF8),
-            _ => new CsvExport(database, wsid, table),
+            _ => new CsvExport(database, wsid, table, SpreadsheetSafe: !exact),
         };
     }
+
+    /// <summary>
+    /// The columns whose values the spreadsheet-safe CSV guards: all but numbers, dates, times and booleans, whose text
+    /// PostgreSQL writes and a spreadsheet reads as the value (a negative number keeps its minus sign).
+    /// </summary>
+    public static IReadOnlyList<bool> SpreadsheetGuarded(WorkspaceTable table) =>
+        table.Columns.Select(c => !(ColumnTypes.TryDeclared(c.Type, out var type) && type is ColumnType.Boolean or ColumnType.SmallInt or ColumnType.Integer
+            or ColumnType.BigInt or ColumnType.Numeric or ColumnType.Double or ColumnType.Real or ColumnType.Date or ColumnType.Timestamp
+            or ColumnType.TimestampTz or ColumnType.Time)).ToList();
 
     public static XElement DatasetDefinition(WorkspaceTable table) =>
         new("DatasetDefinition",
@@ -88,8 +106,11 @@ public static class ExportTableEndpoint
         }
         : "string";
 
-    /// <summary>Streams PostgreSQL's own CSV output straight to the client: memory stays flat whatever the table's size.</summary>
-    private sealed class CsvExport(WorkspaceDatabase database, string wsid, WorkspaceTable table) : IResult
+    /// <summary>
+    /// Streams PostgreSQL's own CSV output to the client, through <see cref="SpreadsheetSafeCsv"/> unless the raw form was
+    /// asked for: memory stays flat whatever the table's size.
+    /// </summary>
+    private sealed class CsvExport(WorkspaceDatabase database, string wsid, WorkspaceTable table, bool SpreadsheetSafe) : IResult
     {
         public async Task ExecuteAsync(HttpContext context)
         {
@@ -107,9 +128,11 @@ public static class ExportTableEndpoint
             using var export = await connection.BeginTextExportAsync(sql, ct);
             await using var body = new StreamWriter(context.Response.Body, new System.Text.UTF8Encoding(false), 64 * 1024);
             var buffer = new char[32 * 1024];
+            var safe = SpreadsheetSafe ? new SpreadsheetSafeCsv(SpreadsheetGuarded(table)) : null;
+            var output = safe is null ? buffer : new char[SpreadsheetSafeCsv.MaxOutput(buffer.Length)];
             int read;
             while ((read = await export.ReadAsync(buffer, ct)) > 0)
-                await body.WriteAsync(buffer.AsMemory(0, read), ct);
+                await body.WriteAsync(output.AsMemory(0, safe is null ? read : safe.Transform(buffer.AsSpan(0, read), output)), ct);
         }
     }
 }

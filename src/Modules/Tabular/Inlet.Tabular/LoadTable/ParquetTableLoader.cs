@@ -154,16 +154,18 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
         await using (var rejects = new RejectedRows(TempFile()))
             await rejects.Save(connection, request, replace: mode == LoadMode.Replace, ct);
 
+        var renamed = SqlNames.SystemRenames(columns.Select(c => c.Column.Header).ToList(), columns.Select(c => c.Name).ToList());
         await Comment(connection, schema, request.Table, null, request.Definition?.Description, ct);
         foreach (var column in columns)
-            await Comment(connection, schema, request.Table, column.Name, column.Field?.Description ?? column.Field?.Title ?? column.Column.Header, ct);
+            await Comment(connection, schema, request.Table, column.Name, TableColumn.Comment(column.Column.Header, column.Field), ct);
         var rows = mode == LoadMode.Append ? await CountRows(connection, table, ct) : rowsAdded;
 
-        var described = columns.Select(c => new TableColumn(c.Name, ColumnTypes.PostgresName(c.Column.Type), c.Field?.Title, c.Field?.Description ?? c.Column.Header)).ToList();
+        var described = columns.Select(c => TableColumn.Loaded(c.Name, ColumnTypes.PostgresName(c.Column.Type), c.Column.Header, c.Field, renamed)).ToList();
         var metadata = file.FileMetaData; // owned by the reader
         var outcome = new LoadOutcome(0, described, rows, rowsAdded, mode,
             request.Definition?.Title, request.Definition?.Description, 0, null,
-            $"Parquet, {metadata.NumRowGroups} row group(s), written by {(string.IsNullOrWhiteSpace(metadata.CreatedBy) ? "an unnamed writer" : metadata.CreatedBy)}");
+            $"Parquet, {metadata.NumRowGroups} row group(s), written by {(string.IsNullOrWhiteSpace(metadata.CreatedBy) ? "an unnamed writer" : metadata.CreatedBy)}",
+            renamed.Count == 0 ? null : renamed);
         await using var record = new NpgsqlCommand(
             $"insert into {WorkspaceDatabase.Bookkeeping}.loads (load_key, wsid, table_name, outcome) values ($1, $2, $3, $4::jsonb) returning sequence", connection);
         record.Parameters.Add(new() { Value = request.LoadKey });

@@ -1,11 +1,25 @@
+using Inlet.Tabular.Loading;
 using Inlet.Tabular.Metadata;
 
 namespace Inlet.Tabular.LoadTable;
 
-public sealed record TableColumn(string Name, string Type, string? Title, string? Description);
+public sealed record TableColumn(string Name, string Type, string? Title, string? Description)
+{
+    /// <summary>
+    /// A loaded column as the catalogue shows it: the metadata's title and description, else its header as description. A
+    /// column renamed from a system column's name (<c>xmin</c> → <c>xmin_</c>) also keeps its header as title unless the
+    /// metadata gives one, so the name the file used stays beside the one the table has.
+    /// </summary>
+    public static TableColumn Loaded(string name, string type, string header, FieldDefinition? field, IReadOnlyList<RenamedColumn> renamed) =>
+        new(name, type, field?.Title ?? (renamed.Any(r => r.Column == name) ? header : null), field?.Description ?? header);
+
+    /// <summary>A loaded column's COMMENT: the metadata's description, else its title, else the header as the file wrote it.</summary>
+    public static string Comment(string header, FieldDefinition? field) => field?.Description ?? field?.Title ?? header;
+}
 
 /// <summary>A CSV became a table's content (replace) or was added to it (append).</summary>
 /// <param name="Sequence">The workspace database's order of loads: a late event never undoes a newer load in the catalogue.</param>
+/// <param name="RenamedColumns">Headers that are PostgreSQL system column names and the columns they became (<c>xmin</c> → <c>xmin_</c>); null when none.</param>
 public sealed record TableLoaded(
     Guid TableId,
     string Wsid,
@@ -24,7 +38,8 @@ public sealed record TableLoaded(
     DateTimeOffset At,
     long RowsRejected = 0,
     string? Encoding = null,
-    string? Dialect = null);
+    string? Dialect = null,
+    IReadOnlyList<RenamedColumn>? RenamedColumns = null);
 
 /// <summary>A CSV could not be loaded; nothing of it reached the table. The reason tells a person what to fix.</summary>
 public sealed record TableLoadFailed(Guid TableId, string Wsid, string Table, string Source, Guid Tid, Guid UploadId, Guid? MetadataUploadId, string Reason, DateTimeOffset At);

@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Text;
 using Inlet.Tabular.Catalogue;
 using Inlet.Tabular.Contracts;
 using Inlet.Tabular.Metadata;
@@ -100,7 +101,8 @@ public static class TableLoadDecisions
             csv.Table = plan.Table;
             csv.LoadedMode = outcome.Mode;
             recorded = new TableLoaded(tableId, csv.Wsid, plan.Table, outcome.Title, outcome.Description, outcome.Columns, outcome.Rows, outcome.RowsAdded,
-                outcome.Mode, outcome.Sequence, csv.Name, csv.Tid, csv.Id, metadataId, now, outcome.RowsRejected, outcome.Encoding, outcome.Dialect);
+                outcome.Mode, outcome.Sequence, csv.Name, csv.Tid, csv.Id, metadataId, now, outcome.RowsRejected, outcome.Encoding, outcome.Dialect,
+                outcome.Renamed);
             messages.Add(new DatabaseFileLoaded(csv.Id, csv.Wsid, [plan.Table], now, outcome.RowsAdded, outcome.RowsRejected, Note(outcome)));
         }
         else
@@ -114,12 +116,14 @@ public static class TableLoadDecisions
         return new TableLoadRecord(new RecordedTableLoad { Id = plan.Key }, csv, tableId, recorded, messages);
     }
 
-    /// <summary>What the upload record says of how the file was read: the encoding when it was not UTF-8, and the rows not loaded.</summary>
+    /// <summary>What the upload record says of how the file was read: the encoding when it was not UTF-8, columns renamed, and the rows not loaded.</summary>
     private static string? Note(LoadOutcome outcome)
     {
         var parts = new List<string>();
         if (outcome.Encoding is { } encoding && encoding != Loading.TextEncodings.Utf8)
             parts.Add($"The file is not UTF-8; it was read as {encoding}.");
+        foreach (var renamed in outcome.Renamed ?? [])
+            parts.Add($"Column '{QuotedText.Printable(renamed.Header, 80)}' was loaded as column {renamed.Column}: PostgreSQL reserves that name for a system column.");
         if (outcome.RowsRejected > 0)
             parts.Add($"{outcome.RowsRejected:N0} row(s) could not be loaded; each is listed with its line and reason at the table's rejects.");
         return parts.Count == 0 ? null : string.Join(" ", parts);

@@ -35,8 +35,9 @@ public sealed record LoadRequest(
 /// <param name="RowsRejected">Rows of the file that were not loaded; each is listed with its line and reason.</param>
 /// <param name="Encoding">The text encoding the file was read in.</param>
 /// <param name="Dialect">How the file was read (delimiter, quoting, header), as detected or declared.</param>
+/// <param name="Renamed">Headers that are PostgreSQL system column names (<c>xmin</c>) and the columns they were loaded as (<see cref="SqlNames.SystemRenames"/>).</param>
 public sealed record LoadOutcome(long Sequence, IReadOnlyList<TableColumn> Columns, long Rows, long RowsAdded, LoadMode Mode, string? Title, string? Description,
-    long RowsRejected = 0, string? Encoding = null, string? Dialect = null);
+    long RowsRejected = 0, string? Encoding = null, string? Dialect = null, IReadOnlyList<RenamedColumn>? Renamed = null);
 
 /// <summary>The CSV or its metadata is at fault; the message says what a person must change. Nothing was loaded.</summary>
 public sealed class TableLoadException(string message) : Exception(message);
@@ -223,14 +224,15 @@ public sealed class TableLoader(WorkspaceDatabase database)
         }
         await rejects.Save(connection, request, replace: mode == LoadMode.Replace, ct);
 
+        var renamed = SqlNames.SystemRenames(columns.Select(c => c.Header).ToList(), columns.Select(c => c.Name).ToList());
         await Comment(connection, schema, request.Table, null, request.Definition?.Description, ct);
         foreach (var column in columns)
-            await Comment(connection, schema, request.Table, column.Name, column.Field?.Description ?? column.Field?.Title ?? column.Header, ct);
+            await Comment(connection, schema, request.Table, column.Name, TableColumn.Comment(column.Header, column.Field), ct);
         var rows = mode == LoadMode.Append ? await CountRows(connection, table, ct) : rowsAdded;
 
-        var described = columns.Select(c => new TableColumn(c.Name, ColumnTypes.PostgresName(c.Type), c.Field?.Title, c.Field?.Description ?? c.Header)).ToList();
+        var described = columns.Select(c => TableColumn.Loaded(c.Name, ColumnTypes.PostgresName(c.Type), c.Header, c.Field, renamed)).ToList();
         var outcome = new LoadOutcome(0, described, rows, rowsAdded, mode,
-            request.Definition?.Title, request.Definition?.Description, rejects.Count, plan.Encoding, plan.Dialect.Describe());
+            request.Definition?.Title, request.Definition?.Description, rejects.Count, plan.Encoding, plan.Dialect.Describe(), renamed.Count == 0 ? null : renamed);
         await using var record = new NpgsqlCommand(
             $"insert into {WorkspaceDatabase.Bookkeeping}.loads (load_key, wsid, table_name, outcome) values ($1, $2, $3, $4::jsonb) returning sequence", connection);
         record.Parameters.Add(new() { Value = request.LoadKey });
