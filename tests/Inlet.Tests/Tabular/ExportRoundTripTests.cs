@@ -8,7 +8,8 @@ public sealed class ExportRoundTripTests(InletApp app) : IClassFixture<InletApp>
     private const string Csv = "id,amount,ratio,day,seen,seen_utc,at,ok,note\n"
         + "1,10.50,0.125,2026-01-02,2026-01-02 03:04:05,2026-01-02T03:04:05+02:00,08:30:00,true,\"comma, and \"\"quotes\"\"\"\n"
         + "2,-3,1e-3,2025-12-31,2025-12-31 23:59:59.5,2025-12-31T23:59:59Z,23:59:59,false,\"two\nlines\"\n"
-        + "3,,,,,,,,\n";
+        + "3,,,,,,,,\n"
+        + "4,-7,,,,,,,\"=HYPERLINK(\"\"http://evil.example\"\")\"\n"; // a formula-like text the raw export keeps exactly
     private const string Schema = """
         { "title": "Measurements", "description": "All kinds of values",
           "fields": [
@@ -60,7 +61,8 @@ public sealed class ExportRoundTripTests(InletApp app) : IClassFixture<InletApp>
         Assert.Equal("integer,numeric,double precision,date,timestamp without time zone,timestamp with time zone,time without time zone,boolean,text",
             string.Join(",", original.GetProperty("columns").EnumerateArray().Select(c => c.Str("type"))));
 
-        var csv = await client.GetStringAsync($"/api/workspaces/{ws}/tables/measurements/export?format=csv");
+        // The exact values (raw=true), as a machine round trip needs them; the default is the spreadsheet-safe form (ADR 33).
+        var csv = await client.GetStringAsync($"/api/workspaces/{ws}/tables/measurements/export?format=csv&raw=true");
         var definition = await client.GetStringAsync($"/api/workspaces/{ws}/tables/measurements/export?format={format}");
         Assert.DoesNotContain("sig=", csv + definition);
 

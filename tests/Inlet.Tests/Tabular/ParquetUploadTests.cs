@@ -188,7 +188,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
         // The schema before the CSV, each awaited: together, the CSV could load with guessed types first and be reloaded
         // just after the wait ended.
         var schema = await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=schema");
-        var csv = await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=csv");
+        var csv = await alice.GetStringAsync($"/api/workspaces/{ws}/tables/measures/export?format=csv&raw=true");
         var (bob, ws2, token2) = await DatabaseToken();
         var reloaded = (await app.Host.UploadDefinitionsFirst(bob, token2, [("measures.schema.json", schema), ("measures.csv", csv)], 90)).Settled();
         Assert.Equal(2, reloaded.Count);

@@ -89,7 +89,7 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         var token = await page.CopyWith("Copy token");
 
         var files = LocalFiles.Folder(
-            ("visits.csv", "site,visit_date,patients\nA,2026-11-01,12\nA,2026-11-02,9\nB,2026-11-02,31\n"),
+            ("visits.csv", "site,visit_date,patients\nA,2026-11-01,12\nA,2026-11-02,9\nB,2026-11-02,31\n\"=HYPERLINK(\"\"http://evil.example\"\")\",2026-11-03,-5\n"),
             ("visits.schema.json", """
                 { "fields": [
                     { "name": "site", "type": "string", "description": "Site code" },
@@ -103,13 +103,23 @@ public sealed class WebPagesTests(BrowserHost web) : IClassFixture<BrowserHost>
         await page.Open(ws, "database", "Database");
         await page.ReloadUntil("#table-visits", "Database", 90, "the visits table on the Database page");
         var table = page.Locator("#table-visits");
-        Assert.Equal("3", await table.Locator(".row-count").InnerTextAsync());
+        Assert.Equal("4", await table.Locator(".row-count").InnerTextAsync());
         var columns = table.Locator("table.columns tbody tr");
         Assert.Equal(["site", "visit_date", "patients"], await columns.Locator("td[data-label='Column']").AllInnerTextsAsync());
         Assert.Equal(["date", "bigint"], (await columns.Locator("td[data-label='Type']").AllInnerTextsAsync()).Skip(1));
         Assert.Contains("Day of the visit", await columns.Nth(1).InnerTextAsync());
         Assert.Contains("2026-11-02", await table.Locator("table.preview").InnerTextAsync());
         await page.Screenshot("database");
+
+        // The download is the spreadsheet-safe CSV (ADR 33): the formula is text, the negative number a number.
+        var download = await page.RunAndWaitForDownloadAsync(() => table.GetByRole(AriaRole.Button, new() { Name = "Download visits as CSV" }).ClickAsync());
+        Assert.Equal("visits.csv", download.SuggestedFilename);
+        var saved = Path.Combine(Path.GetTempPath(), $"{ws}-visits.csv");
+        await download.SaveAsAsync(saved);
+        var lines = await File.ReadAllLinesAsync(saved);
+        Assert.Equal("site,visit_date,patients", lines[0]);
+        Assert.Contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\",2026-11-03,-5", lines);
+        Assert.Contains("A,2026-11-01,12", lines);
 
         await page.Open(ws, "uploads", "Uploads");
         await page.ReloadUntil("tr.rejected", "Uploads", 60, "the malformed schema listed as rejected");
