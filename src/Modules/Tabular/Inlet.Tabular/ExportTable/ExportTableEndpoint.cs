@@ -46,7 +46,7 @@ public static class ExportTableEndpoint
         {
             "xml" => Results.Text(DatasetDefinition(table).ToString(), "application/xml", System.Text.Encoding.UTF8),
             "schema" => Results.Text(TableSchema(table).ToJsonString(new JsonSerializerOptions { WriteIndented = true }), "application/json", System.Text.Encoding.UTF8),
-            _ => new CsvExport(database, wsid, table, SpreadsheetSafe: !exact),
+            _ => new CsvExport(database, wsid, table, spreadsheetSafe: !exact),
         };
     }
 
@@ -110,7 +110,7 @@ public static class ExportTableEndpoint
     /// Streams PostgreSQL's own CSV output to the client, through <see cref="SpreadsheetSafeCsv"/> unless the raw form was
     /// asked for: memory stays flat whatever the table's size.
     /// </summary>
-    private sealed class CsvExport(WorkspaceDatabase database, string wsid, WorkspaceTable table, bool SpreadsheetSafe) : IResult
+    private sealed class CsvExport(WorkspaceDatabase database, string wsid, WorkspaceTable table, bool spreadsheetSafe) : IResult
     {
         public async Task ExecuteAsync(HttpContext context)
         {
@@ -128,7 +128,7 @@ public static class ExportTableEndpoint
             using var export = await connection.BeginTextExportAsync(sql, ct);
             await using var body = new StreamWriter(context.Response.Body, new System.Text.UTF8Encoding(false), 64 * 1024);
             var buffer = new char[32 * 1024];
-            var safe = SpreadsheetSafe ? new SpreadsheetSafeCsv(SpreadsheetGuarded(table)) : null;
+            var safe = spreadsheetSafe ? new SpreadsheetSafeCsv(SpreadsheetGuarded(table)) : null;
             var output = safe is null ? buffer : new char[SpreadsheetSafeCsv.MaxOutput(buffer.Length)];
             int read;
             while ((read = await export.ReadAsync(buffer, ct)) > 0)
