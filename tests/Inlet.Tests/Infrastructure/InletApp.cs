@@ -32,6 +32,9 @@ public class InletApp : IAsyncLifetime
 
     public IAlbaHost Host { get; private set; } = null!;
 
+    /// <summary>The node signed-in clients talk to: <see cref="Host"/>, or another node in a two-node fixture.</summary>
+    protected virtual IAlbaHost ApiHost => Host;
+
     public string Postgres { get; private set; } = "";
 
     public async Task InitializeAsync()
@@ -89,7 +92,7 @@ public class InletApp : IAsyncLifetime
     /// <summary>An HTTP client signed in through the Development sign-in endpoint.</summary>
     public async Task<HttpClient> SignedIn(string user, params string[] workspaces)
     {
-        var client = Host.Server.CreateClient();
+        var client = ApiHost.Server.CreateClient();
         var response = await client.PostAsJsonAsync("/api/dev/sign-in", new { user, workspaces });
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -97,3 +100,29 @@ public class InletApp : IAsyncLifetime
         return client;
     }
 }
+
+/// <summary>
+/// Two nodes on one database and storage, as production runs: the API is asked through the second node while the first
+/// lists, routes and loads as much as the second does. Suites run on it to show that isolation does not depend on which
+/// node decides.
+/// </summary>
+public sealed class TwoNodeInletApp : InletApp, IAsyncLifetime
+{
+    private IAlbaHost? _second;
+
+    protected override IAlbaHost ApiHost => _second ?? Host;
+
+    async Task IAsyncLifetime.InitializeAsync()
+    {
+        await InitializeAsync();
+        _second = await StartHost();
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        if (_second is not null)
+            await _second.DisposeAsync();
+        await DisposeAsync();
+    }
+}
+

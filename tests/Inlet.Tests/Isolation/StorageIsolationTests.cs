@@ -185,7 +185,7 @@ public static class Victims
 /// Issue #32, item 1: uploads land apart from workspace data, and only uploaded bytes are routed. Bob, a member of
 /// workspace B only, holds a token for B and tries to have storage copy another workspace's bytes into its container.
 /// </summary>
-public sealed class StorageIsolationTests(InletApp app, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<InletApp>
+public abstract class StorageIsolationSuite(InletApp app, Xunit.Abstractions.ITestOutputHelper output)
 {
     public static TheoryData<StorageAttacks.Kind> Kinds => new(StorageAttacks.All);
 
@@ -267,6 +267,13 @@ public sealed class StorageIsolationTests(InletApp app, Xunit.Abstractions.ITest
         Assert.Equal(403, await StorageProbe.TryUpload(new Uri(workspaceContainer + sasB.Query), "planted.txt"));
     }
 }
+
+public sealed class StorageIsolationTests(InletApp app, Xunit.Abstractions.ITestOutputHelper output)
+    : StorageIsolationSuite(app, output), IClassFixture<InletApp>;
+
+/// <summary>The same attacks with two nodes: the attacker's API calls go to the second node, either node routes.</summary>
+public sealed class TwoNodeStorageIsolationTests(TwoNodeInletApp app, Xunit.Abstractions.ITestOutputHelper output)
+    : StorageIsolationSuite(app, output), IClassFixture<TwoNodeInletApp>;
 
 /// <summary>
 /// Issue #32, item 5 (storage): tokens issued before the landing account have their containers in the workspace account.
