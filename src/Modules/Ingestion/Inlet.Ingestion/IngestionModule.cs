@@ -30,6 +30,7 @@ public static class IngestionModule
         services.Configure<Scanning.ScanningOptions>(config.GetSection("Scanning"));
         services.AddSingleton<Scanning.ClamdClient>();
         services.AddSingleton<ContainerProbe>();
+        services.AddSingleton<ContainerListing>();
         services.AddSingleton<ContainerPoller>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
         services.AddSingleton<RetentionSweep>();

@@ -29,6 +29,7 @@ public sealed class ContainerPoller(
     PollShares shares,
     StorageAccount storage,
     ContainerProbe probe,
+    ContainerListing listing,
     TimeProvider clock,
     IOptions<IngestionOptions> options,
     InletMetrics metrics,
@@ -80,6 +81,8 @@ public sealed class ContainerPoller(
         double allowance = 0;
         var warned = false;
         var reportedAt = DateTimeOffset.MinValue;
+        if (options.Value is { PushDetection: true, PushDetectionOn: false })
+            logger.LogWarning("Ingestion:PushDetection is on but no Ingestion:EventGridKey is configured: Event Grid deliveries are refused, and token containers are polled as without push detection.");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -191,13 +194,13 @@ public sealed class ContainerPoller(
     private TimeSpan NextInterval(DateTimeOffset now, DateTimeOffset lastActivity, bool closed)
     {
         var o = options.Value;
-        if (o.PushDetection && !closed)
+        if (o.PushDetectionOn && !closed)
             return PollSchedule.SafetyNet(o.SafetyNetPollInterval, Random.Shared);
         return PollSchedule.Interval(now, lastActivity, closed, o.MinPollInterval, o.MaxPollInterval);
     }
 
     /// <summary>Longest a container should wait between listings: what the budget treats as starving.</summary>
-    private TimeSpan Longest => options.Value.PushDetection
+    private TimeSpan Longest => options.Value.PushDetectionOn
         ? options.Value.SafetyNetPollInterval * 1.1
         : options.Value.MaxPollInterval;
 
@@ -257,10 +260,11 @@ public sealed class ContainerPoller(
             }
             if (holdsBlobs)
             {
-                Interlocked.Increment(ref _listings);
-                await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.None, States = BlobStates.None }, ct))
-                    found.Add(new IngestBlob(token.Id, token.Container, item.Name, item.Properties.ETag!.Value.ToString(),
-                        item.Properties.ContentLength ?? 0, IngestBlob.Md5Text(item.Properties.ContentHash), item.Properties.LastModified));
+                // Not the SDK's listing: one blob whose name XML cannot hold made it fail for the whole container (issue #32).
+                var listed = await listing.List(token.Container, ct);
+                Interlocked.Add(ref _listings, listed.Calls);
+                foreach (var item in listed.Blobs)
+                    found.Add(new IngestBlob(token.Id, token.Container, item.Name, item.ETag, item.Size, IngestBlob.Md5Text(item.ContentHash), item.LastModified));
             }
         }
         catch (RequestFailedException e) when (e.Status == 404)

@@ -176,7 +176,7 @@ public static class IngestBlobHandler
         try
         {
             using var md5 = UploadDecisions.ChecksMd5(record) ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-            await using var content = await storage.OpenSource(record.Container, record.Name, etag, ct);
+            await using var content = await storage.OpenSource(record.Container, record.BlobName(), etag, ct);
             var verdict = await clamd.Scan(content, md5, ct);
             scan?.SetTag(InletTelemetry.Outcome, verdict.Clean ? "clean" : "blocked");
             return new ScanRead(verdict, md5?.GetHashAndReset());
@@ -245,12 +245,12 @@ public static class IngestBlobHandler
         var rejection = UploadDecisions.DecidedRejection(record);
         if (rejection is null && UploadDecisions.ChecksMd5(record) && record.Md5 is { } expected)
         {
-            var actual = Convert.ToBase64String(md5 ?? await storage.ComputeMd5(record.Container, record.Name, etag, ct));
+            var actual = Convert.ToBase64String(md5 ?? await storage.ComputeMd5(record.Container, record.BlobName(), etag, ct));
             if (actual != expected)
                 rejection = ContentMd5.Mismatch(null, expected, actual);
         }
         var location = rejection is null ? record.Location : RoutingRules.QuarantineLocation(record.Id);
-        if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, location, record.Id, ct))
+        if (!await storage.CopyIn(record.Wsid, record.Container, record.BlobName(), etag, location, record.Id, ct))
             throw new InvalidOperationException($"'{location}' in workspace {record.Wsid} holds a file Inlet did not put there; upload {record.Id} waits.");
         return new MoveResult(rejection is null, rejection);
     }
@@ -258,7 +258,7 @@ public static class IngestBlobHandler
     /// <summary>A file clamd blocked goes to the quarantine instead of its place, never to where it could be read.</summary>
     private static async Task<MoveResult> Quarantine(UploadRecord record, ETag etag, WorkspaceStorage storage, ScanVerdict verdict, CancellationToken ct)
     {
-        if (!await storage.CopyIn(record.Wsid, record.Container, record.Name, etag, RoutingRules.QuarantineLocation(record.Id), record.Id, ct))
+        if (!await storage.CopyIn(record.Wsid, record.Container, record.BlobName(), etag, RoutingRules.QuarantineLocation(record.Id), record.Id, ct))
             throw new InvalidOperationException($"The quarantine of workspace {record.Wsid} holds a file Inlet did not put at upload {record.Id}'s place; it waits.");
         return new MoveResult(false, null, verdict.Signature);
     }

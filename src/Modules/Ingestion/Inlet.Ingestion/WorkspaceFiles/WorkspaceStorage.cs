@@ -42,10 +42,17 @@ public sealed class WorkspaceStorage(StorageAccount account)
         if (await IsOurs(target, uploadId, ct))
             return true;
 
-        var source = account.Container(sourceContainer).GetBlobClient(blobName);
-        var sourceUri = source.GenerateSasUri(BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1));
         try
         {
+            if (LiteralBlobs.Needed(blobName))
+            {
+                // A name the SDK would address as another blob ('..', '.', empty segments): copied by its literal address.
+                await LiteralBlobs.StartCopy(account, sourceContainer, blobName, etag, target,
+                    new Dictionary<string, string> { [UploadIdKey] = uploadId.ToString("N") }, ct);
+                return await IsOurs(target, uploadId, ct);
+            }
+            var source = account.Container(sourceContainer).GetBlobClient(blobName);
+            var sourceUri = source.GenerateSasUri(BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1));
             var copy = await target.StartCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions
             {
                 Metadata = new Dictionary<string, string> { [UploadIdKey] = uploadId.ToString("N") },
@@ -121,8 +128,11 @@ public sealed class WorkspaceStorage(StorageAccount account)
     {
         try
         {
-            await account.Container(container).GetBlobClient(blobName)
-                .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = etag }, ct);
+            if (LiteralBlobs.Needed(blobName))
+                await LiteralBlobs.Delete(account, container, blobName, etag, ct);
+            else
+                await account.Container(container).GetBlobClient(blobName)
+                    .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = etag }, ct);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
