@@ -1,6 +1,5 @@
 using System.Net;
 using Azure;
-using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 
 namespace Inlet.BuildingBlocks.Storage;
@@ -16,7 +15,8 @@ public sealed record SourceBlob(ETag ETag, long Size, byte[]? ContentHash, DateT
 /// (CannotVerifyCopySource) or read another blob, so the upload stayed pending for ever (issue #32). Here the address
 /// is written segment by segment, a '.' or '..' segment percent-encoded (<c>%2E%2E</c>, which storage decodes back into
 /// the name), and sent exactly so (<see cref="UriCreationOptions.DangerousDisablePathAndQueryCanonicalization"/>),
-/// authorised by a short-lived SAS for that one blob. Names that need none of this go through the SDK as before.
+/// authorised by a short-lived SAS for that one blob: read, read its properties, delete. Names that need none of this
+/// go through the SDK as before.
 /// </summary>
 public static class LiteralBlobs
 {
@@ -101,30 +101,51 @@ public static class LiteralBlobs
     }
 
     /// <summary>
-    /// Starts a server-side copy of version <paramref name="etag"/> of the blob to <paramref name="target"/> (a name the
-    /// SDK addresses faithfully), never over an existing blob; the caller waits for it through the target's properties.
-    /// A 409 or 412 throws with its status, as the SDK's copy does.
+    /// The bytes of version <paramref name="etag"/> of the blob, in one streamed GET. Not a server-side copy: the copy source
+    /// is a URL that storage parses again, and Azurite's parser (WHATWG URL) takes <c>%2E%2E</c> for <c>..</c> and removes it,
+    /// so the copy failed with CannotVerifyCopySource whatever the encoding. Such names are always rejected, so this
+    /// read, into the quarantine, is the only one they cost; the caller streams it (memory stays flat).
     /// </summary>
-    public static async Task StartCopy(StorageAccount account, string container, string name, ETag etag, BlobClient target,
-        IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
+    public static async Task<Stream> OpenRead(StorageAccount account, string container, string name, ETag etag, CancellationToken ct)
     {
-        var (source, _) = Address(account, container, name, BlobSasPermissions.Read);
-        var now = DateTimeOffset.UtcNow;
-        var destination = target.GenerateSasUri(new BlobSasBuilder(BlobSasPermissions.Create | BlobSasPermissions.Write, now + SasLifetime)
-        {
-            BlobContainerName = target.BlobContainerName, BlobName = target.Name, Resource = "b", StartsOn = now - TimeSpan.FromMinutes(5),
-        });
-        var (_, version) = Address(account, container, name, BlobSasPermissions.Read);
-        using var request = new HttpRequestMessage(HttpMethod.Put, destination);
+        var (address, version) = Address(account, container, name, BlobSasPermissions.Read);
+        using var request = new HttpRequestMessage(HttpMethod.Get, address);
         request.Headers.TryAddWithoutValidation("x-ms-version", version);
-        request.Headers.TryAddWithoutValidation("x-ms-copy-source", source.OriginalString);
-        request.Headers.TryAddWithoutValidation("x-ms-source-if-match", Quoted(etag));
-        request.Headers.TryAddWithoutValidation("If-None-Match", "*");
-        foreach (var (key, value) in metadata)
-            request.Headers.TryAddWithoutValidation($"x-ms-meta-{key}", value);
-        using var response = await Http.SendAsync(request, ct);
+        request.Headers.TryAddWithoutValidation("If-Match", Quoted(etag));
+        var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         if (!response.IsSuccessStatusCode)
-            throw Failed("Copying", container, response);
+        {
+            using (response)
+                throw Failed("Reading", container, response);
+        }
+        return new ResponseStream(response, await response.Content.ReadAsStreamAsync(ct));
+    }
+
+    /// <summary>The body of a response that is disposed with it.</summary>
+    private sealed class ResponseStream(HttpResponseMessage response, Stream body) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => body.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => body.ReadAsync(buffer, ct);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => body.ReadAsync(buffer, offset, count, ct);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                body.Dispose();
+                response.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 
     private static string Quoted(ETag etag) => $"\"{etag.ToString().Trim('"')}\"";

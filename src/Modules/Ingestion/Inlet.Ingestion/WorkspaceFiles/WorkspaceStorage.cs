@@ -46,10 +46,15 @@ public sealed class WorkspaceStorage(StorageAccount account)
         {
             if (LiteralBlobs.Needed(blobName))
             {
-                // A name the SDK would address as another blob ('..', '.', empty segments): copied by its literal address.
-                await LiteralBlobs.StartCopy(account, sourceContainer, blobName, etag, target,
-                    new Dictionary<string, string> { [UploadIdKey] = uploadId.ToString("N") }, ct);
-                return await IsOurs(target, uploadId, ct);
+                // A name the SDK would address as another blob ('..', '.', empty segments), always bound for the quarantine:
+                // read by its literal address and written there (no copy source URL can name it, see LiteralBlobs.OpenRead).
+                await using var content = await LiteralBlobs.OpenRead(account, sourceContainer, blobName, etag, ct);
+                await target.UploadAsync(content, new BlobUploadOptions
+                {
+                    Metadata = new Dictionary<string, string> { [UploadIdKey] = uploadId.ToString("N") },
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                }, ct);
+                return true;
             }
             var source = account.Container(sourceContainer).GetBlobClient(blobName);
             var sourceUri = source.GenerateSasUri(BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1));
