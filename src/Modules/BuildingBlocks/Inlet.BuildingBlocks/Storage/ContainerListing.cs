@@ -48,6 +48,11 @@ public sealed class ContainerListing(ContainerProbe probe, StorageAccount accoun
         {
             calls++;
             var page = await Page(container, marker, startFrom, PageSize, ct);
+            if (page is null)
+            {
+                calls++; // once more before searching: a 500 may be storage's own passing fault rather than a name
+                page = await Page(container, marker, startFrom, PageSize, ct);
+            }
             if (page is not null)
             {
                 blobs.AddRange(page.Value.Blobs);
@@ -93,14 +98,18 @@ public sealed class ContainerListing(ContainerProbe probe, StorageAccount accoun
         }
     }
 
-    /// <summary>One page, or null when storage could not write it (a 5xx); any other refusal throws with its status.</summary>
+    /// <summary>
+    /// One page, or null when storage could not write it (a 500, as Azurite answers for a name XML cannot hold); any other
+    /// answer that is not a success throws with its status, so a busy or unavailable storage (503, 502, 504) is never
+    /// searched, only tried again at the next listing.
+    /// </summary>
     private async Task<(IReadOnlyList<ListedBlob> Blobs, string? NextMarker)?> Page(string container, string? marker, string? startFrom, int size, CancellationToken ct)
     {
         var query = $"maxresults={size}"
             + (marker is null ? "" : $"&marker={Uri.EscapeDataString(marker)}")
             + (startFrom is null ? "" : $"&startFrom={Uri.EscapeDataString(startFrom)}");
         using var response = await probe.List(container, query, ct);
-        if ((int)response.StatusCode >= 500)
+        if (response.StatusCode == HttpStatusCode.InternalServerError)
             return null;
         if (!response.IsSuccessStatusCode)
             throw ContainerProbe.Refusal(container, response);
