@@ -24,6 +24,12 @@ public sealed class IngestionOptions
     /// </summary>
     public bool PushDetection { get; set; }
 
+    /// <summary>
+    /// Whether events drive detection: PushDetection asked for and an EventGridKey to authenticate them with. Without a key
+    /// the endpoint refuses every delivery, so the poller keeps its adaptive pace rather than wait for events that cannot come.
+    /// </summary>
+    public bool PushDetectionOn => PushDetection && !string.IsNullOrEmpty(EventGridKey);
+
     /// <summary>With PushDetection, how often each open container is still listed, to find blobs whose event was lost;
     /// each interval varies by ±10 % so containers do not fall into step.</summary>
     public TimeSpan SafetyNetPollInterval { get; set; } = TimeSpan.FromMinutes(15);
@@ -48,7 +54,7 @@ public sealed class IngestionOptions
     /// <summary>After a token closes, how long to keep sweeping before its container is deleted.</summary>
     public TimeSpan FinalSweepGrace { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Shared secret Event Grid must send as <c>?key=</c>; empty disables the endpoint outside Development.</summary>
+    /// <summary>Shared secret Event Grid must send as <c>?key=</c>; empty refuses every delivery (401) and leaves detection to polling.</summary>
     public string EventGridKey { get; set; } = "";
 
     /// <summary>Section <c>Ingestion:Retention</c>: how long what no one needs any more is kept.</summary>

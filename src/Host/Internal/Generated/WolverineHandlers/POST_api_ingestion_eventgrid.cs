@@ -2,7 +2,6 @@
 #pragma warning disable
 using Inlet.BuildingBlocks.Storage;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using System;
 using System.Linq;
@@ -18,16 +17,14 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Wolverine.Http.WolverineHttpOptions _wolverineHttpOptions;
         private readonly Inlet.BuildingBlocks.Storage.StorageAccounts _storageAccounts;
-        private readonly Microsoft.Extensions.Hosting.IHostEnvironment _hostEnvironment;
         private readonly Microsoft.Extensions.Options.IOptions<Inlet.Ingestion.IngestionOptions> _optionsOfIngestionOptions;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
         private readonly Wolverine.Runtime.IWolverineRuntime _wolverineRuntime;
 
-        public POST_api_ingestion_eventgrid(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Inlet.BuildingBlocks.Storage.StorageAccounts storageAccounts, Microsoft.Extensions.Hosting.IHostEnvironment hostEnvironment, Microsoft.Extensions.Options.IOptions<Inlet.Ingestion.IngestionOptions> optionsOfIngestionOptions, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
+        public POST_api_ingestion_eventgrid(Wolverine.Http.WolverineHttpOptions wolverineHttpOptions, Inlet.BuildingBlocks.Storage.StorageAccounts storageAccounts, Microsoft.Extensions.Options.IOptions<Inlet.Ingestion.IngestionOptions> optionsOfIngestionOptions, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory, Wolverine.Runtime.IWolverineRuntime wolverineRuntime) : base(wolverineHttpOptions)
         {
             _wolverineHttpOptions = wolverineHttpOptions;
             _storageAccounts = storageAccounts;
-            _hostEnvironment = hostEnvironment;
             _optionsOfIngestionOptions = optionsOfIngestionOptions;
             _outboxedSessionFactory = outboxedSessionFactory;
             _wolverineRuntime = wolverineRuntime;
@@ -39,7 +36,7 @@ namespace Internal.Generated.WolverineHandlers
             // Building the Marten session
             await using var documentSession = _outboxedSessionFactory.OpenSession(messageContext);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("handler.type", "Inlet.Ingestion.Detection.EventGridEndpoint").SetTag("http.route", "/api/ingestion/eventgrid").SetTag("http.request.method", "POST");
-            var eventGridDelivery = await Inlet.Ingestion.Detection.EventGridEndpoint.LoadAsync(httpContext.Request, _optionsOfIngestionOptions, _hostEnvironment, documentSession, _storageAccounts, httpContext.RequestAborted).ConfigureAwait(false);
+            var eventGridDelivery = await Inlet.Ingestion.Detection.EventGridEndpoint.LoadAsync(httpContext.Request, _optionsOfIngestionOptions, documentSession, _storageAccounts, httpContext.RequestAborted).ConfigureAwait(false);
             var result1 = Inlet.Ingestion.Detection.EventGridEndpoint.Validate(eventGridDelivery);
             // Evaluate whether or not the execution should be stopped based on the IResult value
             if (result1 != null && !(result1 is Wolverine.Http.WolverineContinue))

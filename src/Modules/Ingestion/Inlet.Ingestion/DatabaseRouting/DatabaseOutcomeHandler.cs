@@ -1,4 +1,5 @@
 using Azure;
+using Inlet.BuildingBlocks.Http;
 using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.WorkspaceFiles;
@@ -54,7 +55,7 @@ public static class DatabaseOutcomeDecisions
     /// <summary>The Inbox paths a refused file may take, in the order they are tried.</summary>
     public static IEnumerable<string> InboxCandidates(UploadRecord record)
     {
-        var wanted = $"{RoutingRules.InboxFolder}/{record.Name}";
+        var wanted = $"{RoutingRules.InboxFolder}/{WorkspacePath.Normalise(record.Name)}";
         for (var attempt = 1; attempt <= RoutingRules.MaxNameAttempts; attempt++)
             yield return RoutingRules.Candidate(wanted, attempt);
     }

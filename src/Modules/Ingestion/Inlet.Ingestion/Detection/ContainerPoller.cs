@@ -48,7 +48,12 @@ public sealed class ContainerPoller(
 
     // One lean look per account (each signs its listing SAS with its own key): the landing account, and the workspace
     // account for tokens issued before it (docs/adr/0030).
-    private readonly ConcurrentDictionary<StorageAccount, ContainerProbe> _probes = new();
+    private readonly ConcurrentDictionary<StorageAccount, AccountLook> _looks = new();
+
+    private sealed record AccountLook(ContainerProbe Probe, ContainerListing Listing);
+
+    private AccountLook Look(StorageAccount account) =>
+        _looks.GetOrAdd(account, a => { var probe = new ContainerProbe(a); return new AccountLook(probe, new ContainerListing(probe, a)); });
 
     // The loop's own: every tracked container by its next listing time, and those due but not yet listed (the
     // budget left them over). Each round looks only at what came due, not at every container: at 10,000 tokens the
@@ -83,6 +88,8 @@ public sealed class ContainerPoller(
         double allowance = 0;
         var warned = false;
         var reportedAt = DateTimeOffset.MinValue;
+        if (options.Value is { PushDetection: true, PushDetectionOn: false })
+            logger.LogWarning("Ingestion:PushDetection is on but no Ingestion:EventGridKey is configured: Event Grid deliveries are refused, and token containers are polled as without push detection.");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -194,13 +201,13 @@ public sealed class ContainerPoller(
     private TimeSpan NextInterval(DateTimeOffset now, DateTimeOffset lastActivity, bool closed)
     {
         var o = options.Value;
-        if (o.PushDetection && !closed)
+        if (o.PushDetectionOn && !closed)
             return PollSchedule.SafetyNet(o.SafetyNetPollInterval, Random.Shared);
         return PollSchedule.Interval(now, lastActivity, closed, o.MinPollInterval, o.MaxPollInterval);
     }
 
     /// <summary>Longest a container should wait between listings: what the budget treats as starving.</summary>
-    private TimeSpan Longest => options.Value.PushDetection
+    private TimeSpan Longest => options.Value.PushDetectionOn
         ? options.Value.SafetyNetPollInterval * 1.1
         : options.Value.MaxPollInterval;
 
@@ -257,14 +264,15 @@ public sealed class ContainerPoller(
             if (!state.HadBlobs)
             {
                 Interlocked.Increment(ref _listings);
-                holdsBlobs = await _probes.GetOrAdd(account, a => new ContainerProbe(a)).HoldsBlobs(token.Container, ct);
+                holdsBlobs = await Look(account).Probe.HoldsBlobs(token.Container, ct);
             }
             if (holdsBlobs)
             {
-                Interlocked.Increment(ref _listings);
-                await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.None, States = BlobStates.None }, ct))
-                    found.Add(new IngestBlob(token.Id, token.Container, item.Name, item.Properties.ETag!.Value.ToString(),
-                        item.Properties.ContentLength ?? 0, IngestBlob.Md5Text(item.Properties.ContentHash), item.Properties.LastModified, token.Account));
+                // Not the SDK's listing: one blob whose name XML cannot hold made it fail for the whole container (issue #32).
+                var listed = await Look(account).Listing.List(token.Container, ct);
+                Interlocked.Add(ref _listings, listed.Calls);
+                foreach (var item in listed.Blobs)
+                    found.Add(new IngestBlob(token.Id, token.Container, item.Name, item.ETag, item.Size, IngestBlob.Md5Text(item.ContentHash), item.LastModified, token.Account));
             }
         }
         catch (RequestFailedException e) when (e.Status == 404)

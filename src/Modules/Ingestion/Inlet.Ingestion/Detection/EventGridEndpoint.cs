@@ -1,4 +1,6 @@
 using System.Net.Mime;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure;
@@ -10,7 +12,6 @@ using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.TokenContainers;
 using Marten;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Wolverine;
 using Wolverine.Http;
@@ -99,9 +100,9 @@ public static class EventGridDecisions
 public static class EventGridHandshakeEndpoint
 {
     [WolverineOptions(EventGridEndpoint.Route)]
-    public static IResult Options(HttpRequest request, HttpResponse response, IOptions<IngestionOptions> options, IHostEnvironment env)
+    public static IResult Options(HttpRequest request, HttpResponse response, IOptions<IngestionOptions> options)
     {
-        if (EventGridEndpoint.Refused(request, options.Value, env) is { } refused)
+        if (EventGridEndpoint.Refused(request, options.Value) is { } refused)
             return refused;
         var origin = request.Headers["WebHook-Request-Origin"].ToString();
         if (string.IsNullOrEmpty(origin))
@@ -130,10 +131,11 @@ public static class EventGridEndpoint
     private static readonly JsonEventFormatter CloudEventJson = new();
 
     /// <param name="session">The handler's session (read from only): taking it puts the endpoint in a Marten transaction, which is what stores the outgoing messages before the answer.</param>
-    public static async Task<EventGridDelivery> LoadAsync(HttpRequest request, IOptions<IngestionOptions> options, IHostEnvironment env,
+    public static async Task<EventGridDelivery> LoadAsync(HttpRequest request, IOptions<IngestionOptions> options,
         IDocumentSession session, StorageAccounts storage, CancellationToken ct)
     {
-        if (Refused(request, options.Value, env) is { } refused)
+        // First, before the body is read or storage or the database is asked anything.
+        if (Refused(request, options.Value) is { } refused)
             return new EventGridDelivery(refused, null, []);
         var (events, malformed) = await Decode(request, ct);
         if (malformed is not null)
@@ -152,17 +154,13 @@ public static class EventGridEndpoint
                 .SetTag(InletTelemetry.TokenId, token.Id)
                 .SetTag(InletTelemetry.Container, created.Container)
                 .SetTag(InletTelemetry.BlobName, created.BlobName);
-            try
+            // Null: already routed (and removed) by the poller. By its literal address where the SDK would read another blob.
+            // In the account the token's container is in (the event's topic names it too; the record is what Inlet trusts).
+            if (await LiteralBlobs.Properties(storage.Holding(token.Account), created.Container, created.BlobName, ct) is { } properties)
             {
-                // In the account the token's container is in (the event's topic names it too; the record is what Inlet trusts).
-                var properties = (await storage.Holding(token.Account).Container(created.Container).GetBlobClient(created.BlobName).GetPropertiesAsync(cancellationToken: ct)).Value;
-                detect?.SetTag(InletTelemetry.BlobSize, properties.ContentLength);
-                found.Add(new FoundBlob(token.Id, created.Container, created.BlobName, properties.ETag, properties.ContentLength, properties.ContentHash, properties.LastModified,
+                detect?.SetTag(InletTelemetry.BlobSize, properties.Size);
+                found.Add(new FoundBlob(token.Id, created.Container, created.BlobName, properties.ETag, properties.Size, properties.ContentHash, properties.LastModified,
                     token.Account));
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                // Already routed (and removed) by the poller.
             }
         }
         return new EventGridDelivery(null, asked.ValidationCode, found, options.Value);
@@ -224,12 +222,20 @@ public static class EventGridEndpoint
         }
     }
 
-    /// <summary>A delivery without the configured key is refused (in Development, without a key configured, anyone may post).</summary>
-    internal static IResult? Refused(HttpRequest request, IngestionOptions options, IHostEnvironment env)
+    /// <summary>
+    /// A delivery without the configured key is refused, and with no key configured every delivery is (in Development too):
+    /// an endpoint that routes on anyone's word would let a stranger make Inlet read any blob name in any token container.
+    /// The keys are compared as SHA-256 digests in constant time, so neither the key's bytes nor its length leak through timing.
+    /// </summary>
+    internal static IResult? Refused(HttpRequest request, IngestionOptions options)
     {
         var key = options.EventGridKey;
-        return (string.IsNullOrEmpty(key) ? !env.IsDevelopment() : request.Query["key"] != key)
-            ? Results.Problem(Problems.Create(401, "Unknown sender", "Event Grid deliveries must carry the configured ?key= (Ingestion:EventGridKey)."))
-            : null;
+        if (string.IsNullOrEmpty(key))
+            return Results.Problem(Problems.Create(401, "Event Grid deliveries are off",
+                "No Ingestion:EventGridKey is configured, so no delivery can be authenticated; Inlet finds uploads by listing instead. Configure the key and subscribe with ?key=<it>."));
+        var given = SHA256.HashData(Encoding.UTF8.GetBytes(request.Query["key"].ToString()));
+        return CryptographicOperations.FixedTimeEquals(given, SHA256.HashData(Encoding.UTF8.GetBytes(key)))
+            ? null
+            : Results.Problem(Problems.Create(401, "Unknown sender", "Event Grid deliveries must carry the configured ?key= (Ingestion:EventGridKey)."));
     }
 }

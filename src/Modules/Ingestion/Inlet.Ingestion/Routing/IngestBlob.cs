@@ -89,7 +89,7 @@ public static class IngestBlobHandler
             var scanned = UploadDecisions.AwaitsScan(record) && scanning.Enabled ? await Scan(blob.Account, record, etag, storage, clamd, ct) : null;
             // How this exact version was made: from the scan's own read, else one properties request (scanning off).
             var copied = UploadDecisions.DecidedRejection(record) is null
-                ? UploadOrigin.Rejection(scanned?.Origin ?? await storage.Origin(blob.Account, record.Container, record.Name, etag, ct))
+                ? UploadOrigin.Rejection(scanned?.Origin ?? await storage.Origin(blob.Account, record.Container, record.BlobName(), etag, ct))
                 : null;
             var verdict = scanned?.Verdict;
             var move = verdict is { Clean: false }
@@ -193,7 +193,7 @@ public static class IngestBlobHandler
         try
         {
             using var md5 = UploadDecisions.ChecksMd5(record) ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-            var (content, origin) = await storage.OpenSource(account, record.Container, record.Name, etag, ct);
+            var (content, origin) = await storage.OpenSource(account, record.Container, record.BlobName(), etag, ct);
             await using var _ = content;
             if (UploadOrigin.Rejection(origin) is not null)
             {
@@ -269,12 +269,12 @@ public static class IngestBlobHandler
         var rejection = UploadDecisions.DecidedRejection(record) ?? copied;
         if (rejection is null && UploadDecisions.ChecksMd5(record) && record.Md5 is { } expected)
         {
-            var actual = Convert.ToBase64String(md5 ?? await storage.ComputeMd5(account, record.Container, record.Name, etag, ct));
+            var actual = Convert.ToBase64String(md5 ?? await storage.ComputeMd5(account, record.Container, record.BlobName(), etag, ct));
             if (actual != expected)
                 rejection = ContentMd5.Mismatch(null, expected, actual);
         }
         var location = rejection is null ? record.Location : RoutingRules.QuarantineLocation(record.Id);
-        if (!await storage.CopyIn(record.Wsid, account, record.Container, record.Name, etag, location, record.Id, ct))
+        if (!await storage.CopyIn(record.Wsid, account, record.Container, record.BlobName(), etag, location, record.Id, ct))
             throw new InvalidOperationException($"'{location}' in workspace {record.Wsid} holds a file Inlet did not put there; upload {record.Id} waits.");
         return new MoveResult(rejection is null, rejection);
     }
@@ -282,7 +282,7 @@ public static class IngestBlobHandler
     /// <summary>A file clamd blocked goes to the quarantine instead of its place, never to where it could be read.</summary>
     private static async Task<MoveResult> Quarantine(UploadRecord record, string? account, ETag etag, WorkspaceStorage storage, ScanVerdict verdict, CancellationToken ct)
     {
-        if (!await storage.CopyIn(record.Wsid, account, record.Container, record.Name, etag, RoutingRules.QuarantineLocation(record.Id), record.Id, ct))
+        if (!await storage.CopyIn(record.Wsid, account, record.Container, record.BlobName(), etag, RoutingRules.QuarantineLocation(record.Id), record.Id, ct))
             throw new InvalidOperationException($"The quarantine of workspace {record.Wsid} holds a file Inlet did not put at upload {record.Id}'s place; it waits.");
         return new MoveResult(false, null, verdict.Signature);
     }

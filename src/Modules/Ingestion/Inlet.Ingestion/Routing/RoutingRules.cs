@@ -26,7 +26,9 @@ public static class RoutingRules
 
     public static Decision Decide(UploadDestination destination, string blobName, Guid uploadId)
     {
-        var problem = WorkspacePath.Problem(blobName, MaxPathLength);
+        var problem = WorkspacePath.Problem(blobName, MaxPathLength)
+            // A folder path may end in '/', a file's name may not: "dir/" is a folder marker, not a file to route.
+            ?? (blobName.EndsWith('/') ? "The name ends with '/', so it names a folder, not a file." : null);
         var (routedTo, folder, note) = destination.Kind switch
         {
             DestinationKind.Folder => ("folder", destination.Folder!, (string?)null),
@@ -35,8 +37,11 @@ public static class RoutingRules
             _ => ("inbox", InboxFolder, (string?)null),
         };
         if (problem is not null)
-            return new Decision(routedTo, null, null, $"Unsafe file name '{QuotedText.Printable(blobName, 200)}': {problem}");
-        var location = routedTo == "database" ? $"{folder}/{FileName(blobName)}" : $"{folder}/{blobName}";
+            return new Decision(routedTo, null, null, $"Unsafe file name '{QuotedText.Visible(blobName, 200)}': {problem}");
+        // One normalisation form (NFC): a decomposed spelling of a name lands on the same path, so it gets "name (2).ext"
+        // rather than a second file that looks the same.
+        var name = WorkspacePath.Normalise(blobName);
+        var location = routedTo == "database" ? $"{folder}/{FileName(name)}" : $"{folder}/{name}";
         if (location.Length > MaxPathLength)
             return new Decision(routedTo, null, null, $"The file's path in the workspace would be {location.Length} characters; at most {MaxPathLength} are allowed.");
         return new Decision(routedTo, location, note, null);

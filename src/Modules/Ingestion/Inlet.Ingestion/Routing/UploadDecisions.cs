@@ -1,3 +1,4 @@
+using Inlet.BuildingBlocks.Text;
 using Inlet.Ingestion.Contracts;
 using Inlet.Ingestion.TokenContainers;
 using Inlet.Tokens.Contracts;
@@ -41,10 +42,11 @@ public static class UploadDecisions
         if (quota?.Rejection is { } refused && decision.Rejection is null)
             decision = decision with { Location = null, Note = null, Rejection = refused };
         var location = decision.Location is null ? RoutingRules.QuarantineLocation(uploadId) : RoutingRules.Candidate(decision.Location, attempt);
-        var received = new UploadReceived(uploadId, token.Id, token.Wsid, blob.Container, blob.BlobName,
+        var encoded = StoredName.NeedsEncoding(blob.BlobName);
+        var received = new UploadReceived(uploadId, token.Id, token.Wsid, blob.Container, encoded ? StoredName.Encode(blob.BlobName) : blob.BlobName,
             blob.ETag, blob.Size, blob.Md5, decision.RoutedTo, location, decision.Rejection ?? decision.Note, now,
             Scan: scan && decision.Location is not null, // a refused name is quarantined anyway: nothing to scan
-            Exhausts: quota?.Exhaustion);
+            Exhausts: quota?.Exhaustion, NameEncoded: encoded);
         return (received, new PathClaim { Id = PathClaim.IdFor(token.Wsid, location), UploadId = uploadId });
     }
 

@@ -3,6 +3,7 @@ namespace Inlet.Ingestion.Routing;
 /// <summary>A committed blob was found in a token's container and its destination decided, before anything moved.</summary>
 /// <param name="Scan">Scanning was on when it was decided: the file waits in <c>scanning</c> until clamd has passed or blocked it.</param>
 /// <param name="Exhausts">Counting this upload used up its token's quota: Tokens is told with the outcome (docs/adr/0028-upload-quotas.md).</param>
+/// <param name="NameEncoded">The blob's name holds U+0000, which PostgreSQL cannot: <paramref name="BlobName"/> is <see cref="Inlet.BuildingBlocks.Text.StoredName"/>'s form of it.</param>
 public sealed record UploadReceived(
     Guid UploadId,
     Guid Tid,
@@ -17,7 +18,8 @@ public sealed record UploadReceived(
     string? Note,
     DateTimeOffset At,
     bool Scan = false,
-    QuotaExhaustion? Exhausts = null);
+    QuotaExhaustion? Exhausts = null,
+    bool NameEncoded = false);
 
 /// <summary>The malware scanner found nothing in the file's bytes (the exact blob version); recorded with the routing outcome.</summary>
 public sealed record UploadScanned(Guid UploadId, Guid Tid, DateTimeOffset At);

@@ -10,7 +10,14 @@ public sealed class UploadRecord
     public Guid Tid { get; set; }
     public string Wsid { get; set; } = "";
     public string Container { get; set; } = "";
+    /// <summary>The blob's name as uploaded, or <see cref="Inlet.BuildingBlocks.Text.StoredName"/>'s form of it where <see cref="NameEncoded"/>.</summary>
     public string Name { get; set; } = "";
+
+    /// <summary>The name held U+0000 (PostgreSQL cannot keep it): <see cref="Name"/> is its stored form.</summary>
+    public bool NameEncoded { get; set; }
+
+    /// <summary>The blob's name in its token container, as storage knows it (a method: a property would be stored, U+0000 and all).</summary>
+    public string BlobName() => NameEncoded ? Inlet.BuildingBlocks.Text.StoredName.Decode(Name) : Name;
     public string ETag { get; set; } = "";
     public long Size { get; set; }
     public string? Md5 { get; set; }
@@ -94,6 +101,7 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
         Wsid = e.Wsid,
         Container = e.Container,
         Name = e.BlobName,
+        NameEncoded = e.NameEncoded,
         ETag = e.ETag,
         Size = e.Size,
         Md5 = e.Md5,

@@ -77,6 +77,7 @@ public static class FileEndpoints
             return Results.Problem(Problems.Validation("path", "Give the file's path, e.g. ?path=inbox/site-a/data.csv."));
         if (WorkspacePath.Problem(path, MaxPathLength) is { } why)
             return Results.Problem(Problems.Validation("path", why));
+        path = WorkspacePath.Normalise(path); // files are kept under their NFC path: either spelling finds them
         var file = await session.Query<UploadRecord>()
             .FirstOrDefaultAsync(r => r.Wsid == wsid && r.FilePath == path, ct);
         if (file is { Review: ReviewState.Pending })
@@ -101,7 +102,7 @@ public static class FileEndpoints
             ? new Dictionary<Guid, UploadProgress>()
             : (await session.LoadManyAsync<UploadProgress>(ct, pending)).ToDictionary(p => p.Id);
         var settings = records.Any(r => r.Review is not null) ? await session.LoadAsync<WorkspaceSettings>(wsid, ct) : null;
-        return records.Select(r => new UploadResponse(r.Tid, r.Name, r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At, r.PurgedAt, r.RowsLoaded, r.RowsRejected, r.Note,
+        return records.Select(r => new UploadResponse(r.Tid, r.BlobName(), r.Size, r.RoutedTo, r.Location, r.Status, r.Error, r.At, r.PurgedAt, r.RowsLoaded, r.RowsRejected, r.Note,
             r.Status == UploadStatus.Pending && progress.TryGetValue(r.Id, out var p) ? new UploadProgressResponse(p.Phase, p.BytesDone, p.BytesTotal, p.RowsLoaded, p.At) : null,
             r.Review, r.Review is null ? null : r.Approvals, InboxReviewDecisions.RequiredForListing(settings, r),
             r.Scan, r.ScanSignature)).ToList();

@@ -47,12 +47,23 @@ public sealed class WorkspaceStorage(StorageAccounts accounts)
         if (await IsOurs(target, uploadId, ct))
             return true;
 
-        // A read SAS of the one source blob, made with the key of the account it is in: the copy's source is authorised
-        // by it alone, so it works across accounts (measured on Azurite and Azure, docs/adr/0030).
-        var source = Source(sourceAccount, sourceContainer, blobName);
-        var sourceUri = source.GenerateSasUri(BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1));
         try
         {
+            if (LiteralBlobs.Needed(blobName))
+            {
+                // A name the SDK would address as another blob ('..', '.', empty segments), always bound for the quarantine:
+                // read by its literal address and written there (no copy source URL can name it, see LiteralBlobs.OpenRead).
+                await using var content = await LiteralBlobs.OpenRead(accounts.Holding(sourceAccount), sourceContainer, blobName, etag, ct);
+                await target.UploadAsync(content, new BlobUploadOptions
+                {
+                    Metadata = new Dictionary<string, string> { [UploadIdKey] = uploadId.ToString("N") },
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                }, ct);
+                return true;
+            }
+            // A read SAS of the one source blob, made with the key of the account it is in: the copy's source is authorised
+            // by it alone, so it works across accounts (measured on Azurite, docs/adr/0030).
+            var sourceUri = Source(sourceAccount, sourceContainer, blobName).GenerateSasUri(BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1));
             var copy = await target.StartCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions
             {
                 Metadata = new Dictionary<string, string> { [UploadIdKey] = uploadId.ToString("N") },
@@ -149,8 +160,11 @@ public sealed class WorkspaceStorage(StorageAccounts accounts)
     {
         try
         {
-            await Source(sourceAccount, container, blobName)
-                .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = etag }, ct);
+            if (LiteralBlobs.Needed(blobName))
+                await LiteralBlobs.Delete(accounts.Holding(sourceAccount), container, blobName, etag, ct);
+            else
+                await Source(sourceAccount, container, blobName)
+                    .DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = etag }, ct);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
