@@ -106,7 +106,7 @@ public sealed class HostileNameIsolationTests(InletApp app) : IClassFixture<Inle
         Assert.Equal(["inbox/fine.txt"], (await alice.GetJson($"/api/workspaces/{ws}/inbox")).EnumerateArray().Select(f => f.Str("path")));
         // Every source blob was removed once its outcome was recorded: nothing is left to be listed again.
         var left = new List<string>();
-        await foreach (var blob in new BlobServiceClient(TestServices.Storage).GetBlobContainerClient(token.Str("inboxid")).GetBlobsAsync())
+        await foreach (var blob in new BlobServiceClient(TestServices.Landing).GetBlobContainerClient(token.Str("inboxid")).GetBlobsAsync())
             left.Add(blob.Name);
         Assert.Empty(left);
     }
