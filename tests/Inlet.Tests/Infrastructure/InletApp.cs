@@ -80,8 +80,14 @@ public class InletApp : IAsyncLifetime
         // Idle pooled connections of a finished fixture would otherwise stay open for minutes and, added up
         // over the suite's fixtures, exhaust the server's max_connections.
         if (_ownsDatabase)
+        {
+            await TestServices.DropWorkspaceDatabases(Postgres);
             await TestServices.DropDatabase(Postgres);
+        }
     }
+
+    /// <summary>The workspace's own database (docs/adr/0031), for a test's own look at what Inlet loaded.</summary>
+    public string WorkspaceDatabase(string wsid) => TestServices.WorkspaceDatabase(Postgres, wsid);
 
     public static string NewWorkspace(string prefix = "ws") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)];
 
