@@ -233,7 +233,7 @@ public sealed class DatabaseIsolationTests(DatabaseIsolationApp app) : IClassFix
         // The listings of roles, their settings, sessions and databases are closed; only role names stay readable (psql's \d needs them).
         foreach (var listing in new[]
         {
-            "select count(*) from pg_roles", "select rolconfig from pg_roles limit 1", "select count(*) from pg_user", "select count(*) from pg_auth_members",
+            "select * from pg_roles", "select rolconfig from pg_roles limit 1", "select count(*) from pg_user", "select count(*) from pg_auth_members",
             "select count(*) from pg_db_role_setting", "select count(*) from pg_stat_activity", "select count(*) from pg_database", "select count(*) from pg_stat_database",
             "select count(*) from pg_locks",
         })
@@ -315,5 +315,46 @@ public sealed class DatabaseIsolationTests(DatabaseIsolationApp app) : IClassFix
         Assert.Equal(HttpStatusCode.NotFound, (await c.Client.GetAsync($"/api/workspaces/{c.Ws}/database/credentials")).StatusCode);
         var audit = await c.Client.GetJson($"/api/workspaces/{c.Ws}/audit?type=database_credentials_revoked");
         Assert.Single(audit.GetProperty("entries").EnumerateArray());
+    }
+}
+
+/// <summary>
+/// The same attacks where Inlet's role is no superuser (a managed server): pg_catalog cannot be hardened, so a login may
+/// write large objects and take advisory locks — but only in its own database, and all of it goes with its revocation.
+/// </summary>
+public sealed class DatabaseIsolationNonSuperuserTests(NonSuperuserDatabaseApp app) : IClassFixture<NonSuperuserDatabaseApp>
+{
+    [Fact]
+    public async Task Without_superuser_a_logins_large_objects_and_locks_stay_in_its_own_database_and_revocation_still_answers_204_and_drops_them()
+    {
+        var a = InletApp.NewWorkspace("ina");
+        var b = InletApp.NewWorkspace("inb");
+        var alice = await app.SignedIn("alice", a);
+        var bob = await app.SignedIn("bob", b);
+        var loginA = await DatabaseCredentialsTests.Issue(alice, a);
+        var loginB = await DatabaseCredentialsTests.Issue(bob, b);
+
+        await using var attacker = await DatabaseCredentialsTests.Open(loginA);
+        await DatabaseCredentialsTests.Scalar(attacker, "set default_transaction_read_only = off");
+        var oid = Convert.ToUInt32(await DatabaseCredentialsTests.Scalar(attacker, "select lo_from_bytea(0, 'smuggled'::bytea)"));
+        await DatabaseCredentialsTests.Scalar(attacker, $"grant select on large object {oid} to public");
+        await DatabaseCredentialsTests.Scalar(attacker, $"select pg_advisory_lock(hashtext('inlet_database_credentials:{b}'))");
+        await DatabaseCredentialsTests.Scalar(attacker, $"select pg_advisory_lock(hashtext('inlet_database_credentials:{a}'))");
+        await using (var reader = await DatabaseCredentialsTests.Open(loginB))
+        {
+            var error = await Assert.ThrowsAsync<PostgresException>(() => DatabaseCredentialsTests.Scalar(reader, $"select lo_get({oid})"));
+            Assert.Equal(PostgresErrorCodes.UndefinedObject, error.SqlState);
+        }
+
+        var rotated = await bob.PostAsync($"/api/workspaces/{b}/database/credentials", null).WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
+        var watch = Stopwatch.StartNew();
+        var revoked = await alice.DeleteAsync($"/api/workspaces/{a}/database/credentials").WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.True(revoked.StatusCode == HttpStatusCode.NoContent, $"{(int)revoked.StatusCode} {await revoked.Content.ReadAsStringAsync()}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the revocation took {watch.Elapsed}");
+        await using var admin = new NpgsqlConnection(TestServices.WorkspaceDatabase(TestServices.PostgresServer, a));
+        await admin.OpenAsync();
+        Assert.Equal(0L, await DatabaseCredentialsTests.Scalar(admin, $"select count(*) from pg_largeobject_metadata where oid = {oid}"));
+        Assert.Equal(0L, await DatabaseCredentialsTests.Scalar(admin, $"select count(*) from pg_roles where rolname = '{loginA.Str("user")}'"));
     }
 }

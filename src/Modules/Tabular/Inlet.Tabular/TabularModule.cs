@@ -27,7 +27,7 @@ public static class TabularModule
         var workspaceDatabase = config.GetConnectionString("WorkspaceDatabase") is { Length: > 0 } configured ? configured : eventStoreConnection;
         // The uploader must learn which key is duplicated; PostgreSQL's error detail says so.
         var connection = new NpgsqlConnectionStringBuilder(workspaceDatabase) { IncludeErrorDetail = true };
-        services.AddSingleton(sp => new WorkspaceDatabase(NpgsqlDataSource.Create(connection), eventStoreConnection,
+        services.AddSingleton(sp => new WorkspaceDatabase(connection.ConnectionString, eventStoreConnection,
             sp.GetRequiredService<IOptions<DatabaseCredentialsOptions>>(), sp.GetRequiredService<ILogger<WorkspaceDatabase>>()));
         services.AddHostedService<WorkspaceDatabaseStartup>();
         services.AddSingleton<TableLoader>();

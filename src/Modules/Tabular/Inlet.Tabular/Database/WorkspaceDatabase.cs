@@ -25,6 +25,7 @@ public sealed partial class WorkspaceDatabase : IAsyncDisposable
     public const int SetupVersion = 1;
 
     private readonly NpgsqlDataSource _home;
+    private readonly string _connection; // with its password, which a data source's ConnectionString leaves out
     private readonly string _eventStore;
     private readonly IOptions<DatabaseCredentialsOptions> _options;
     private readonly ILogger _logger;
@@ -36,11 +37,12 @@ public sealed partial class WorkspaceDatabase : IAsyncDisposable
     private bool? _superuser;
     private int _limitsLogged;
 
-    /// <param name="home">The database of <c>ConnectionStrings:WorkspaceDatabase</c>: where workspace databases are created from.</param>
+    /// <param name="connection"><c>ConnectionStrings:WorkspaceDatabase</c>: its database ("home") is where workspace databases are created from.</param>
     /// <param name="eventStoreConnection">Inlet's own database, closed to <c>PUBLIC</c> so that no workspace login reaches it.</param>
-    public WorkspaceDatabase(NpgsqlDataSource home, string eventStoreConnection, IOptions<DatabaseCredentialsOptions> options, ILogger<WorkspaceDatabase> logger)
+    public WorkspaceDatabase(string connection, string eventStoreConnection, IOptions<DatabaseCredentialsOptions> options, ILogger<WorkspaceDatabase> logger)
     {
-        _home = home;
+        _connection = connection;
+        _home = NpgsqlDataSource.Create(connection);
         _eventStore = eventStoreConnection;
         _options = options;
         _logger = logger;
@@ -102,7 +104,7 @@ public sealed partial class WorkspaceDatabase : IAsyncDisposable
     /// <summary>An unpooled connection to any database of the server, as Inlet's role (to drop what a login left there).</summary>
     public async Task<NpgsqlConnection> OpenOther(string database, CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_home.ConnectionString) { Database = database, Pooling = false }.ConnectionString);
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connection) { Database = database, Pooling = false }.ConnectionString);
         await connection.OpenAsync(ct);
         return connection;
     }
@@ -111,7 +113,7 @@ public sealed partial class WorkspaceDatabase : IAsyncDisposable
     {
         var o = _options.Value;
         // Bounded per workspace, and idle connections closed soon: a deployment has many workspaces, few of them busy at once.
-        var builder = new NpgsqlConnectionStringBuilder(_home.ConnectionString)
+        var builder = new NpgsqlConnectionStringBuilder(_connection)
         {
             Database = name,
             MaxPoolSize = o.WorkspacePoolSize,
