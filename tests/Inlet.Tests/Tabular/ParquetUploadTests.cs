@@ -75,7 +75,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
     ];
 
     /// <summary>A file with every supported type, as ParquetSharp (the loader's library) writes it; nullable columns are optional in the file.</summary>
-    private static void WriteWithParquetSharp(string path, int rowsPerGroup)
+    internal static void WriteWithParquetSharp(string path, int rowsPerGroup)
     {
         var columns = new Column[]
         {

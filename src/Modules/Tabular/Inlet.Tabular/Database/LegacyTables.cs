@@ -73,7 +73,10 @@ internal static class LegacyTables
             await using var tx = await home.BeginTransactionAsync(ct);
             await Run(home, $"drop table if exists {Qualified(schema, table)}", ct);
             if (book)
-                await Run(home, $"delete from {Book}.loads where wsid = $1 and table_name = $2; delete from {Book}.rejects where wsid = $1 and table_name = $2", ct, wsid, table);
+            {
+                await Run(home, $"delete from {Book}.loads where wsid = $1 and table_name = $2", ct, wsid, table);
+                await Run(home, $"delete from {Book}.rejects where wsid = $1 and table_name = $2", ct, wsid, table);
+            }
             await tx.CommitAsync(ct);
         }
         if (book)
@@ -84,7 +87,8 @@ internal static class LegacyTables
                 await MoveRows(home, target, wsid, null, ct);
                 await tx.CommitAsync(ct);
             }
-            await Run(home, $"delete from {Book}.loads where wsid = $1; delete from {Book}.rejects where wsid = $1", ct, wsid);
+            await Run(home, $"delete from {Book}.loads where wsid = $1", ct, wsid);
+            await Run(home, $"delete from {Book}.rejects where wsid = $1", ct, wsid);
         }
         try
         {
