@@ -21,7 +21,7 @@ public sealed class DatabaseCredentialsApp : InletApp
 
 /// <summary>
 /// Inlet as a managed PostgreSQL service would have it: the workspace database belongs to a role that is
-/// no superuser, only CREATEROLE and pg_signal_backend (docs/operations.md).
+/// no superuser, only CREATEDB, CREATEROLE and pg_signal_backend (docs/operations.md).
 /// </summary>
 public sealed class NonSuperuserDatabaseApp : InletApp
 {
