@@ -59,6 +59,9 @@ public class InletApp : IAsyncLifetime
             builder.UseSetting("Tabular:MetadataGrace", "00:00:03");
             builder.UseSetting("Tabular:ProgressInterval", "00:00:00.1");
             builder.UseSetting("RateLimits:TokenIssuesPerUser", RateLimit.ToString());
+            // Each workspace has a database and a pool of its own (ADR 31): idle connections go soon, so the suite's
+            // many workspaces never add up to the test server's max_connections.
+            builder.UseSetting("Database:WorkspacePoolIdleLifetime", "00:00:05");
             builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
             Configure(builder);
         });

@@ -113,11 +113,13 @@ public sealed partial class WorkspaceDatabase : IAsyncDisposable
     {
         var o = _options.Value;
         // Bounded per workspace, and idle connections closed soon: a deployment has many workspaces, few of them busy at once.
+        var idle = (int)Math.Max(1, o.WorkspacePoolIdleLifetime.TotalSeconds);
         var builder = new NpgsqlConnectionStringBuilder(_connection)
         {
             Database = name,
             MaxPoolSize = o.WorkspacePoolSize,
-            ConnectionIdleLifetime = (int)Math.Max(1, o.WorkspacePoolIdleLifetime.TotalSeconds),
+            ConnectionIdleLifetime = idle,
+            ConnectionPruningInterval = Math.Min(idle, 10), // Npgsql requires it no longer than the idle lifetime
         };
         return NpgsqlDataSource.Create(builder);
     });
