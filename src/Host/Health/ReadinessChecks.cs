@@ -15,7 +15,7 @@ public sealed class PostgresPools(NpgsqlDataSource eventStore)
     public void Clear(IServiceProvider services)
     {
         eventStore.Clear();
-        services.GetService<Inlet.Tabular.Database.WorkspaceDatabase>()?.DataSource.Clear();
+        services.GetService<Inlet.Tabular.Database.WorkspaceDatabase>()?.ClearPools();
     }
 
     /// <summary>A connection lost or refused (not a bad query): the request may simply be tried again.</summary>

@@ -63,6 +63,9 @@ public class InletApp : IAsyncLifetime
             builder.UseSetting("Tabular:MetadataGrace", "00:00:03");
             builder.UseSetting("Tabular:ProgressInterval", "00:00:00.1");
             builder.UseSetting("RateLimits:TokenIssuesPerUser", RateLimit.ToString());
+            // Each workspace has a database and a pool of its own (ADR 31): idle connections go soon, so the suite's
+            // many workspaces never add up to the test server's max_connections.
+            builder.UseSetting("Database:WorkspacePoolIdleLifetime", "00:00:05");
             builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
             Configure(builder);
         });
@@ -84,8 +87,14 @@ public class InletApp : IAsyncLifetime
         // Idle pooled connections of a finished fixture would otherwise stay open for minutes and, added up
         // over the suite's fixtures, exhaust the server's max_connections.
         if (_ownsDatabase)
+        {
+            await TestServices.DropWorkspaceDatabases(Postgres);
             await TestServices.DropDatabase(Postgres);
+        }
     }
+
+    /// <summary>The workspace's own database (docs/adr/0031), for a test's own look at what Inlet loaded.</summary>
+    public string WorkspaceDatabase(string wsid) => TestServices.WorkspaceDatabase(Postgres, wsid);
 
     public static string NewWorkspace(string prefix = "ws") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)];
 

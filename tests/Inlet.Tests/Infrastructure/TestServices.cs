@@ -60,6 +60,52 @@ public static class TestServices
         return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name }.ConnectionString;
     }
 
+    /// <summary>A workspace's own database on the test server, under the default role prefix (docs/adr/0031).</summary>
+    public static string WorkspaceDatabase(string server, string wsid) =>
+        new NpgsqlConnectionStringBuilder(server) { Database = "inlet_ws_" + wsid.Replace('-', '_') }.ConnectionString;
+
+    /// <summary>
+    /// The workspace databases a fixture's Hosts created (listed in its database) and their logins, dropped with it: each is a
+    /// database of its own on the one test server, which would otherwise fill its disk over the suite.
+    /// </summary>
+    public static async Task DropWorkspaceDatabases(string connectionString)
+    {
+        var names = new List<string>();
+        await using (var fixture = new NpgsqlConnection(connectionString))
+        {
+            await fixture.OpenAsync();
+            await using var command = new NpgsqlCommand("select database from inlet_tabular.workspace_databases", fixture);
+            try
+            {
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                    names.Add(reader.GetString(0));
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+            {
+                return; // no workspace database was ever made
+            }
+        }
+        await using var connection = new NpgsqlConnection(PostgresServer);
+        await connection.OpenAsync();
+        foreach (var name in names)
+        {
+            await using (var drop = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", connection))
+                await drop.ExecuteNonQueryAsync();
+            await using (var role = new NpgsqlCommand($"drop role if exists \"{name}\"", connection))
+            {
+                try
+                {
+                    await role.ExecuteNonQueryAsync();
+                }
+                catch (PostgresException)
+                {
+                    // still granted something elsewhere: left to the throw-away cluster
+                }
+            }
+        }
+    }
+
     /// <summary>Drops a fixture's database once it is done, closing every connection still open to it (this process's pools too).</summary>
     public static async Task DropDatabase(string connectionString)
     {

@@ -28,11 +28,12 @@ public sealed class TableTextIsolationTests(InletApp app) : IClassFixture<InletA
     private static string? Text(JsonElement e, string name) => e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.Str(name);
 
     /// <summary>A value read in the workspace's schema of the workspace database, as Inlet's own login sees it.</summary>
-    private async Task<string?> WorkspaceScalar(string ws, string sql)
+    private async Task<string?> WorkspaceScalar(string? ws, string sql)
     {
-        await using var connection = new NpgsqlConnection(app.Postgres);
+        // No workspace: a question about the server itself, asked in Inlet's own database.
+        await using var connection = new NpgsqlConnection(ws is null ? app.Postgres : app.WorkspaceDatabase(ws));
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql.Replace("{schema}", $"\"ws_{ws.Replace('-', '_')}\"", StringComparison.Ordinal), connection);
+        await using var command = new NpgsqlCommand(sql.Replace("{schema}", $"\"ws_{ws?.Replace('-', '_')}\"", StringComparison.Ordinal), connection);
         return (await command.ExecuteScalarAsync())?.ToString();
     }
 
@@ -62,7 +63,7 @@ public sealed class TableTextIsolationTests(InletApp app) : IClassFixture<InletA
     [Fact]
     public async Task The_system_column_list_is_PostgreSQLs_own()
     {
-        var server = await WorkspaceScalar("x", "select string_agg(attname, ',' order by attname) from pg_attribute where attrelid = 'pg_class'::regclass and attnum < 0");
+        var server = await WorkspaceScalar(null, "select string_agg(attname, ',' order by attname) from pg_attribute where attrelid = 'pg_class'::regclass and attnum < 0");
         Assert.Equal(server, string.Join(',', SqlNames.SystemColumns.Order(StringComparer.Ordinal)));
     }
 

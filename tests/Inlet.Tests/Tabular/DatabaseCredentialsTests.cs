@@ -21,7 +21,7 @@ public sealed class DatabaseCredentialsApp : InletApp
 
 /// <summary>
 /// Inlet as a managed PostgreSQL service would have it: the workspace database belongs to a role that is
-/// no superuser, only CREATEROLE and pg_signal_backend (docs/operations.md).
+/// no superuser, only CREATEDB, CREATEROLE and pg_signal_backend (docs/operations.md).
 /// </summary>
 public sealed class NonSuperuserDatabaseApp : InletApp
 {
@@ -44,7 +44,7 @@ public sealed class NonSuperuserDatabaseApp : InletApp
         await connection.OpenAsync();
         foreach (var sql in new[]
         {
-            $"create role {Manager} login createrole password '{password}'", $"grant pg_signal_backend to {Manager}", $"create database {database} owner {Manager}",
+            $"create role {Manager} login createrole createdb password '{password}'", $"grant pg_signal_backend to {Manager}", $"create database {database} owner {Manager}",
         })
         {
             await using var command = new NpgsqlCommand(sql, connection);
@@ -140,16 +140,16 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
     private static async Task<PostgresException> Refused(NpgsqlConnection connection, string sql) =>
         await Assert.ThrowsAsync<PostgresException>(() => Scalar(connection, sql));
 
-    private async Task Admin(string sql)
+    private async Task Admin(string sql, string? database = null)
     {
-        await using var connection = new NpgsqlConnection(app.Postgres);
+        await using var connection = new NpgsqlConnection(database ?? app.Postgres);
         await connection.OpenAsync();
         await Scalar(connection, sql);
     }
 
-    private async Task<List<(string Schema, string Table)>> AllTables()
+    private static async Task<List<(string Schema, string Table)>> AllTables(string database)
     {
-        await using var connection = new NpgsqlConnection(app.Postgres);
+        await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "select schemaname, tablename from pg_tables where schemaname not in ('pg_catalog', 'information_schema') order by 1, 2", connection);
@@ -178,7 +178,7 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
         var credentials = await Issue(alice, ws);
         Assert.False(credentials.GetProperty("rotated").GetBoolean());
         Assert.Equal("ws_" + ws.Replace('-', '_'), credentials.Str("schema"));
-        Assert.Equal(new NpgsqlConnectionStringBuilder(app.Postgres).Database, credentials.Str("database"));
+        Assert.Equal("inlet_ws_" + ws.Replace('-', '_'), credentials.Str("database")); // the workspace's own database
         var url = new Uri(credentials.Str("url"));
         Assert.Equal("postgresql", url.Scheme);
         Assert.Equal($"{credentials.Str("user")}:{credentials.Str("password")}", url.UserInfo);
@@ -197,26 +197,36 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
         Assert.Equal(2L, await Scalar(login, "select count(*) from visits"));
         Assert.Equal(4L, await Scalar(login, "select count(*) from patients"));
 
-        // Another workspace with a table and a login of its own: neither login sees the other's.
+        // Another workspace with a table and a login of its own, each in a database of its own (docs/adr/0031): neither login sees the other's.
         var other = InletApp.NewWorkspace("dbc");
         var otherSchema = "ws_" + other.Replace('-', '_');
-        await Admin($"create schema \"{otherSchema}\"; create table \"{otherSchema}\".secrets as select 42 as answer");
         var bob = await app.SignedIn("bob", other);
         var otherCredentials = await Issue(bob, other);
+        Assert.NotEqual(credentials.Str("database"), otherCredentials.Str("database"));
+        await Admin($"create table \"{otherSchema}\".secrets as select 42 as answer", app.WorkspaceDatabase(other)); // by Inlet's role, as a load would
         await using (var otherLogin = await Open(otherCredentials))
         {
             Assert.Equal(42, await Scalar(otherLogin, "select answer from secrets"));
-            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await Refused(otherLogin, $"select count(*) from \"{credentials.Str("schema")}\".patients")).SqlState);
+            Assert.Contains((await Refused(otherLogin, $"select count(*) from \"{credentials.Str("schema")}\".patients")).SqlState,
+                new[] { PostgresErrorCodes.InsufficientPrivilege, PostgresErrorCodes.UndefinedTable });
         }
-        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await Refused(login, $"select answer from \"{otherSchema}\".secrets")).SqlState);
+        Assert.Contains((await Refused(login, $"select answer from \"{otherSchema}\".secrets")).SqlState, new[] { PostgresErrorCodes.InsufficientPrivilege, PostgresErrorCodes.UndefinedTable });
+        foreach (var elsewhere in new[] { otherCredentials.Str("database"), new NpgsqlConnectionStringBuilder(app.Postgres).Database! })
+        {
+            var connect = await Assert.ThrowsAsync<PostgresException>(() => Open(JsonSerializer.SerializeToElement(new Dictionary<string, object>
+            {
+                ["host"] = credentials.Str("host"), ["port"] = credentials.GetProperty("port").GetInt32(), ["database"] = elsewhere,
+                ["user"] = credentials.Str("user"), ["password"] = credentials.Str("password"),
+            })));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, connect.SqlState);
+        }
 
-        // Every other table in the database — Inlet's event store, documents, bookkeeping, Wolverine's envelopes — is closed to it.
-        await Admin("create table public.shared as select 1 as a"); // PUBLIC may use schema public; its tables are still not for the login
-        var foreign = (await AllTables()).Where(t => t.Schema != credentials.Str("schema")).ToList();
+        // Every other table in its own database — Inlet's bookkeeping, anything in public — is closed to it.
+        await Admin("create table public.shared as select 1 as a", app.WorkspaceDatabase(ws));
+        var foreign = (await AllTables(app.WorkspaceDatabase(ws))).Where(t => t.Schema != credentials.Str("schema")).ToList();
         var schemas = string.Join(", ", foreign.Select(t => t.Schema).Distinct());
-        foreach (var schema in new[] { "inlet", "events", "inlet_tabular", "tabular", "tokens", "ingestion", "public", otherSchema })
-            Assert.True(foreign.Any(t => t.Schema == schema), $"no table in schema {schema} (schemas: {schemas})"); // the walk below covers each of Inlet's schemas
-        Assert.Contains(foreign, t => t.Table.StartsWith("wolverine", StringComparison.Ordinal));
+        foreach (var schema in new[] { "inlet_tabular", "public" })
+            Assert.True(foreign.Any(t => t.Schema == schema), $"no table in schema {schema} (schemas: {schemas})"); // the walk below covers them
         foreach (var (schema, table) in foreign)
         {
             var refused = await Refused(login, $"select 1 from \"{schema}\".\"{table}\" limit 1");
@@ -229,7 +239,7 @@ public sealed class DatabaseCredentialsTests(DatabaseCredentialsApp app) : IClas
         foreach (var create in new[]
         {
             "create table mine (a int)", $"create table \"{credentials.Str("schema")}\".mine (a int)", "create table public.mine (a int)",
-            $"create table \"{otherSchema}\".mine (a int)", "create temp table mine (a int)", "create schema mine", "create view mine as select 1",
+            "create table inlet_tabular.mine (a int)", "create temp table mine (a int)", "create schema mine", "create view mine as select 1",
             "create function mine() returns int language sql as 'select 1'",
         })
         {

@@ -29,7 +29,7 @@ public sealed class DatabaseUploadTests(InletApp app) : IClassFixture<InletApp>
     /// </summary>
     private async Task<(string Loaded, string Source)> Checksums(string ws, string table, string csv, char delimiter, string[] castColumns)
     {
-        await using var connection = new NpgsqlConnection(app.Postgres);
+        await using var connection = new NpgsqlConnection(app.WorkspaceDatabase(ws));
         await connection.OpenAsync();
         var schema = "ws_" + ws.Replace('-', '_');
         var columns = castColumns.Select(c => c.Split(' ')[0]).ToArray();

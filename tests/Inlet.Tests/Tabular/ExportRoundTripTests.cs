@@ -41,7 +41,7 @@ public sealed class ExportRoundTripTests(InletApp app) : IClassFixture<InletApp>
 
     private async Task<string> RowChecksum(string ws)
     {
-        await using var connection = new NpgsqlConnection(app.Postgres);
+        await using var connection = new NpgsqlConnection(app.WorkspaceDatabase(ws));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"select md5(string_agg(t::text, E'\\n' order by t::text)) from \"ws_{ws.Replace('-', '_')}\".measurements t", connection);
         return (string)(await command.ExecuteScalarAsync())!;

@@ -44,7 +44,7 @@ public sealed class ParquetMemoryTests(ITestOutputHelper output)
         var peak = Mb(host.Pid, "VmHWM");
         output.WriteLine($"Host RSS {before:0} MB before, peak {peak:0} MB, loading {bytes / 1e6:0} MB of Parquet ({Rows:N0} rows, one row group)");
 
-        await using (var connection = new NpgsqlConnection(postgres))
+        await using (var connection = new NpgsqlConnection(TestServices.WorkspaceDatabase(postgres, ws)))
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand($"select count(*), sum(id), count(comment), min(at) from \"ws_{ws.Replace('-', '_')}\".big", connection);

@@ -23,7 +23,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
     /// <summary>Each column's full type (numeric(9,3), not numeric) as PostgreSQL created it.</summary>
     private async Task<List<(string Name, string Type)>> ColumnTypes(string ws, string table)
     {
-        await using var connection = new NpgsqlConnection(app.Postgres);
+        await using var connection = new NpgsqlConnection(app.WorkspaceDatabase(ws));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("""
             select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a join pg_class c on c.oid = a.attrelid
@@ -42,7 +42,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
     private async Task<List<string[]>> Values(string ws, string table, string orderBy)
     {
         var columns = await ColumnTypes(ws, table);
-        await using var connection = new NpgsqlConnection(app.Postgres);
+        await using var connection = new NpgsqlConnection(app.WorkspaceDatabase(ws));
         await connection.OpenAsync();
         await using (var zone = new NpgsqlCommand("set time zone 'UTC'", connection))
             await zone.ExecuteNonQueryAsync();
@@ -75,7 +75,7 @@ public sealed class ParquetUploadTests(InletApp app) : IClassFixture<InletApp>
     ];
 
     /// <summary>A file with every supported type, as ParquetSharp (the loader's library) writes it; nullable columns are optional in the file.</summary>
-    private static void WriteWithParquetSharp(string path, int rowsPerGroup)
+    internal static void WriteWithParquetSharp(string path, int rowsPerGroup)
     {
         var columns = new Column[]
         {

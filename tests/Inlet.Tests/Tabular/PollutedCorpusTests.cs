@@ -217,7 +217,7 @@ public sealed class PollutedCorpusTests(InletApp app) : IClassFixture<InletApp>
         Assert.Equal(corpus.Count, uploads.Count);
 
         var failures = new List<string>();
-        await using var connection = new NpgsqlConnection(app.Postgres);
+        await using var connection = new NpgsqlConnection(app.WorkspaceDatabase(ws));
         await connection.OpenAsync();
         foreach (var file in corpus)
         {

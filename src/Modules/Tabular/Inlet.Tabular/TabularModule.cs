@@ -9,6 +9,8 @@ using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Wolverine;
 
@@ -25,13 +27,16 @@ public static class TabularModule
         var workspaceDatabase = config.GetConnectionString("WorkspaceDatabase") is { Length: > 0 } configured ? configured : eventStoreConnection;
         // The uploader must learn which key is duplicated; PostgreSQL's error detail says so.
         var connection = new NpgsqlConnectionStringBuilder(workspaceDatabase) { IncludeErrorDetail = true };
-        services.AddSingleton(_ => new WorkspaceDatabase(NpgsqlDataSource.Create(connection)));
+        services.AddSingleton(sp => new WorkspaceDatabase(connection.ConnectionString, eventStoreConnection,
+            sp.GetRequiredService<IOptions<DatabaseCredentialsOptions>>(), sp.GetRequiredService<ILogger<WorkspaceDatabase>>()));
+        services.AddHostedService<WorkspaceDatabaseStartup>();
         services.AddSingleton<TableLoader>();
         services.AddOptions<DatabaseCredentialsOptions>().Bind(config.GetSection("Database"))
             .Validate(o => o.WorkspaceConnectionLimit >= 1, "Database:WorkspaceConnectionLimit must be at least 1.")
             .Validate(o => o.WorkspaceStatementTimeout >= TimeSpan.FromSeconds(1), "Database:WorkspaceStatementTimeout must be at least 1 second (0 would mean no limit).")
             .Validate(o => o.WorkspaceIdleInTransactionTimeout >= TimeSpan.FromSeconds(1), "Database:WorkspaceIdleInTransactionTimeout must be at least 1 second (0 would mean no limit).")
             .Validate(o => o.WorkspaceSessionSweepInterval > TimeSpan.Zero, "Database:WorkspaceSessionSweepInterval must be positive.")
+            .Validate(o => o.WorkspacePoolSize >= 1, "Database:WorkspacePoolSize must be at least 1.")
             .ValidateOnStart();
         services.AddSingleton<WorkspaceRoles>();
         services.AddSingleton<WorkspaceSessionLimits>();

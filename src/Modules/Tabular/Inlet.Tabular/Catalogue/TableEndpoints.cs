@@ -72,7 +72,7 @@ public static class TableEndpoints
             ["after"] = (after ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["limit"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, ct);
-        await using var connection = await database.Open(ct);
+        await using var connection = await database.Open(wsid, ct);
         await using var command = new NpgsqlCommand(
             $"select seq, source, line, reason, raw from {WorkspaceDatabase.Bookkeeping}.rejects where wsid = $1 and table_name = $2 and seq > $3 order by seq limit $4",
             connection);
@@ -111,7 +111,7 @@ public static class TableEndpoints
         await access.Record(wsid, AccessAudit.TableRowsRead, user.UserName(),
             new Dictionary<string, string?> { ["table"] = table.Name, ["limit"] = (limit ?? 100).ToString(System.Globalization.CultureInfo.InvariantCulture) }, ct);
 
-        await using var connection = await database.Open(ct);
+        await using var connection = await database.Open(wsid, ct);
         var columns = table.Columns.Select(c => c.Name).ToList();
         await using var command = new NpgsqlCommand(
             $"select {string.Join(", ", columns.Select(SqlNames.Quote))} from {SqlNames.Quote(WorkspaceDatabase.SchemaFor(wsid))}.{SqlNames.Quote(table.Name)} limit $1",

@@ -66,7 +66,7 @@ public static class DatabaseCredentialsEndpoints
                 // Not cancelled half-way by a client that gives up: once PostgreSQL changed, the event must follow.
                 ended = await roles.Provision(wsid, ScramVerifier.For(password), CancellationToken.None);
             }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            catch (Exception e) when (e is WorkspaceDatabaseNotPermittedException or PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege })
             {
                 return NotPermitted();
             }
@@ -75,7 +75,7 @@ public static class DatabaseCredentialsEndpoints
             // Saved while the lock is held, so that the order of events is the order of passwords.
             await session.SaveChangesAsync(CancellationToken.None);
 
-            var where = Where(database, options.Value);
+            var where = Where(database, options.Value, wsid);
             var o = options.Value;
             return Results.Json(new IssuedDatabaseCredentialsResponse(wsid, where.Host, where.Port, where.Database, WorkspaceDatabase.SchemaFor(wsid), SslMode(o), user, password,
                 Url(where, user, password, o.WorkspaceSslMode), rotates, now, o.WorkspaceConnectionLimit, o.WorkspaceStatementTimeout.TotalSeconds),
@@ -92,7 +92,7 @@ public static class DatabaseCredentialsEndpoints
         if (login is not { Active: true })
             return Results.Problem(Problems.Create(StatusCodes.Status404NotFound, "No database login",
                 "This workspace has no database login. POST to this address to create one."));
-        var where = Where(database, options.Value);
+        var where = Where(database, options.Value, wsid);
         var o = options.Value;
         return Results.Json(new DatabaseCredentialsResponse(wsid, where.Host, where.Port, where.Database, WorkspaceDatabase.SchemaFor(wsid), SslMode(o), login.User,
             login.IssuedAt, login.IssuedBy, login.RotatedAt, login.RotatedBy, o.WorkspaceConnectionLimit, o.WorkspaceStatementTimeout.TotalSeconds));
@@ -112,7 +112,7 @@ public static class DatabaseCredentialsEndpoints
             {
                 ended = await roles.Drop(wsid, CancellationToken.None);
             }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            catch (Exception e) when (e is WorkspaceDatabaseNotPermittedException or PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege })
             {
                 return NotPermitted();
             }
@@ -127,7 +127,7 @@ public static class DatabaseCredentialsEndpoints
 
     /// <summary>An operator's set-up, not the member's request, is at fault; the detail says what to fix.</summary>
     private static IResult NotPermitted() => Results.Problem(Problems.Create(StatusCodes.Status503ServiceUnavailable, "Database logins are not set up",
-        "Inlet's own PostgreSQL role may not manage workspace logins. An operator must grant it CREATEROLE, ownership of the workspace database and pg_signal_backend (docs/operations.md, \"Workspace database logins\")."));
+        "Inlet's own PostgreSQL role may not manage workspace databases and their logins. An operator must grant it CREATEDB, CREATEROLE and pg_signal_backend (docs/operations.md, \"Workspace database logins\")."));
 
     /// <summary>A role name is made from the workspace id, so only a well-formed one may become one.</summary>
     private static IResult? InvalidWorkspace(string wsid) => WorkspaceId.IsValid(wsid)
@@ -138,12 +138,15 @@ public static class DatabaseCredentialsEndpoints
 
     public sealed record Location(string Host, int Port, string Database);
 
-    /// <summary>Where users connect: <c>Database:WorkspaceHost</c>/<c>WorkspacePort</c>, else the workspace database's own address.</summary>
-    public static Location Where(WorkspaceDatabase database, DatabaseCredentialsOptions options)
+    /// <summary>
+    /// Where users connect: <c>Database:WorkspaceHost</c>/<c>WorkspacePort</c>, else the workspace database server's own
+    /// address; the database is the workspace's own (docs/adr/0031).
+    /// </summary>
+    public static Location Where(WorkspaceDatabase database, DatabaseCredentialsOptions options, string wsid)
     {
         var own = new NpgsqlConnectionStringBuilder(database.DataSource.ConnectionString);
         var host = options.WorkspaceHost is { Length: > 0 } configured ? configured : (own.Host ?? "localhost").Split(',')[0];
-        return new Location(host, options.WorkspacePort > 0 ? options.WorkspacePort : own.Port, own.Database ?? "postgres");
+        return new Location(host, options.WorkspacePort > 0 ? options.WorkspacePort : own.Port, database.NameFor(wsid));
     }
 
     public static string Url(Location where, string user, string password, string sslMode)

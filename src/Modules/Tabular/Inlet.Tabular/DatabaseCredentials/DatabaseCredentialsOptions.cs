@@ -42,4 +42,13 @@ public sealed class DatabaseCredentialsOptions
     /// need different prefixes. Lower-case letters, digits and '_', at most 16 characters.
     /// </summary>
     public string WorkspaceRolePrefix { get; set; } = "inlet_";
+
+    /// <summary>
+    /// Connections Inlet's pool for one workspace database holds at most (each workspace has a database of its own,
+    /// docs/adr/0031); loads of a node are bounded by <c>Tabular:MaxConcurrentLoads</c> as well.
+    /// </summary>
+    public int WorkspacePoolSize { get; set; } = 5;
+
+    /// <summary>How long an idle connection to a workspace database stays in Inlet's pool: most workspaces are quiet most of the time.</summary>
+    public TimeSpan WorkspacePoolIdleLifetime { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -115,7 +115,7 @@ public static class ExportTableEndpoint
         public async Task ExecuteAsync(HttpContext context)
         {
             var ct = context.RequestAborted;
-            await using var connection = await database.Open(ct);
+            await using var connection = await database.Open(wsid, ct);
             // Instants in UTC with their offset, booleans as true/false: text the upload side reads back exactly.
             await using (var zone = new NpgsqlCommand("set time zone 'UTC'; set datestyle to 'ISO, YMD'", connection))
                 await zone.ExecuteNonQueryAsync(ct);

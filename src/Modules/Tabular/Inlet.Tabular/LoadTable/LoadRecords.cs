@@ -42,6 +42,16 @@ internal static class LoadRecords
         return JsonSerializer.Deserialize<LoadOutcome>(reader.GetString(1), OutcomeJson)! with { Sequence = reader.GetInt64(0) };
     }
 
+    /// <summary>
+    /// Loads of one table take turns on its row of <c>inlet_tabular.table_locks</c> in the workspace's own database: a lock
+    /// no login can take (it has no privilege on that schema) and no other workspace can reach (docs/adr/0031).
+    /// </summary>
+    public static async Task LockTable(NpgsqlConnection connection, string table, CancellationToken ct)
+    {
+        await Execute(connection, $"insert into {WorkspaceDatabase.Bookkeeping}.table_locks (table_name) values ($1) on conflict do nothing", ct, table);
+        await Execute(connection, $"select 1 from {WorkspaceDatabase.Bookkeeping}.table_locks where table_name = $1 for update", ct, table);
+    }
+
     public static async Task<long> CountRows(NpgsqlConnection connection, string table, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"select count(*) from {table}", connection);

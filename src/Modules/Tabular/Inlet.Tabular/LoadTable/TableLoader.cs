@@ -170,9 +170,9 @@ public sealed class TableLoader(WorkspaceDatabase database)
         var schema = WorkspaceDatabase.SchemaFor(request.Wsid);
         var mode = request.Definition?.Mode ?? LoadMode.Replace;
         var columns = plan.Columns;
-        await using var connection = await database.Open(ct);
+        await using var connection = await database.Open(request.Wsid, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await Execute(connection, "select pg_advisory_xact_lock(hashtext($1))", ct, $"{schema}.{request.Table}");
+        await LockTable(connection, request.Table, ct);
         if (await Recorded(connection, request.LoadKey, ct) is { } done)
             return new AttemptResult(done, null);
 
