@@ -167,16 +167,16 @@ public sealed class UnlistableNameSearchTests
     [InlineData("ff\uFFFF.txt")]
     [InlineData("😀\u0002😀.txt")]
     [InlineData("日本/\u0003/データ.csv")]
-    public void The_name_found_is_the_unlistable_blob_exactly(string poison)
+    public async Task The_name_found_is_the_unlistable_blob_exactly(string poison)
     {
-        var found = UnlistableNameSearch.Find(Listing(["aa.txt", poison, "zz.txt", poison + "tail-ok?"]), 1024, 100_000).Result;
+        var found = await UnlistableNameSearch.Find(Listing(["aa.txt", poison, "zz.txt", poison + "tail-ok?"]), 1024, 100_000);
         Assert.NotNull(found);
         Assert.True(Unlistable(found!));
         Assert.Contains(found, new[] { poison, poison + "tail-ok?" });
     }
 
     [Fact]
-    public void Listable_and_unlistable_names_may_alternate_and_each_one_found_exists()
+    public async Task Listable_and_unlistable_names_may_alternate_and_each_one_found_exists()
     {
         List<string> names = ["a\u0001", "a2", "a\u0001b", "b", "b\u0002", "b\u0002c\u0003", "bz", "c", "c\u0001", "c\u0001\u0001"];
         var left = names.ToList();
@@ -184,7 +184,7 @@ public sealed class UnlistableNameSearchTests
         // As the poller does: each name found is routed away, then the next listing finds the next.
         while (left.Any(Unlistable))
         {
-            var name = UnlistableNameSearch.Find(Listing(left), 1024, 100_000).Result;
+            var name = await UnlistableNameSearch.Find(Listing(left), 1024, 100_000);
             Assert.NotNull(name);
             Assert.Contains(name, left);
             Assert.True(Unlistable(name!));
@@ -192,24 +192,24 @@ public sealed class UnlistableNameSearchTests
             left.Remove(name!);
         }
         Assert.Equal(names.Where(Unlistable).Order(StringComparer.Ordinal), found.Order(StringComparer.Ordinal));
-        Assert.Null(UnlistableNameSearch.Find(Listing(left), 1024, 100_000).Result);
+        Assert.Null(await UnlistableNameSearch.Find(Listing(left), 1024, 100_000));
     }
 
     [Fact]
-    public void A_marker_bounds_the_search_from_below_and_the_questions_are_about_22_per_character()
+    public async Task A_marker_bounds_the_search_from_below_and_the_questions_are_about_22_per_character()
     {
         var asked = 0;
         var listing = Listing(["x\u0001", "y.txt", "z\u0001zz"], after: "y.txt");
-        var found = UnlistableNameSearch.Find(s => { asked++; return listing(s); }, 1024, 100_000).Result;
+        var found = await UnlistableNameSearch.Find(s => { asked++; return listing(s); }, 1024, 100_000);
         Assert.Equal("z\u0001zz", found);
         Assert.InRange(asked, 4 * 20, 4 * 23 + 2);
     }
 
     [Fact]
-    public void It_gives_up_within_its_question_budget()
+    public async Task It_gives_up_within_its_question_budget()
     {
         var poison = new string('a', 300) + "\u0001";
-        Assert.Null(UnlistableNameSearch.Find(Listing([poison]), 1024, maxQuestions: 1000).Result);
-        Assert.Null(UnlistableNameSearch.Find(Listing([poison]), maxLength: 100, maxQuestions: 100_000).Result);
+        Assert.Null(await UnlistableNameSearch.Find(Listing([poison]), 1024, maxQuestions: 1000));
+        Assert.Null(await UnlistableNameSearch.Find(Listing([poison]), maxLength: 100, maxQuestions: 100_000));
     }
 }
