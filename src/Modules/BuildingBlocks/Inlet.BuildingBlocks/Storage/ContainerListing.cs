@@ -35,7 +35,7 @@ public sealed class ContainerListing(ContainerProbe probe, StorageAccount accoun
 
     private static readonly XmlReaderSettings Xml = new()
     {
-        Async = false, CheckCharacters = false, DtdProcessing = DtdProcessing.Prohibit, IgnoreWhitespace = true, IgnoreComments = true,
+        Async = true, CheckCharacters = false, DtdProcessing = DtdProcessing.Prohibit, IgnoreWhitespace = true, IgnoreComments = true,
     };
 
     public async Task<ContainerBlobs> List(string container, CancellationToken ct)
@@ -117,8 +117,9 @@ public sealed class ContainerListing(ContainerProbe probe, StorageAccount accoun
         XDocument document;
         try
         {
+            // Asynchronously: the body streams from the socket, and a page of 5,000 blobs must not hold a pool thread.
             using var xml = XmlReader.Create(body, Xml);
-            document = XDocument.Load(xml);
+            document = await XDocument.LoadAsync(xml, LoadOptions.None, ct);
         }
         catch (XmlException)
         {
