@@ -79,12 +79,8 @@ public sealed class ContainerProbe(StorageAccount account)
     }
 
     /// <summary>A refusal as the SDK's listing reports it: storage's status, naming the container and never the address.</summary>
-    internal static RequestFailedException Refusal(string container, HttpResponseMessage response)
-    {
-        response.Headers.TryGetValues("x-ms-error-code", out var codes);
-        return new RequestFailedException((int)response.StatusCode,
-            $"Listing container {container} answered {(int)response.StatusCode} {codes?.FirstOrDefault() ?? response.ReasonPhrase}");
-    }
+    internal static RequestFailedException Refusal(string container, HttpResponseMessage response) =>
+        StorageRefusal.From($"Listing container {container}", response);
 
     private (string Query, string Version) Sas()
     {

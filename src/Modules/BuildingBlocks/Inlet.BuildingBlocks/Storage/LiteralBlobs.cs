@@ -50,13 +50,9 @@ public static class LiteralBlobs
         return (new Uri($"{account.Service.Uri.AbsoluteUri.TrimEnd('/')}/{Uri.EscapeDataString(container)}/{Path(name)}?{sas}", AsWritten), sas.Version);
     }
 
-    private static RequestFailedException Failed(string what, string container, HttpResponseMessage response)
-    {
-        response.Headers.TryGetValues("x-ms-error-code", out var codes);
-        var code = codes?.FirstOrDefault();
-        // Never the address: it carries a signature.
-        return new RequestFailedException((int)response.StatusCode, $"{what} a blob of container {container} answered {(int)response.StatusCode} {code ?? response.ReasonPhrase}", code, null);
-    }
+    // Never the address: it carries a signature.
+    private static RequestFailedException Failed(string what, string container, HttpResponseMessage response) =>
+        StorageRefusal.From($"{what} a blob of container {container}", response);
 
     /// <summary>The blob's properties, or null when it does not exist (any more).</summary>
     public static async Task<SourceBlob?> Properties(StorageAccount account, string container, string name, CancellationToken ct)
