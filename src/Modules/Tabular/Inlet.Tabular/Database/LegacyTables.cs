@@ -195,7 +195,7 @@ internal static class LegacyTables
     /// <summary>The workspace's bookkeeping rows (of one table, or all that are left), through a temporary table so a run again adds none twice.</summary>
     private static async Task MoveRows(NpgsqlConnection home, NpgsqlConnection target, string wsid, string? table, CancellationToken ct)
     {
-        var where = $"wsid = {Literal(wsid)}" + (table is null ? "" : $" and table_name = {Literal(table)}");
+        var where = $"wsid = {SqlNames.Literal(wsid)}" + (table is null ? "" : $" and table_name = {SqlNames.Literal(table)}");
         foreach (var (name, columns, key) in new[]
         {
             ("loads", "load_key, sequence, wsid, table_name, outcome, loaded_at", "load_key"),
@@ -230,9 +230,6 @@ internal static class LegacyTables
     }
 
     private static string Qualified(string schema, string table) => $"{SqlNames.Quote(schema)}.{SqlNames.Quote(table)}";
-
-    /// <summary>A COPY statement takes no parameters; standard_conforming_strings (on since PostgreSQL 9.1) makes doubling quotes enough.</summary>
-    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params object?[] parameters)
     {

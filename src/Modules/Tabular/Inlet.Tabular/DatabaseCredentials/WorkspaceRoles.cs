@@ -43,7 +43,7 @@ public sealed class WorkspaceRoles(WorkspaceDatabase database, IOptions<Database
             await Sql(connection, tx, ct, $"""
                 do $$ begin create role {group} nologin; exception when duplicate_object or unique_violation then null; end $$;
                 do $$ begin create role {role}; exception when duplicate_object or unique_violation then null; end $$;
-                alter role {role} with login noinherit connection limit {o.WorkspaceConnectionLimit.ToString(CultureInfo.InvariantCulture)} password {Literal(scramVerifier)};
+                alter role {role} with login noinherit connection limit {o.WorkspaceConnectionLimit.ToString(CultureInfo.InvariantCulture)} password {SqlNames.Literal(scramVerifier)};
                 grant {group} to {role};
                 alter role {role} set statement_timeout = {Milliseconds(o.WorkspaceStatementTimeout)};
                 alter role {role} set idle_in_transaction_session_timeout = {Milliseconds(o.WorkspaceIdleInTransactionTimeout)};
@@ -227,5 +227,4 @@ public sealed class WorkspaceRoles(WorkspaceDatabase database, IOptions<Database
 
     private static string Milliseconds(TimeSpan t) => ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 
-    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

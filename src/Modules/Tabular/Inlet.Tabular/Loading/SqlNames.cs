@@ -90,6 +90,17 @@ public static class SqlNames
         return $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
     }
 
+    /// <summary>
+    /// The text as a SQL string literal, where a statement takes no parameters (DDL, COPY): with standard_conforming_strings
+    /// (on since PostgreSQL 9.1) doubling the quotes is enough.
+    /// </summary>
+    public static string Literal(string text)
+    {
+        if (text.Contains('\0'))
+            throw new ArgumentException("A SQL literal cannot contain NUL.", nameof(text));
+        return "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+    }
+
     private static string? NotSystem(string? name) => name is not null && SystemColumns.Contains(name) ? name + SystemColumnSuffix : name;
 
     private static string Unused(string name, HashSet<string> taken)
