@@ -48,7 +48,7 @@ builder.Services.AddInletTelemetry(config);
 builder.Services.AddHealthChecks()
     .AddCheck<PostgresReadiness>("postgres", tags: ["ready"])
     .AddCheck<BlobStorageReadiness>("blob-storage", tags: ["ready"])
-    .AddCheck<Inlet.Ingestion.Scanning.ScannerReadiness>("malware-scanner", tags: ["ready"]);
+    .AddCheck<Inlet.BuildingBlocks.Scanning.ScannerReadiness>("malware-scanner", tags: ["ready"]);
 
 // Data sources the Host owns, so that their pools can be cleared of connections an outage broke.
 var eventStore = NpgsqlDataSource.Create(postgres);
@@ -107,7 +107,7 @@ builder.Host.UseWolverine(opts =>
     // The malware scanner down or slow: the file waits (never routed unscanned); tried again here with backoff,
     // then by the next listing of its container (or, for a message pushed by Event Grid, scheduled again later),
     // until clamd answers (docs/adr/0023-malware-scanning.md).
-    opts.OnException<Inlet.Ingestion.Scanning.ScannerUnavailableException>()
+    opts.OnException<Inlet.BuildingBlocks.Scanning.ScannerUnavailableException>()
         .RetryWithCooldown(250.Milliseconds(), 1.Seconds(), 2.Seconds(), 4.Seconds())
         .Then.ScheduleRetry(15.Seconds(), 30.Seconds(), 1.Minutes(), 2.Minutes(), 5.Minutes(), 15.Minutes());
     // Usage comes one message per file; counted in batches, a large upload is a few audit entries.

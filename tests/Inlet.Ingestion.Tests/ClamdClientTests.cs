@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using Inlet.Ingestion.Scanning;
+using Inlet.BuildingBlocks.Scanning;
 using Microsoft.Extensions.Options;
 using Xunit;
 

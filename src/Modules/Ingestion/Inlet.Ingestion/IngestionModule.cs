@@ -27,8 +27,8 @@ public static class IngestionModule
         // shares are given back (docs/adr/0025-one-poller-per-container.md).
         services.AddSingleton<PollShares>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PollShares>());
-        services.Configure<Scanning.ScanningOptions>(config.GetSection("Scanning"));
-        services.AddSingleton<Scanning.ClamdClient>();
+        services.Configure<Inlet.BuildingBlocks.Scanning.ScanningOptions>(config.GetSection("Scanning"));
+        services.AddSingleton<Inlet.BuildingBlocks.Scanning.ClamdClient>();
         services.AddSingleton<ContainerPoller>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ContainerPoller>());
         services.AddSingleton<RetentionSweep>();

@@ -6,7 +6,7 @@ using Inlet.BuildingBlocks.Storage;
 using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Contracts;
 using Inlet.Ingestion.ReviewInbox;
-using Inlet.Ingestion.Scanning;
+using Inlet.BuildingBlocks.Scanning;
 using Inlet.Ingestion.TokenContainers;
 using Inlet.Ingestion.WorkspaceFiles;
 using Inlet.Tokens.Contracts;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
-namespace Inlet.Ingestion.Scanning;
+namespace Inlet.BuildingBlocks.Scanning;
 
 /// <summary>
 /// Readiness says why files wait in <c>scanning</c>: clamd unreachable or not configured. Degraded, not

@@ -1,4 +1,4 @@
-namespace Inlet.Ingestion.Scanning;
+namespace Inlet.BuildingBlocks.Scanning;
 
 /// <summary>Configuration section <c>Scanning</c> (docs/adr/0023-malware-scanning.md).</summary>
 public sealed class ScanningOptions

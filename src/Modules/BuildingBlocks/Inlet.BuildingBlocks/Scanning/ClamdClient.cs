@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 
-namespace Inlet.Ingestion.Scanning;
+namespace Inlet.BuildingBlocks.Scanning;
 
 /// <summary>What clamd said of a stream: clean, or the name of the signature it matched.</summary>
 public sealed record ScanVerdict(string? Signature)
