@@ -93,7 +93,7 @@ public sealed class ContainerListing(ContainerProbe probe, StorageAccount accoun
                 throw new RequestFailedException(500, $"Listing container {container} failed, and no blob name storage cannot list was found after {calls} calls; it is tried again later.");
             calls++;
             if (await LiteralBlobs.Properties(account, container, name, ct) is { } found)
-                blobs.Add(new ListedBlob(name, found.ETag.ToString(), found.Size, found.ContentHash, found.LastModified));
+                blobs.Add(new ListedBlob(name, BlobETags.Unquoted(found.ETag.ToString()), found.Size, found.ContentHash, found.LastModified));
             startFrom = name + "\0"; // the next name after it (marker stays: startFrom is only ever ≥ it)
         }
     }
@@ -135,7 +135,7 @@ public sealed class ContainerListing(ContainerProbe probe, StorageAccount accoun
             var name = (string?)nameElement.Attribute("Encoded") == "true" ? Uri.UnescapeDataString(nameElement.Value) : nameElement.Value;
             var md5 = properties.Element("Content-MD5")?.Value;
             blobs.Add(new ListedBlob(name,
-                properties.Element("Etag")?.Value ?? "",
+                BlobETags.Unquoted(properties.Element("Etag")?.Value ?? ""),
                 long.TryParse(properties.Element("Content-Length")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var length) ? length : 0,
                 string.IsNullOrEmpty(md5) ? null : Convert.FromBase64String(md5),
                 DateTimeOffset.TryParse(properties.Element("Last-Modified")?.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : DateTimeOffset.MinValue));

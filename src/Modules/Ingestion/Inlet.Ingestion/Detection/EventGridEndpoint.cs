@@ -86,7 +86,7 @@ public static class EventGridDecisions
     {
         var messages = new OutgoingMessages();
         foreach (var blob in found)
-            messages.Add(RoutingLanes.Publish(new IngestBlob(blob.Tid, blob.Container, blob.BlobName, blob.ETag.ToString(), blob.Size,
+            messages.Add(RoutingLanes.Publish(new IngestBlob(blob.Tid, blob.Container, blob.BlobName, BlobETags.Unquoted(blob.ETag.ToString()), blob.Size,
                 IngestBlob.Md5Text(blob.ContentHash), blob.LastModified, blob.Account), options));
         return messages;
     }

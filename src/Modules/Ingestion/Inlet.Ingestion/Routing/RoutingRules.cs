@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Inlet.BuildingBlocks.Http;
+using Inlet.BuildingBlocks.Storage;
 using Inlet.BuildingBlocks.Text;
 using Inlet.Tabular.Contracts;
 using Inlet.Tokens.Contracts;
@@ -15,10 +16,13 @@ public static class RoutingRules
     public const string DatabaseStagingFolder = ".database";
     public const int MaxPathLength = 1024;
 
-    /// <summary>The same blob version (container, name, ETag) always gets the same upload id, on every node.</summary>
+    /// <summary>
+    /// The same blob version (container, name, ETag) always gets the same upload id, on every node, however it was found:
+    /// the ETag is taken as a listing spells it (<see cref="BlobETags.Unquoted"/>).
+    /// </summary>
     public static Guid UploadIdFor(string container, string blobName, string etag)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{container}\n{blobName}\n{etag}"));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{container}\n{blobName}\n{BlobETags.Unquoted(etag)}"));
         return new Guid(hash.AsSpan(0, 16));
     }
 
