@@ -57,7 +57,7 @@ install_prerequisites() {
   fi
   if [ ! -x "$INLET_TOOLS/node_modules/.bin/azurite-blob" ] || [ ! -f "$INLET_TOOLS/node_modules/@azure-tools/azcopy-linux/package.json" ] \
      || [ "$INLET_TOOLS/package-lock.json" -nt "$INLET_TOOLS/node_modules/.package-lock.json" ]; then
-    log "installing Azurite and AzCopy (npm, into eng/tools/node_modules)"
+    log "installing Azurite, AzCopy and standardwebhooks (npm, into eng/tools/node_modules)"
     (cd "$INLET_TOOLS" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null) || die "npm ci failed in eng/tools"
   fi
   AZCOPY="$INLET_TOOLS/node_modules/@azure-tools/azcopy-linux/dist/bin/azcopy_linux_amd64"

@@ -11,7 +11,7 @@ public sealed record ReceivedDelivery(string? Id, long Timestamp, string? Signat
 }
 
 /// <summary>
-/// A real HTTP receiver on a free loopback port (HttpListener): checks each delivery's HMAC signature against the secret
+/// A real HTTP receiver on a free loopback port (HttpListener): checks each delivery's signature against the secret
 /// it is given once the webhook exists, answers what <see cref="Answer"/> says for the n-th request (1-based), and lets a
 /// test wait for a condition on what it received (signalled on each request, no polling).
 /// </summary>
@@ -39,6 +39,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The signing secret, set from the create answer.</summary>
     public string Secret { get; set; } = "";
 
+    /// <summary>The scheme the webhook signs with: standard (checked by the reference library) unless set to legacy.</summary>
+    public WebhookSigning Signing { get; set; } = WebhookSigning.Standard;
+
     public Func<int, int> Answer { get; set; } = _ => 200;
 
     public IReadOnlyList<ReceivedDelivery> Received
@@ -59,21 +62,43 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var bytes = body.ToArray();
             long.TryParse(context.Request.Headers[WebhookRules.TimestampHeader], out var timestamp);
             var signature = context.Request.Headers[WebhookRules.SignatureHeader];
-            // Checked here by the receiver's own HMAC, not Inlet's helper: what a receiver in another language would do.
-            var expected = "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
-                System.Text.Encoding.UTF8.GetBytes(Secret), (byte[])[.. System.Text.Encoding.UTF8.GetBytes($"{timestamp}."), .. bytes]));
+            var id = context.Request.Headers[WebhookRules.IdHeader];
+            var valid = Signing == WebhookSigning.Standard ? LibraryVerifies(Secret, id, context.Request.Headers[WebhookRules.TimestampHeader], signature, bytes)
+                : signature == LegacySignature(Secret, timestamp, bytes);
             int status;
             lock (_received)
             {
                 status = Answer(_received.Count + 1);
-                _received.Add(new ReceivedDelivery(context.Request.Headers[WebhookRules.IdHeader], timestamp, signature,
-                    context.Request.ContentType ?? "", bytes, status, signature == expected));
+                _received.Add(new ReceivedDelivery(id, timestamp, signature, context.Request.ContentType ?? "", bytes, status, valid));
             }
             context.Response.StatusCode = status;
             context.Response.Close();
             Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
+
+    /// <summary>What a receiver using the Standard Webhooks reference library (NuGet StandardWebhooks) accepts, not Inlet's own code.</summary>
+    public static bool LibraryVerifies(string secret, string? id, string? timestamp, string? signature, byte[] body)
+    {
+        var headers = new Microsoft.AspNetCore.Http.HeaderDictionary
+        {
+            [WebhookRules.IdHeader] = id, [WebhookRules.TimestampHeader] = timestamp, [WebhookRules.SignatureHeader] = signature,
+        };
+        try
+        {
+            new StandardWebhooks.StandardWebhook(secret).Verify(System.Text.Encoding.UTF8.GetString(body), headers);
+            return true;
+        }
+        catch (Exception e) when (e is StandardWebhooks.Diagnostics.WebhookVerificationException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The legacy scheme, by the receiver's own HMAC (not Inlet's helper): what a receiver in another language would do.</summary>
+    public static string LegacySignature(string secret, long timestamp, byte[] body) =>
+        "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(secret), (byte[])[.. System.Text.Encoding.UTF8.GetBytes($"{timestamp}."), .. body]));
 
     /// <summary>Waits until <paramref name="condition"/> holds for what was received; fails after <paramref name="seconds"/> naming what came.</summary>
     public async Task<IReadOnlyList<ReceivedDelivery>> Until(Func<IReadOnlyList<ReceivedDelivery>, bool> condition, string what, int seconds = 60)

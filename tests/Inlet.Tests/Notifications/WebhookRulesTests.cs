@@ -50,21 +50,6 @@ public sealed class WebhookRulesTests
     }
 
     [Fact]
-    public void The_signature_is_HMAC_SHA256_of_timestamp_dot_body_and_verifies_only_unchanged()
-    {
-        var secret = WebhookRules.NewSecret();
-        Assert.Matches("^whsec_[A-Za-z0-9_-]{43}$", secret);
-        Assert.NotEqual(secret, WebhookRules.NewSecret());
-        var body = "{\"id\":\"1\"}"u8.ToArray();
-        var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), (byte[])[.. "1700000000."u8, .. body]));
-        Assert.Equal(expected, WebhookRules.Signature(secret, 1700000000, body));
-        Assert.True(WebhookRules.Verify(secret, 1700000000, body, expected));
-        Assert.False(WebhookRules.Verify(secret, 1700000001, body, expected));
-        Assert.False(WebhookRules.Verify(secret, 1700000000, "{\"id\":\"2\"}"u8, expected));
-        Assert.False(WebhookRules.Verify("whsec_other", 1700000000, body, expected));
-    }
-
-    [Fact]
     public void The_audit_names_a_URL_by_its_origin_only()
     {
         Assert.Equal("https://hooks.example.com", WebhookRules.Origin("https://hooks.example.com/services/T0/B0/secretpart?x=1"));

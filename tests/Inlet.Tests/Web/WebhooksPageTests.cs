@@ -18,7 +18,7 @@ public sealed class WebhooksPageTests(BrowserHost web) : IClassFixture<BrowserHo
     }
 
     [Fact]
-    public async Task A_webhook_is_added_with_its_secret_shown_once_its_deliveries_are_listed_and_it_is_deleted()
+    public async Task A_webhook_is_added_with_its_secret_shown_once_its_deliveries_are_listed_its_secret_rotated_and_it_is_deleted()
     {
         var ws = InletApp.NewWorkspace("webhook");
         await using var receiver = new WebhookReceiver();
@@ -64,6 +64,17 @@ public sealed class WebhooksPageTests(BrowserHost web) : IClassFixture<BrowserHo
         }
         await page.Screenshot("webhooks-deliveries");
 
+        // Rotated: the new secret shown once, the previous one still signing for 24 hours, and the next delivery verifies with the new.
+        var previous = receiver.Secret;
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new("^Rotate the signing secret") }).ClickAsync();
+        await page.Locator(".notice-warning").WaitForAsync();
+        receiver.Secret = await page.CopyWith("Copy signing secret");
+        Assert.NotEqual(previous, receiver.Secret);
+        Assert.False((await page.ContentAsync()).Contains(receiver.Secret, StringComparison.Ordinal), "no secret in the page's HTML");
+        Assert.Contains("previous secret also signs until", await page.Locator("table.webhooks").InnerTextAsync());
+        await AzCopy.Upload(LocalFiles.Folder(("visits2.csv", "a,b\n1,2\n")), await alice.Issue(ws));
+        Assert.True((await receiver.Until(r => r.Count >= 2, "the delivery after the rotation"))[1].SignatureValid, "signed with the rotated secret");
+
         await page.GetByRole(AriaRole.Button, new() { NameRegex = new("^Delete webhook") }).ClickAsync();
         await page.Locator("main p.empty").WaitForAsync();
         Assert.Empty((await alice.GetJson($"/api/workspaces/{ws}/webhooks")).EnumerateArray());
@@ -71,5 +82,6 @@ public sealed class WebhooksPageTests(BrowserHost web) : IClassFixture<BrowserHo
         await page.Open(ws, "audit", "Audit trail");
         Assert.Equal(1, await page.Locator("tr[data-type='webhook_created']").CountAsync());
         Assert.Equal(1, await page.Locator("tr[data-type='webhook_deleted']").CountAsync());
+        Assert.Equal(1, await page.Locator("tr[data-type='webhook_secret_rotated']").CountAsync());
     }
 }

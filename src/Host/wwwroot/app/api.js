@@ -57,6 +57,7 @@ export function workspaceApi(wsid) {
     webhooks: () => getJson(`${base}/webhooks`),
     createWebhook: body => request(`${base}/webhooks`, { method: 'POST', body }).then(r => r.json()),
     enableWebhook: id => request(`${base}/webhooks/${encodeURIComponent(id)}/enable`, { method: 'POST' }).then(r => r.json()),
+    rotateWebhookSecret: id => request(`${base}/webhooks/${encodeURIComponent(id)}/rotate-secret`, { method: 'POST' }).then(r => r.json()),
     deleteWebhook: id => request(`${base}/webhooks/${encodeURIComponent(id)}`, { method: 'DELETE' }),
     webhookDeliveries: id => getJson(`${base}/webhooks/${encodeURIComponent(id)}/deliveries`),
     rows: (name, limit) => getJson(`${base}/tables/${encodeURIComponent(name)}/rows?limit=${limit}`),

@@ -40,6 +40,7 @@ public static class NotificationsModule
             opts.Events.AddEventType<WebhookRecovered>();
             opts.Events.AddEventType<WebhookDisabled>();
             opts.Events.AddEventType<WebhookEnabled>();
+            opts.Events.AddEventType<WebhookSecretRotated>();
             opts.Projections.LiveStreamAggregation<Webhook>();
             opts.Projections.Add<WebhookSummaryProjection>(ProjectionLifecycle.Inline);
             opts.AddAuditMap(WebhookAudit.Map);

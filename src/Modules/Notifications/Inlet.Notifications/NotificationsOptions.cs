@@ -21,5 +21,8 @@ public sealed class NotificationsOptions
     /// <summary>Plain http to loopback addresses (a receiver on the developer's machine); set from the environment (Development).</summary>
     public bool AllowLoopback { get; set; }
 
+    /// <summary>How long after a rotation deliveries are still signed with the previous secret too (standard scheme only).</summary>
+    public TimeSpan SecretRotationGrace { get; set; } = TimeSpan.FromHours(24);
+
     public int MaxAttempts => RetryBackoff.Length + 1;
 }

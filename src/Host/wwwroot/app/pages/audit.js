@@ -6,7 +6,7 @@ const TYPES = ['issued', 'used', 'revoked', 'expired', 'exhausted', 'archived', 
   'upload_approval_given', 'upload_approved', 'upload_rejected_by_reviewer', 'upload_purged', 'table_loaded', 'table_load_failed',
   'file_downloaded', 'table_rows_read', 'table_rejects_read', 'table_exported', 'settings_changed', 'audit_downloaded', 'access_denied',
   'database_credentials_issued', 'database_credentials_rotated', 'database_credentials_revoked', 'webhook_created', 'webhook_deleted',
-  'webhook_disabled', 'webhook_enabled'];
+  'webhook_disabled', 'webhook_enabled', 'webhook_secret_rotated'];
 const FILTERS = ['tid', 'type', 'by', 'from', 'to'];
 
 // The filters of the page's address as the API's query: dates are whole UTC days, "to" inclusive.

@@ -29,18 +29,20 @@ export async function render(context) {
     { label: 'URL', cell: w => h('code', { class: 'hook-url' }, w.url), className: 'wrap' },
     { label: 'Events', cell: w => w.events.join(', '), className: 'wrap' },
     { label: 'State', cell: w => h('span', { class: `hook-state state-${w.state}` }, w.state, w.disabled_reason ? ` — ${w.disabled_reason}` : '') },
+    { label: 'Signing', cell: w => signing(w) },
     { label: 'Created', cell: w => `${dateTime(w.created_at)} by ${w.created_by}` },
     {
       label: 'Actions', cell: w => h('span', { class: 'actions' },
         h('a', { href: `${base}?id=${encodeURIComponent(w.id)}` }, 'Deliveries'), ' ',
         w.state === 'disabled' ? [h('button', { type: 'button', 'aria-label': `Enable webhook ${w.url}`, onclick: () => enable(api, w) }, 'Enable'), ' '] : null,
+        h('button', { type: 'button', 'aria-label': `Rotate the signing secret of webhook ${w.url}`, onclick: () => rotate(api, w) }, 'Rotate secret'), ' ',
         h('button', { type: 'button', class: 'danger', 'aria-label': `Delete webhook ${w.url}`, onclick: () => remove(api, w) }, 'Delete')),
     },
   ];
   show(h('h1', {}, 'Webhooks'),
     h('p', {}, 'Inlet posts a signed CloudEvent to each webhook when something it asked for happens in this workspace.'),
     fresh ? notice('warning', h('strong', {}, 'Copy the signing secret now. '),
-      'It is shown only once; the receiver checks each delivery\'s webhook-signature header with it.', ' ',
+      'It is shown only once; the receiver checks each delivery\'s webhook-signature header with it (Standard Webhooks).', ' ',
       copyButton('Copy signing secret', 'copy-secret', () => fresh)) : null,
     hooks.length === 0 ? h('p', { class: 'empty' }, 'No webhooks yet.')
       : dataTable('Webhooks of this workspace', columns, hooks.map(w => ({ data: w, attributes: { 'data-id': w.id, 'data-state': w.state } })), { className: 'webhooks' }),
@@ -79,6 +81,27 @@ function createForm(api) {
 async function enable(api, hook) {
   await api.enableWebhook(hook.id);
   announce('Webhook enabled. New events are delivered to it again.');
+  await redraw();
+}
+
+// Standard Webhooks; a webhook from before signs the old way (sha256=…) until its secret is rotated.
+function signing(hook) {
+  if (hook.signing === 'legacy') return 'legacy (sha256=…): rotate the secret to switch to Standard Webhooks';
+  return hook.previous_secret_valid_until && new Date(hook.previous_secret_valid_until) > new Date()
+    ? `Standard Webhooks; the previous secret also signs until ${dateTime(hook.previous_secret_valid_until)}`
+    : 'Standard Webhooks';
+}
+
+// The new secret is shown once, like a new webhook's; a standard secret before it keeps signing for 24 hours.
+async function rotate(api, hook) {
+  const legacy = hook.signing === 'legacy';
+  const question = legacy
+    ? `Rotate the secret of ${hook.url}? Deliveries switch to Standard Webhooks signatures at once: update the receiver's check with the new secret.`
+    : `Rotate the secret of ${hook.url}? The current secret keeps signing for 24 hours beside the new one.`;
+  if (!confirm(question)) return;
+  const rotated = await api.rotateWebhookSecret(hook.id);
+  fresh = rotated.secret;
+  announce('Signing secret rotated. Copy the new secret now.');
   await redraw();
 }
 

@@ -72,8 +72,8 @@ public static class DeliverWebhookHandler
         var secret = await session.LoadAsync<WebhookSecret>(delivery.WebhookId, ct);
         if (secret is null)
             return new AttemptState(delivery, webhook, null);
-        var plain = protection.CreateProtector(ProtectorPurpose).Unprotect(secret.Protected);
-        return new AttemptState(delivery, webhook, await sender.Send(webhook!.Url, plain, delivery, ct));
+        var keys = secret.Keys(protection.CreateProtector(ProtectorPurpose));
+        return new AttemptState(delivery, webhook, await sender.Send(webhook!.Url, keys, delivery, ct));
     }
 
     public static (IMartenOp, OutgoingMessages) Handle(DeliverWebhook command, AttemptState state, IOptions<NotificationsOptions> options, TimeProvider clock)

@@ -54,7 +54,7 @@ public sealed class WebhookSender : IDisposable
         _client = new HttpClient(handler) { Timeout = options.Value.Timeout };
     }
 
-    public async Task<AttemptOutcome> Send(string url, string secret, WebhookDelivery delivery, CancellationToken ct)
+    public async Task<AttemptOutcome> Send(string url, SigningKeys keys, WebhookDelivery delivery, CancellationToken ct)
     {
         var at = _clock.GetUtcNow();
         var timestamp = at.ToUnixTimeSeconds();
@@ -63,7 +63,7 @@ public sealed class WebhookSender : IDisposable
         request.Content.Headers.TryAddWithoutValidation("Content-Type", CloudEventBody.ContentType);
         request.Headers.Add(WebhookRules.IdHeader, delivery.EventId);
         request.Headers.Add(WebhookRules.TimestampHeader, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.Add(WebhookRules.SignatureHeader, WebhookRules.Signature(secret, timestamp, body));
+        request.Headers.Add(WebhookRules.SignatureHeader, WebhookSignatures.Header(keys, delivery.EventId, timestamp, body, at));
         request.Headers.UserAgent.ParseAdd("Inlet-Webhooks/1");
         var watch = Stopwatch.StartNew();
         try

@@ -4,7 +4,9 @@ using Marten.Events.Aggregation;
 
 namespace Inlet.Notifications.Webhooks;
 
-public sealed record WebhookCreated(Guid Id, string Wsid, string Url, IReadOnlyList<string> Events, string CreatedBy, DateTimeOffset At);
+/// <param name="Signing">How its deliveries are signed; null in events from before the standard scheme, which are <see cref="WebhookSigning.Legacy"/>.</param>
+public sealed record WebhookCreated(Guid Id, string Wsid, string Url, IReadOnlyList<string> Events, string CreatedBy, DateTimeOffset At,
+    WebhookSigning? Signing = null);
 
 public sealed record WebhookDeleted(Guid Id, string By, DateTimeOffset At);
 
@@ -19,6 +21,13 @@ public sealed record WebhookDisabled(Guid Id, int Failures, string Reason, DateT
 
 /// <summary>A member turned a disabled webhook back on: deliveries start again with new notices, and the count of failures starts at zero.</summary>
 public sealed record WebhookEnabled(Guid Id, string By, DateTimeOffset At);
+
+/// <summary>
+/// A member replaced the signing secret (the secret itself is never in an event). Deliveries are signed the standard way from
+/// now on; until <paramref name="PreviousValidUntil"/> also with the previous secret, null when there is no grace (the
+/// previous scheme was <see cref="WebhookSigning.Legacy"/>, whose header cannot carry two signatures).
+/// </summary>
+public sealed record WebhookSecretRotated(Guid Id, string By, DateTimeOffset At, WebhookSigning From, DateTimeOffset? PreviousValidUntil);
 
 public enum WebhookState
 {
@@ -36,8 +45,11 @@ public sealed class Webhook
     public List<string> Events { get; set; } = [];
     public WebhookState State { get; set; }
     public int ConsecutiveFailures { get; set; }
+    public WebhookSigning Signing { get; set; }
 
-    public static Webhook Create(WebhookCreated e) => new() { Id = e.Id, Wsid = e.Wsid, Url = e.Url, Events = [.. e.Events] };
+    public static Webhook Create(WebhookCreated e) => new() { Id = e.Id, Wsid = e.Wsid, Url = e.Url, Events = [.. e.Events], Signing = e.Signing ?? WebhookSigning.Legacy };
+
+    public void Apply(WebhookSecretRotated _) => Signing = WebhookSigning.Standard;
 
     public void Apply(WebhookDeleted _) => State = WebhookState.Deleted;
 
@@ -73,6 +85,11 @@ public sealed class WebhookSummary
     public int ConsecutiveFailures { get; set; }
     public DateTimeOffset? DisabledAt { get; set; }
     public string? DisabledReason { get; set; }
+
+    /// <summary>Null in listings stored before the standard scheme: those webhooks are <see cref="WebhookSigning.Legacy"/>.</summary>
+    public WebhookSigning? Signing { get; set; }
+    public DateTimeOffset? SecretRotatedAt { get; set; }
+    public DateTimeOffset? PreviousSecretValidUntil { get; set; }
 }
 
 public sealed class WebhookSummaryProjection : SingleStreamProjection<WebhookSummary, Guid>
@@ -80,7 +97,15 @@ public sealed class WebhookSummaryProjection : SingleStreamProjection<WebhookSum
     public static WebhookSummary Create(WebhookCreated e) => new()
     {
         Id = e.Id, Wsid = e.Wsid, Url = e.Url, Events = [.. e.Events], CreatedBy = e.CreatedBy, CreatedAt = e.At, State = WebhookState.Active,
+        Signing = e.Signing ?? WebhookSigning.Legacy,
     };
+
+    public void Apply(WebhookSecretRotated e, WebhookSummary s)
+    {
+        s.Signing = WebhookSigning.Standard;
+        s.SecretRotatedAt = e.At;
+        s.PreviousSecretValidUntil = e.PreviousValidUntil;
+    }
 
     public void Apply(WebhookDeleted _, WebhookSummary s) => s.State = WebhookState.Deleted;
 
@@ -108,7 +133,7 @@ public sealed class WebhookSummaryProjection : SingleStreamProjection<WebhookSum
     }
 }
 
-/// <summary>The webhook's part of the workspace's audit trail (ADR 18): created, deleted, disabled, enabled. Deliveries are listed at the webhook.</summary>
+/// <summary>The webhook's part of the workspace's audit trail (ADR 18): created, deleted, disabled, enabled, secret rotated. Deliveries are listed at the webhook.</summary>
 public static class WebhookAudit
 {
     public static AuditFact? Map(IEvent e) => e.Data switch
@@ -123,6 +148,10 @@ public static class WebhookAudit
             ["webhook"] = x.Id, ["failures"] = x.Failures, ["reason"] = x.Reason,
         })),
         WebhookEnabled x => new AuditFact(null, new AuditEntry(null, "webhook_enabled", x.At, x.By, new Dictionary<string, object?> { ["webhook"] = x.Id })),
+        WebhookSecretRotated r => new AuditFact(null, new AuditEntry(null, "webhook_secret_rotated", r.At, r.By, new Dictionary<string, object?>
+        {
+            ["webhook"] = r.Id, ["from"] = r.From, ["previous_valid_until"] = r.PreviousValidUntil,
+        })),
         WebhookDeliveryGaveUp or WebhookRecovered => new AuditFact(null, null),
         _ => null,
     };

@@ -13,25 +13,40 @@ using Wolverine.Marten;
 
 namespace Inlet.Notifications.Webhooks;
 
-/// <summary>The signing secret, protected with ASP.NET Data Protection; never listed, logged or put in an event.</summary>
+/// <summary>
+/// The signing secret, protected with ASP.NET Data Protection; never listed, logged or put in an event. After a rotation the
+/// previous one too, until <see cref="PreviousValidUntil"/>.
+/// </summary>
 public sealed class WebhookSecret
 {
     public Guid Id { get; set; }
     public string Protected { get; set; } = "";
+
+    /// <summary>The scheme <see cref="Protected"/> signs with; null in documents from before the standard scheme (legacy).</summary>
+    public WebhookSigning? Signing { get; set; }
+
+    public string? PreviousProtected { get; set; }
+    public DateTimeOffset? PreviousValidUntil { get; set; }
+
+    /// <summary>The keys a delivery is signed with, unprotected.</summary>
+    public SigningKeys Keys(IDataProtector protector) => new(protector.Unprotect(Protected), Signing ?? WebhookSigning.Legacy,
+        PreviousProtected is { } previous ? protector.Unprotect(previous) : null, PreviousValidUntil);
 }
 
 public sealed record CreateWebhookRequest(string? Url, IReadOnlyList<string>? Events);
 
 public sealed record WebhookResponse(Guid Id, string Url, IReadOnlyList<string> Events, WebhookState State, DateTimeOffset CreatedAt, string CreatedBy,
-    int ConsecutiveFailures, DateTimeOffset? DisabledAt, string? DisabledReason)
+    int ConsecutiveFailures, DateTimeOffset? DisabledAt, string? DisabledReason, WebhookSigning Signing, DateTimeOffset? SecretRotatedAt,
+    DateTimeOffset? PreviousSecretValidUntil)
 {
     public static WebhookResponse From(WebhookSummary s) =>
-        new(s.Id, s.Url, s.Events, s.State, s.CreatedAt, s.CreatedBy, s.ConsecutiveFailures, s.DisabledAt, s.DisabledReason);
+        new(s.Id, s.Url, s.Events, s.State, s.CreatedAt, s.CreatedBy, s.ConsecutiveFailures, s.DisabledAt, s.DisabledReason,
+            s.Signing ?? WebhookSigning.Legacy, s.SecretRotatedAt, s.PreviousSecretValidUntil);
 }
 
 /// <summary>The answer to creating a webhook: the one and only time its secret is shown.</summary>
 public sealed record CreatedWebhookResponse(Guid Id, string Url, IReadOnlyList<string> Events, WebhookState State, DateTimeOffset CreatedAt,
-    [property: JsonPropertyName("secret")] string Secret);
+    [property: JsonPropertyName("secret")] string Secret, WebhookSigning Signing);
 
 public sealed record DeliveryResponse(Guid Id, string EventId, string Type, string Subject, DeliveryStatus Status, DateTimeOffset CreatedAt,
     DateTimeOffset? FinishedAt, IReadOnlyList<DeliveryAttempt> Attempts);
@@ -54,7 +69,7 @@ public static class CreateWebhookEndpoint
             return new WebhookDraft(Problems.Validation("url", url), Guid.Empty, "", [], "", "", now);
         if (WebhookRules.EventsProblem(request.Events) is { } events)
             return new WebhookDraft(Problems.Validation("events", events), Guid.Empty, "", [], "", "", now);
-        var secret = WebhookRules.NewSecret();
+        var secret = WebhookSignatures.NewSecret();
         return new WebhookDraft(null, Guid.CreateVersion7(now), request.Url!, [.. request.Events!], secret,
             protection.CreateProtector(DeliverWebhookHandler.ProtectorPurpose).Protect(secret), now);
     }
@@ -65,10 +80,11 @@ public static class CreateWebhookEndpoint
     public static (IResult, IStartStream, IMartenOp) Post(string wsid, CreateWebhookRequest request, WebhookDraft draft, ClaimsPrincipal user)
     {
         _ = request; // read and checked in LoadAsync; named here so that Wolverine binds the body
-        var created = new WebhookCreated(draft.Id, wsid, draft.Url, draft.Events, user.UserName(), draft.Now);
-        var response = Results.Json(new CreatedWebhookResponse(draft.Id, draft.Url, draft.Events, WebhookState.Active, draft.Now, draft.Secret),
+        var created = new WebhookCreated(draft.Id, wsid, draft.Url, draft.Events, user.UserName(), draft.Now, WebhookSigning.Standard);
+        var response = Results.Json(new CreatedWebhookResponse(draft.Id, draft.Url, draft.Events, WebhookState.Active, draft.Now, draft.Secret, WebhookSigning.Standard),
             statusCode: StatusCodes.Status201Created);
-        return (response, MartenOps.StartStream<Webhook>(draft.Id, created), MartenOps.Insert(new WebhookSecret { Id = draft.Id, Protected = draft.ProtectedSecret }));
+        return (response, MartenOps.StartStream<Webhook>(draft.Id, created),
+            MartenOps.Insert(new WebhookSecret { Id = draft.Id, Protected = draft.ProtectedSecret, Signing = WebhookSigning.Standard }));
     }
 }
 

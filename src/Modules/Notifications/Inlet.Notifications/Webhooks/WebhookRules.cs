@@ -7,13 +7,12 @@ using Inlet.Notifications.Notices;
 namespace Inlet.Notifications.Webhooks;
 
 /// <summary>
-/// What a webhook may be and how its deliveries are signed: pure rules, tested without a host
-/// (tests/Inlet.Tests/Notifications/WebhookRulesTests.cs). The scheme is described in docs/api-extensions.md.
+/// What a webhook may be: pure rules, tested without a host
+/// (tests/Inlet.Tests/Notifications/WebhookRulesTests.cs). How deliveries are signed: <see cref="WebhookSignatures"/>.
 /// </summary>
 public static class WebhookRules
 {
     public const int MaxUrlLength = 2000;
-    public const string SecretPrefix = "whsec_";
     public const string SignatureHeader = "webhook-signature";
     public const string TimestampHeader = "webhook-timestamp";
     public const string IdHeader = "webhook-id";
@@ -81,26 +80,6 @@ public static class WebhookRules
             return $"Unknown event type(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))}; known: {string.Join(", ", NoticeTypes.All)}.";
         return events.Distinct().Count() != events.Count ? "Each event type may be named once." : null;
     }
-
-    /// <summary>A fresh signing secret: 32 random bytes, base64url, with a prefix that says what it is.</summary>
-    public static string NewSecret() => SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    /// <summary>
-    /// <c>sha256=</c> and the lower-case hex HMAC-SHA256, keyed with the secret's UTF-8 bytes (the whole string, prefix
-    /// included), of <c>{timestamp}.{body}</c>: the timestamp is signed too, so an old delivery cannot be replayed as new.
-    /// </summary>
-    public static string Signature(string secret, long timestamp, ReadOnlySpan<byte> body)
-    {
-        var prefix = Encoding.UTF8.GetBytes(timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".");
-        var signed = new byte[prefix.Length + body.Length];
-        prefix.CopyTo(signed, 0);
-        body.CopyTo(signed.AsSpan(prefix.Length));
-        return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed));
-    }
-
-    /// <summary>What a receiver does: recompute and compare in constant time.</summary>
-    public static bool Verify(string secret, long timestamp, ReadOnlySpan<byte> body, string? signature) =>
-        signature is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Signature(secret, timestamp, body)), Encoding.ASCII.GetBytes(signature));
 
     /// <summary>Scheme, host and port only: what the audit trail says of a URL (its path or query may hold the receiver's own secret).</summary>
     public static string Origin(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : "";
