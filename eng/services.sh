@@ -148,7 +148,8 @@ start_clamd() { # profile
   rm -f "$CLAMD_SOCKET"
   # A unix socket under .local: no port to clash with another checkout's clamd. Limits raised so a
   # file of several GB is scanned whole; AlertExceedsMax flags (never passes) anything beyond them.
-  # MaxThreads: two test nodes x 2 large-file slots + 2, so large scans never hold every worker (ADR 23).
+  # MaxThreads: two test nodes x 2 large-file slots + 2, so large scans never hold every worker (ADR 23);
+  # INLET_CLAMD_MAX_THREADS overrides it, to measure clamd parallelism with ./bench.sh (docs/performance.md, ADR 37).
   cat >"$dir/clamd.conf" <<CONF
 Foreground yes
 LocalSocket $CLAMD_SOCKET
@@ -162,7 +163,7 @@ StreamMaxLength 4000M
 MaxScanSize 4000M
 MaxFileSize 4000M
 AlertExceedsMax yes
-MaxThreads 6
+MaxThreads ${INLET_CLAMD_MAX_THREADS:-6}
 ReadTimeout 120
 CommandReadTimeout 30
 SelfCheck 0

@@ -168,7 +168,8 @@ public sealed class CsvLoadScenario : IScenario
             select (select min(timestamp) from events.mt_events where type = 'upload_received' and stream_id in (select stream_id from csv)),
                    (select min(timestamp) from events.mt_events where type = 'upload_staged' and stream_id in (select stream_id from csv)),
                    (select max(timestamp) from events.mt_events where type = 'table_loaded' and data->>'Wsid' = @wsid),
-                   now()
+                   (select (data->'Scan'->>'Seconds')::float8 from events.mt_events where type = 'table_loaded' and data->>'Wsid' = @wsid order by seq_id desc limit 1),
+                   (select (data->'Scan'->>'WaitedSeconds')::float8 from events.mt_events where type = 'table_loaded' and data->>'Wsid' = @wsid order by seq_id desc limit 1)
             """, connection);
         command.Parameters.AddWithValue("wsid", wsid);
         await using var reader = await command.ExecuteReaderAsync();
@@ -176,11 +177,20 @@ public sealed class CsvLoadScenario : IScenario
         DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
         var (detected, staged, loaded) = (At(0), At(1), At(2));
         static JsonNode? Span(DateTimeOffset? from, DateTimeOffset? to) => from is { } f && to is { } t ? Stats.Round((t - f).TotalSeconds) : null;
+        double? Seconds(int i) => reader.IsDBNull(i) ? null : reader.GetDouble(i);
+        var (scan, waited) = (Seconds(3), Seconds(4));
+        var load = loaded is { } l ? (l - committed).TotalSeconds : (double?)null;
         return new JsonObject
         {
             ["commit_to_detected"] = Span(committed, detected),
             ["detected_to_staged"] = Span(detected, staged),
             ["staged_to_loaded"] = Span(staged, loaded),
+            // The scan in the load's own read (docs/adr/0037): how long clamd took from the load's first byte to its verdict
+            // (beside the load), how long the commit waited for that verdict, and that wait's share of load_s. Null where
+            // the file was scanned before it was staged (then the scan is inside detected_to_staged).
+            ["scan_s"] = scan is { } s ? Stats.Round(s) : null,
+            ["scan_wait_s"] = waited is { } w ? Stats.Round(w) : null,
+            ["scan_share_of_load"] = waited is { } ww && load is > 0 ? Stats.Round(ww / load.Value, 3) : null,
         };
     }
 

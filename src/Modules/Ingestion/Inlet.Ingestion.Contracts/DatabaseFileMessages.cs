@@ -15,6 +15,9 @@ namespace Inlet.Ingestion.Contracts;
 /// <param name="BadRows">The token's setting for rows that cannot be loaded: "report", "refuse", or null for the default.</param>
 /// <param name="DetectedAt">When Inlet first saw the file (its upload record's receipt, on the Host's own clock, never
 /// storage's): the database's wait for late metadata counts from then, so the time staging took is not waited again.</param>
+/// <param name="Scan">The file was not scanned for malware before it was staged: the database's own read of it scans it, and
+/// its load commits only after clamd's clean verdict (docs/adr/0037). The answer says so (<c>DatabaseFileLoaded.Scanned</c>),
+/// or that it was blocked (<c>DatabaseFileBlocked</c>).</param>
 public sealed record DatabaseFileStaged(
     Guid UploadId,
     Guid Tid,
@@ -27,4 +30,5 @@ public sealed record DatabaseFileStaged(
     IReadOnlyList<string>? AwaitedMetadata = null,
     string? Md5 = null,
     string? BadRows = null,
-    DateTimeOffset? DetectedAt = null);
+    DateTimeOffset? DetectedAt = null,
+    bool Scan = false);

@@ -8,6 +8,7 @@ using JasperFx.Events.Projections;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,9 @@ public static class TabularModule
             sp.GetRequiredService<IOptions<DatabaseCredentialsOptions>>(), sp.GetRequiredService<ILogger<WorkspaceDatabase>>()));
         services.AddHostedService<WorkspaceDatabaseStartup>();
         services.AddSingleton<TableLoader>();
+        // The scanner is a building block (ADR 23): a load scans a file staged unscanned in its own read (docs/adr/0037).
+        services.TryAddSingleton<Inlet.BuildingBlocks.Scanning.ClamdClient>();
+        services.AddOptions<Inlet.BuildingBlocks.Scanning.ScanningOptions>().Bind(config.GetSection("Scanning"));
         services.AddOptions<DatabaseCredentialsOptions>().Bind(config.GetSection("Database"))
             .Validate(o => o.WorkspaceConnectionLimit >= 1, "Database:WorkspaceConnectionLimit must be at least 1.")
             .Validate(o => o.WorkspaceStatementTimeout >= TimeSpan.FromSeconds(1), "Database:WorkspaceStatementTimeout must be at least 1 second (0 would mean no limit).")

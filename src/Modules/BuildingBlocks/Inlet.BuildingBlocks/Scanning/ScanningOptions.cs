@@ -17,4 +17,10 @@ public sealed class ScanningOptions
 
     /// <summary>Bytes sent to clamd per INSTREAM chunk; the Host holds about two of these per scan.</summary>
     public int ChunkBytes { get; set; } = 128 * 1024;
+
+    /// <summary>
+    /// How long work that needs a verdict waits before it asks clamd again when clamd could not be asked: a table load whose
+    /// scan failed (nothing of it committed) runs again after this, and so on until clamd answers (docs/adr/0037).
+    /// </summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,10 +1,13 @@
 using Azure;
 using Inlet.BuildingBlocks.Http;
+using Inlet.BuildingBlocks.Scanning;
 using Inlet.BuildingBlocks.Telemetry;
 using Inlet.Ingestion.Routing;
 using Inlet.Ingestion.WorkspaceFiles;
 using Inlet.Tabular.Contracts;
 using Marten;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Wolverine;
 using Wolverine.Marten;
 
@@ -14,13 +17,24 @@ namespace Inlet.Ingestion.DatabaseRouting;
 /// A refused database file's bytes are to be kept in the Inbox at <paramref name="KeptAt"/>, a path this upload
 /// has claimed (sent in the transaction that committed the claim, so a claim never waits without it).
 /// </summary>
-public sealed record KeepRefusedUpload(Guid UploadId, string KeptAt, string Reason, DateTimeOffset At);
+/// <param name="Scanned">The file was staged unscanned and clamd has since found it clean (the load's read, or the refusal's own
+/// scan): recorded with the refusal.</param>
+public sealed record KeepRefusedUpload(Guid UploadId, string KeptAt, string Reason, DateTimeOffset At, bool Scanned = false);
+
+/// <summary>
+/// A staged database file the malware scan blocked (the load's read, or the scan before a refusal kept it): its bytes go to the
+/// quarantine, never to the Inbox or a table (docs/adr/0037).
+/// </summary>
+public sealed record QuarantineStagedUpload(Guid UploadId, string Signature, DateTimeOffset At);
 
 /// <summary>The Inbox path a refused upload would take: the first one no other upload holds, and whether this upload already holds it.</summary>
 public sealed record InboxSlot(string Location, bool Ours);
 
 /// <summary>What the load step of a refusal found: the upload (null if unknown) and, if it awaits the database's answer, its Inbox slot.</summary>
-public sealed record RefusalState(UploadRecord? Record, InboxSlot? Slot);
+/// <param name="Verdict">For a file staged unscanned and refused before the load's read had a verdict: clamd's, from the refusal's
+/// own scan of the staged copy; null where none was needed.</param>
+/// <param name="ScannerDown">That scan could not be done: the refusal waits and is tried again (nothing moves unscanned).</param>
+public sealed record RefusalState(UploadRecord? Record, InboxSlot? Slot, ScanVerdict? Verdict = null, string? ScannerDown = null);
 
 /// <summary>The staged file a refusal kept, as it was before the refusal: what is deleted once the refusal is on record.</summary>
 public sealed record StagedFile(string Wsid, string Location, bool Refusing);
@@ -52,6 +66,25 @@ public static class DatabaseOutcomeDecisions
             RowsLoaded: loaded.RowsLoaded, RowsRejected: loaded.RowsRejected, Note: loaded.Note);
     }
 
+    /// <summary>
+    /// The file was staged unscanned and the database's answer brings its verdict: clean, recorded before the answer's own event.
+    /// A load committed only after a clean verdict (docs/adr/0037). Null when there is nothing to record (scanned before it was
+    /// staged, scanning switched off since, or recorded already).
+    /// </summary>
+    public static UploadScanned? Scanned(UploadRecord? record, bool scannedClean, DateTimeOffset at) =>
+        record is { Scan: ScanState.Scanning, Status: UploadStatus.Pending } && scannedClean ? new UploadScanned(record.Id, record.Tid, at) : null;
+
+    /// <summary>
+    /// Whether a refused file must be scanned before its bytes are kept in the Inbox: it was staged unscanned, and the
+    /// database refused it without a clean verdict (before its read ended, or without reading it).
+    /// </summary>
+    public static bool MustScanBeforeKeeping(UploadRecord? record, DatabaseFileRefused refused, bool scanningEnabled) =>
+        scanningEnabled && AwaitsDatabase(record) && record!.Scan == ScanState.Scanning && !refused.Scanned;
+
+    /// <summary>A staged file blocked by the scan goes to the quarantine; null when the upload no longer awaits the database.</summary>
+    public static UploadBlockedByScan? Blocked(UploadRecord? record, QuarantineStagedUpload blocked) =>
+        AwaitsDatabase(record) ? new UploadBlockedByScan(record!.Id, record.Tid, blocked.Signature, RoutingRules.QuarantineLocation(record.Id), blocked.At) : null;
+
     /// <summary>The Inbox paths a refused file may take, in the order they are tried.</summary>
     public static IEnumerable<string> InboxCandidates(UploadRecord record)
     {
@@ -66,11 +99,12 @@ public static class DatabaseOutcomeDecisions
     /// </summary>
     public static (PathClaim? Claim, KeepRefusedUpload? Keep) Refused(RefusalState state, DatabaseFileRefused refused)
     {
-        if (!AwaitsDatabase(state.Record) || state.Slot is not { } slot)
+        if (!AwaitsDatabase(state.Record) || state.Slot is not { } slot || state.Verdict is { Clean: false } || state.ScannerDown is not null)
             return (null, null);
         var record = state.Record!;
         var claim = slot.Ours ? null : new PathClaim { Id = PathClaim.IdFor(record.Wsid, slot.Location), UploadId = record.Id };
-        return (claim, new KeepRefusedUpload(record.Id, slot.Location, refused.Reason, refused.At));
+        var scanned = record.Scan == ScanState.Scanning && (refused.Scanned || state.Verdict is { Clean: true });
+        return (claim, new KeepRefusedUpload(record.Id, slot.Location, refused.Reason, refused.At, scanned));
     }
 
     /// <summary>The refusal on record, once the bytes are kept; null when the upload no longer awaits the database (done before, or by another node).</summary>
@@ -92,6 +126,8 @@ public static class DatabaseFileLoadedHandler
         var messages = new OutgoingMessages();
         if (DatabaseOutcomeDecisions.Loaded(record, loaded) is not { } routed)
             return (events, MartenOps.Nothing(), messages);
+        if (DatabaseOutcomeDecisions.Scanned(record, loaded.Scanned, loaded.At) is { } scanned)
+            events.Add(scanned);
         events.Add(routed);
         messages.AddRange(Notices.UploadNotices.For(record!, [routed]));
         return (events, MartenOps.Delete<UploadProgress>(routed.UploadId), messages);
@@ -107,24 +143,53 @@ public static class DatabaseFileLoadedHandler
 /// </summary>
 public static class DatabaseFileRefusedHandler
 {
-    public static async Task<RefusalState> LoadAsync(DatabaseFileRefused refused, IQuerySession session, CancellationToken ct)
+    public static async Task<RefusalState> LoadAsync(DatabaseFileRefused refused, IQuerySession session, WorkspaceStorage storage, ClamdClient clamd,
+        IOptions<ScanningOptions> scanning, CancellationToken ct)
     {
         var record = await session.LoadAsync<UploadRecord>(refused.UploadId, ct);
         if (!DatabaseOutcomeDecisions.AwaitsDatabase(record))
             return new RefusalState(record, null);
+        // Staged unscanned and refused without a verdict: scanned now, before a claim is taken or a byte moves (docs/adr/0037).
+        ScanVerdict? verdict = null;
+        if (DatabaseOutcomeDecisions.MustScanBeforeKeeping(record, refused, scanning.Value.Enabled))
+        {
+            try
+            {
+                await using var content = await storage.OpenRead(record!.Wsid, record.Location, ct)
+                    ?? throw new InvalidOperationException($"The staged copy of upload {record.Id} at '{record.Location}' is missing; the refusal waits.");
+                verdict = await clamd.Scan(content, null, ct);
+            }
+            catch (ScannerUnavailableException e)
+            {
+                return new RefusalState(record, null, ScannerDown: e.Message);
+            }
+            if (!verdict.Clean)
+                return new RefusalState(record, null, verdict);
+        }
         foreach (var location in DatabaseOutcomeDecisions.InboxCandidates(record!))
         {
             var claim = await session.LoadAsync<PathClaim>(PathClaim.IdFor(record!.Wsid, location), ct);
             if (claim is null || claim.UploadId == record.Id)
-                return new RefusalState(record, new InboxSlot(location, Ours: claim is not null));
+                return new RefusalState(record, new InboxSlot(location, Ours: claim is not null), verdict);
         }
         throw new InvalidOperationException($"No free name for '{RoutingRules.InboxFolder}/{record!.Name}' after {RoutingRules.MaxNameAttempts} attempts.");
     }
 
-    public static (IMartenOp, OutgoingMessages) Handle(DatabaseFileRefused refused, RefusalState state)
+    public static (IMartenOp, OutgoingMessages) Handle(DatabaseFileRefused refused, RefusalState state, IOptions<ScanningOptions> scanning)
     {
-        var (claim, keep) = DatabaseOutcomeDecisions.Refused(state, refused);
         var messages = new OutgoingMessages();
+        if (state.ScannerDown is not null)
+        {
+            // clamd could not be asked: nothing moves; the same refusal is handled again later, until it answers.
+            messages.Add(refused.DelayedFor(scanning.Value.RetryInterval));
+            return (MartenOps.Nothing(), messages);
+        }
+        if (state.Verdict is { Clean: false } verdict && DatabaseOutcomeDecisions.AwaitsDatabase(state.Record))
+        {
+            messages.Add(new QuarantineStagedUpload(refused.UploadId, verdict.Signature!, refused.At));
+            return (MartenOps.Nothing(), messages);
+        }
+        var (claim, keep) = DatabaseOutcomeDecisions.Refused(state, refused);
         if (keep is not null)
             messages.Add(keep);
         return (claim is null ? MartenOps.Nothing() : MartenOps.Insert(claim), messages);
@@ -158,6 +223,8 @@ public static class KeepRefusedUploadHandler
         var messages = new OutgoingMessages();
         if (DatabaseOutcomeDecisions.Keep(record, keep) is not { } refused)
             return (events, MartenOps.Nothing(), messages);
+        if (DatabaseOutcomeDecisions.Scanned(record, keep.Scanned, keep.At) is { } scanned)
+            events.Add(scanned);
         events.Add(refused);
         messages.AddRange(Notices.UploadNotices.For(record!, [refused]));
         return (events, MartenOps.Delete<UploadProgress>(refused.UploadId), messages);
@@ -169,6 +236,56 @@ public static class KeepRefusedUploadHandler
         if (!staged.Refusing)
             return;
         metrics.UploadsRejected.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Stage, "database"));
+        await storage.Delete(staged.Wsid, staged.Location, ct);
+    }
+}
+
+/// <summary>The malware scan in the database's read blocked a staged file: it goes to the quarantine (one owner of that move: <see cref="QuarantineStagedUploadHandler"/>).</summary>
+public static class DatabaseFileBlockedHandler
+{
+    public static QuarantineStagedUpload Handle(DatabaseFileBlocked blocked) => new(blocked.UploadId, blocked.Signature, blocked.At);
+}
+
+/// <summary>
+/// Quarantines a staged database file the scan blocked, an A-frame like <see cref="KeepRefusedUploadHandler"/>:
+/// <see cref="Before"/> copies the staged bytes to <c>.quarantine/&lt;upload&gt;</c> (idempotent), <see cref="Handle"/> records
+/// <see cref="UploadBlockedByScan"/> (the audit entry, the notice and webhook), and only after that commit
+/// <see cref="AfterCommitAsync"/> deletes the staged copy. Whatever crashes, the bytes are in staging, the quarantine or both,
+/// and never anywhere readable.
+/// </summary>
+public static class QuarantineStagedUploadHandler
+{
+    public static async Task<StagedFile> Before(QuarantineStagedUpload blocked, UploadRecord? record, WorkspaceStorage storage, CancellationToken ct)
+    {
+        if (!DatabaseOutcomeDecisions.AwaitsDatabase(record))
+            return new StagedFile("", "", Refusing: false);
+        var container = WorkspaceStorage.ContainerFor(record!.Wsid);
+        var quarantine = RoutingRules.QuarantineLocation(record.Id);
+        if (!await storage.CopyIn(record.Wsid, sourceAccount: null /* within the workspace account */, container, record.Location, ETag.All, quarantine, record.Id, ct))
+            throw new InvalidOperationException($"The quarantine of workspace {record.Wsid} holds a file Inlet did not put at upload {record.Id}'s place; it waits.");
+        return new StagedFile(record.Wsid, record.Location, Refusing: true);
+    }
+
+    public static (Events, IMartenOp, OutgoingMessages) Handle(QuarantineStagedUpload blocked,
+        [WriteAggregate(nameof(QuarantineStagedUpload.UploadId), Required = false)] UploadRecord? record)
+    {
+        var events = new Events();
+        var messages = new OutgoingMessages();
+        if (DatabaseOutcomeDecisions.Blocked(record, blocked) is not { } recorded)
+            return (events, MartenOps.Nothing(), messages);
+        events.Add(recorded);
+        messages.AddRange(Notices.UploadNotices.For(record!, [recorded]));
+        return (events, MartenOps.Delete<UploadProgress>(recorded.UploadId), messages);
+    }
+
+    public static async Task AfterCommitAsync(QuarantineStagedUpload blocked, StagedFile staged, WorkspaceStorage storage, InletMetrics metrics,
+        ILogger<QuarantineStagedUpload> logger, CancellationToken ct)
+    {
+        if (!staged.Refusing)
+            return;
+        metrics.UploadsRejected.Add(1, new KeyValuePair<string, object?>(InletTelemetry.Stage, "database"));
+        logger.LogWarning("Upload {UploadId} was blocked by the malware scan ({Signature}) in the database's read and kept in quarantine",
+            blocked.UploadId, blocked.Signature);
         await storage.Delete(staged.Wsid, staged.Location, ct);
     }
 }

@@ -85,8 +85,10 @@ public static class IngestBlobHandler
         var etag = new ETag(blob.ETag);
         if (UploadDecisions.AwaitsRouting(record))
         {
-            // Turned off since the decision: routed unscanned, as Scanning:Enabled=false promises (nothing waits).
-            var scanned = UploadDecisions.AwaitsScan(record) && scanning.Enabled ? await Scan(blob.Account, record, etag, storage, clamd, ct) : null;
+            // Turned off since the decision: routed unscanned, as Scanning:Enabled=false promises (nothing waits). A database data file
+            // is scanned by the load's own read instead (docs/adr/0037): staged unscanned into .database/, which nobody can read.
+            var scanInLoad = scanning.Enabled && UploadDecisions.ScannedByLoad(record);
+            var scanned = UploadDecisions.AwaitsScan(record) && scanning.Enabled && !scanInLoad ? await Scan(blob.Account, record, etag, storage, clamd, ct) : null;
             // How this exact version was made: from the scan's own read, else one properties request (scanning off).
             var copied = UploadDecisions.DecidedRejection(record) is null
                 ? UploadOrigin.Rejection(scanned?.Origin ?? await storage.Origin(blob.Account, record.Container, record.BlobName(), etag, ct))
@@ -115,7 +117,7 @@ public static class IngestBlobHandler
             }
             // Everything the outcome depends on is read; the decision itself is pure.
             var now = clock.GetUtcNow();
-            var outcome = UploadDecisions.Outcome(record, move, review, awaited, badRows, now, scannedClean: verdict is { Clean: true });
+            var outcome = UploadDecisions.Outcome(record, move, review, awaited, badRows, now, scannedClean: verdict is { Clean: true }, scanInLoad: scanInLoad);
             // One winner: the stream is at version 1 (received) until an outcome is recorded.
             session.Events.Append(uploadId, 1 + outcome.Events.Count, [.. outcome.Events]);
             if (outcome.Staged is { } staged)

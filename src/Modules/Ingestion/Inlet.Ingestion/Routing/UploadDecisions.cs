@@ -56,6 +56,15 @@ public static class UploadDecisions
     /// <summary>Decided while scanning was on, and not scanned since: clamd reads it before any byte moves.</summary>
     public static bool AwaitsScan(UploadRecord record) => record.Scan == ScanState.Scanning;
 
+    /// <summary>
+    /// A data file (CSV, TSV, Parquet) staged for the database is scanned by the load's own read of it, not by routing: the one
+    /// read of storage feeds clamd and COPY at once, and the load commits only after the clean verdict (docs/adr/0037). The
+    /// staged copy is in <c>.database/</c>, which nobody can read; every way out of it that is not a table (refused, blocked)
+    /// has a verdict first. Metadata files and everything else are scanned by routing, before they move.
+    /// </summary>
+    public static bool ScannedByLoad(UploadRecord record) =>
+        AwaitsScan(record) && RoutingRules.IsStaged(record.Location) && Tabular.Contracts.DatabaseFiles.IsData(record.Name);
+
     /// <summary>The reason an upload was decided into the quarantine (an unsafe name or path), or null when it has a place.</summary>
     public static string? DecidedRejection(UploadRecord record) =>
         record.Location.StartsWith(RoutingRules.QuarantineFolder + "/", StringComparison.Ordinal) ? record.Error : null;
@@ -75,10 +84,12 @@ public static class UploadDecisions
     /// routed to its place (waiting for review where the workspace reviews its Inbox), or rejected into the quarantine.
     /// A file that reached the workspace counts as the token's usage; a rejected one does not.
     /// </summary>
+    /// <param name="scanInLoad">The file is staged unscanned (<see cref="ScannedByLoad"/>): the database's read scans it, the upload shows
+    /// <c>scanning</c> until the database answers.</param>
     public static RouteOutcome Outcome(UploadRecord record, MoveResult move, bool awaitsReview, IReadOnlyList<string> awaited,
-        string? badRows, DateTimeOffset now, bool scannedClean = false)
+        string? badRows, DateTimeOffset now, bool scannedClean = false, bool scanInLoad = false)
     {
-        var outcome = OutcomeOfMove(record, move, awaitsReview, awaited, badRows, now, scannedClean);
+        var outcome = OutcomeOfMove(record, move, awaitsReview, awaited, badRows, now, scannedClean, scanInLoad);
         // Whatever became of the bytes, the quota was used up when the upload was counted: told once, with the outcome.
         return record.Exhausts is { } q
             ? outcome with { Exhausted = new MarkUploadTokenExhausted(record.Tid, record.Wsid, q.Reason, q.UsedBytes, q.UsedFiles, now) }
@@ -86,16 +97,16 @@ public static class UploadDecisions
     }
 
     private static RouteOutcome OutcomeOfMove(UploadRecord record, MoveResult move, bool awaitsReview, IReadOnlyList<string> awaited,
-        string? badRows, DateTimeOffset now, bool scannedClean)
+        string? badRows, DateTimeOffset now, bool scannedClean, bool scanInLoad)
     {
         if (move.BlockedBy is { } signature)
             return new RouteOutcome(new UploadBlockedByScan(record.Id, record.Tid, signature, RoutingRules.QuarantineLocation(record.Id), now), null, null, "blocked");
         var scanned = scannedClean ? new UploadScanned(record.Id, record.Tid, now) : null;
         var usage = move.Moved ? new RecordUploadTokenUsage(record.Tid, record.Wsid, record.Id, 1, record.Size, now) : null;
         if (Stages(record, move))
-            return new RouteOutcome(new UploadStaged(record.Id, record.Tid, record.Location, now),
+            return new RouteOutcome(new UploadStaged(record.Id, record.Tid, record.Location, now, ScanPending: scanInLoad && !scannedClean),
                 new DatabaseFileStaged(record.Id, record.Tid, record.Wsid, record.Name, WorkspaceFiles.WorkspaceStorage.ContainerFor(record.Wsid),
-                    record.Location, record.Size, now, awaited, record.Md5, badRows, record.ReceivedAt),
+                    record.Location, record.Size, now, awaited, record.Md5, badRows, record.ReceivedAt, Scan: scanInLoad && !scannedClean),
                 usage, "staged", scanned);
         if (move.Moved)
             return new RouteOutcome(new UploadRouted(record.Id, record.Tid, record.Location, record.Size, record.Md5, now, awaitsReview), null, usage, "routed", scanned);

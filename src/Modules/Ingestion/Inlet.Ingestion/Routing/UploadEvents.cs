@@ -39,7 +39,9 @@ public sealed record UploadRouted(Guid UploadId, Guid Tid, string Location, long
 public sealed record UploadRejected(Guid UploadId, Guid Tid, string Reason, string QuarantineLocation, DateTimeOffset At);
 
 /// <summary>A database-bound file is staged in the workspace for the Tabular module; the upload stays pending until it answers.</summary>
-public sealed record UploadStaged(Guid UploadId, Guid Tid, string StagedPath, DateTimeOffset At);
+/// <param name="ScanPending">Staged unscanned: the database's read of it scans it (docs/adr/0037), and the upload stays in
+/// <c>scanning</c> until the database's answer brings the verdict.</param>
+public sealed record UploadStaged(Guid UploadId, Guid Tid, string StagedPath, DateTimeOffset At, bool ScanPending = false);
 
 /// <summary>The database refused the file; its bytes are kept in the Inbox at <paramref name="KeptAt"/>.</summary>
 public sealed record DatabaseUploadRefused(Guid UploadId, Guid Tid, string Reason, string KeptAt, DateTimeOffset At);

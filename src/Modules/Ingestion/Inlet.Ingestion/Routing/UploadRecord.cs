@@ -150,7 +150,8 @@ public sealed class UploadRecordProjection : SingleStreamProjection<UploadRecord
 
     public static void Apply(UploadStaged e, UploadRecord r)
     {
-        Unscanned(r);
+        if (!e.ScanPending)
+            Unscanned(r);
         r.StagedAt = e.At;
     }
 

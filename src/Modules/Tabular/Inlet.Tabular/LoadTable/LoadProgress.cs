@@ -9,6 +9,9 @@ public sealed class LoadProgress
     public const string Reading = "reading";
     public const string Loading = "loading";
 
+    /// <summary>Everything is loaded; the commit waits for the malware scan's verdict on the file (docs/adr/0037).</summary>
+    public const string Scanning = "scanning";
+
     private volatile string _phase = Reading;
     private volatile Func<long>? _bytes;
     private long _rows;

@@ -173,6 +173,8 @@ public sealed class ParquetTableLoader(WorkspaceDatabase database)
         record.Parameters.Add(new() { Value = request.Table });
         record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, OutcomeJson) });
         var sequence = (long)(await record.ExecuteScalarAsync(ct))!;
+        if (request.BeforeCommit is { } beforeCommit)
+            await beforeCommit(ct);
         await tx.CommitAsync(ct);
         return outcome with { Sequence = sequence };
     }

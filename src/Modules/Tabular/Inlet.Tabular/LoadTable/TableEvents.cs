@@ -20,6 +20,8 @@ public sealed record TableColumn(string Name, string Type, string? Title, string
 /// <summary>A CSV became a table's content (replace) or was added to it (append).</summary>
 /// <param name="Sequence">The workspace database's order of loads: a late event never undoes a newer load in the catalogue.</param>
 /// <param name="RenamedColumns">Headers that are PostgreSQL system column names and the columns they became (<c>xmin</c> → <c>xmin_</c>); null when none.</param>
+/// <param name="Scan">The malware scan in the load's own read (docs/adr/0037): how long it ran beside the load and how long the
+/// commit waited for its verdict; null when the file was scanned before it was staged (or not at all).</param>
 public sealed record TableLoaded(
     Guid TableId,
     string Wsid,
@@ -39,7 +41,12 @@ public sealed record TableLoaded(
     long RowsRejected = 0,
     string? Encoding = null,
     string? Dialect = null,
-    IReadOnlyList<RenamedColumn>? RenamedColumns = null);
+    IReadOnlyList<RenamedColumn>? RenamedColumns = null,
+    LoadScan? Scan = null);
+
+/// <summary>The malware scan a load did in its own read of the file: seconds from its first byte to clamd's verdict, and seconds the
+/// load's commit waited for that verdict once everything else was done (the scan's share of the load's time).</summary>
+public sealed record LoadScan(double Seconds, double WaitedSeconds);
 
 /// <summary>A CSV could not be loaded; nothing of it reached the table. The reason tells a person what to fix.</summary>
 public sealed record TableLoadFailed(Guid TableId, string Wsid, string Table, string Source, Guid Tid, Guid UploadId, Guid? MetadataUploadId, string Reason, DateTimeOffset At);

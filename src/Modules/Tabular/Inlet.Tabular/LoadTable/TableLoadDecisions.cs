@@ -40,7 +40,12 @@ public sealed record TableLoadPlan(TableLoadStep Step, string Key = "", string T
     bool WatchForLateMetadata = false);
 
 /// <summary>What loading came to: the outcome, or why the file was refused; neither when metadata superseded it before the commit.</summary>
-public sealed record TableLoadResult(LoadOutcome? Outcome, string? Failure)
+/// <param name="Scanned">The load's own read was scanned and clamd found the whole file clean (docs/adr/0037).</param>
+/// <param name="BlockedBy">The scan matched this signature: nothing committed, and the file is never loaded.</param>
+/// <param name="ScannerDown">The scan could not be done (clamd unreachable or silent): nothing committed; the load runs again later.</param>
+/// <param name="Scan">How long the scan ran and how long the commit waited for its verdict, for the table's record.</param>
+public sealed record TableLoadResult(LoadOutcome? Outcome, string? Failure, bool Scanned = false, string? BlockedBy = null, string? ScannerDown = null,
+    LoadScan? Scan = null)
 {
     public static TableLoadResult Superseded { get; } = new(null, null);
 }
@@ -81,11 +86,28 @@ public static class TableLoadDecisions
         current is not null && current.UploadId == csv.Id && csv.LoadedMode != LoadMode.Append && definition?.Mode != LoadMode.Append;
 
     /// <summary>What to record once the load of <paramref name="plan"/> came to <paramref name="result"/>.</summary>
-    public static TableLoadRecord Record(LoadTable command, TableLoadSubject subject, TableLoadPlan plan, TableLoadResult result, DateTimeOffset now)
+    /// <param name="scannerRetry">How long a load whose scan could not be done waits before it runs again (<c>Scanning:RetryInterval</c>).</param>
+    public static TableLoadRecord Record(LoadTable command, TableLoadSubject subject, TableLoadPlan plan, TableLoadResult result, DateTimeOffset now,
+        TimeSpan? scannerRetry = null)
     {
         var csv = subject.Csv!;
         var tableId = WorkspaceTable.IdFor(csv.Wsid, plan.Table);
         var messages = new OutgoingMessages();
+        if (result.ScannerDown is not null)
+        {
+            // Nothing committed: the file waits (never loaded unscanned) and the same command tries again, until clamd answers.
+            messages.Add(command.DelayedFor(scannerRetry ?? TimeSpan.FromSeconds(30)));
+            return new TableLoadRecord(null, null, tableId, null, messages);
+        }
+        if (result.BlockedBy is { } signature)
+        {
+            // Rolled back: the table is as it was. Refused for good, so that no later metadata or reload reads the file again;
+            // Ingestion quarantines the staged copy. The upload's own stream records the block (and the audit shows it).
+            csv.Refused = true;
+            csv.BlockedBy = signature;
+            messages.Add(new DatabaseFileBlocked(csv.Id, csv.Wsid, signature, now));
+            return new TableLoadRecord(new RecordedTableLoad { Id = plan.Key }, csv, tableId, null, messages);
+        }
         if (result is { Outcome: null, Failure: null })
         {
             // Superseded by metadata that arrived before the commit: nothing committed; the same command again finds the
@@ -100,10 +122,11 @@ public static class TableLoadDecisions
             csv.LoadedKey = plan.Key;
             csv.Table = plan.Table;
             csv.LoadedMode = outcome.Mode;
+            csv.ScanPending = false; // committed after a clean verdict: a reload reads a file already scanned
             recorded = new TableLoaded(tableId, csv.Wsid, plan.Table, outcome.Title, outcome.Description, outcome.Columns, outcome.Rows, outcome.RowsAdded,
                 outcome.Mode, outcome.Sequence, csv.Name, csv.Tid, csv.Id, metadataId, now, outcome.RowsRejected, outcome.Encoding, outcome.Dialect,
-                outcome.Renamed);
-            messages.Add(new DatabaseFileLoaded(csv.Id, csv.Wsid, [plan.Table], now, outcome.RowsAdded, outcome.RowsRejected, Note(outcome)));
+                outcome.Renamed, result.Scan);
+            messages.Add(new DatabaseFileLoaded(csv.Id, csv.Wsid, [plan.Table], now, outcome.RowsAdded, outcome.RowsRejected, Note(outcome), result.Scanned));
         }
         else
         {
@@ -111,7 +134,7 @@ public static class TableLoadDecisions
             csv.Refused = csv.LoadedKey is null;
             recorded = new TableLoadFailed(tableId, csv.Wsid, plan.Table, csv.Name, csv.Tid, csv.Id, metadataId, result.Failure!, now);
             if (csv.Refused)
-                messages.Add(new DatabaseFileRefused(csv.Id, csv.Wsid, result.Failure!, now));
+                messages.Add(new DatabaseFileRefused(csv.Id, csv.Wsid, result.Failure!, now, result.Scanned));
         }
         return new TableLoadRecord(new RecordedTableLoad { Id = plan.Key }, csv, tableId, recorded, messages);
     }

@@ -19,6 +19,8 @@ namespace Inlet.Tabular.LoadTable;
 /// <param name="Progress">Updated with the phase, bytes done and rows loaded as the load goes, for a sampler to show.</param>
 /// <param name="LateMetadata">For a load with inferred types: called before it commits; true when metadata for the CSV arrived
 /// meanwhile: then nothing commits and the load returns null, to be run again with the metadata.</param>
+/// <param name="BeforeCommit">Awaited last, just before the load's transaction commits, once the file was read to its end: throws
+/// to roll the load back. The malware scan in the load's own read (docs/adr/0037) waits here for clamd's clean verdict.</param>
 public sealed record LoadRequest(
     string Wsid,
     string Table,
@@ -30,7 +32,8 @@ public sealed record LoadRequest(
     string? ExpectedMd5 = null,
     BadRowPolicy? BadRows = null,
     LoadProgress? Progress = null,
-    Func<CancellationToken, Task<bool>>? LateMetadata = null);
+    Func<CancellationToken, Task<bool>>? LateMetadata = null,
+    Func<CancellationToken, Task>? BeforeCommit = null);
 
 /// <param name="RowsRejected">Rows of the file that were not loaded; each is listed with its line and reason.</param>
 /// <param name="Encoding">The text encoding the file was read in.</param>
@@ -240,6 +243,8 @@ public sealed class TableLoader(WorkspaceDatabase database)
         record.Parameters.Add(new() { Value = request.Table });
         record.Parameters.Add(new() { Value = JsonSerializer.Serialize(outcome, OutcomeJson) });
         var sequence = (long)(await record.ExecuteScalarAsync(ct))!;
+        if (request.BeforeCommit is { } beforeCommit)
+            await beforeCommit(ct);
         await tx.CommitAsync(ct);
         return new AttemptResult(outcome with { Sequence = sequence }, null);
     }

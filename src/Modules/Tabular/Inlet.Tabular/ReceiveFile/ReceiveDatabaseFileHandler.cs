@@ -38,6 +38,7 @@ public static class ReceiveDatabaseFileHandler
             AwaitedMetadata = [.. staged.AwaitedMetadata ?? []],
             Md5 = staged.Md5,
             BadRows = BadRowPolicies.FromSetting(staged.BadRows),
+            ScanPending = staged.Scan,
         };
         session.Store(file);
         var now = clock.GetUtcNow();

@@ -54,6 +54,15 @@ public sealed class StagedTableFile
     /// <summary>The token's bad-rows setting, or null for the default.</summary>
     public BadRowPolicy? BadRows { get; set; }
 
+    /// <summary>
+    /// For a data file: it was staged unscanned, and its first load scans it in the same read (docs/adr/0037); false once a
+    /// load committed after clamd's clean verdict, so that a reload does not scan it again.
+    /// </summary>
+    public bool ScanPending { get; set; }
+
+    /// <summary>The signature the load's scan matched: the file is refused for good and never loaded.</summary>
+    public string? BlockedBy { get; set; }
+
     /// <summary>Why a metadata file was refused, so that the CSV it was meant for is refused with it.</summary>
     public string? RefusedReason { get; set; }
 
